@@ -1,0 +1,28 @@
+package org.rsna22.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The command-line entry of rsna22: dispatches to the subcommands. */
+@Command(name = "rsna22", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "RSNA 2022 cervical spine fracture detection pipeline.",
+        subcommands = {InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code (used by tests). */
+    public static int execute(String... args) {
+        return new CommandLine(new Main()).execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"rsna22 " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

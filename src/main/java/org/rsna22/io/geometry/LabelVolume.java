@@ -1,0 +1,41 @@
+package org.rsna22.io.geometry;
+
+/** Integer labels laid on a DICOM series: {@code label(s, r, c)} for slice s in slice_number order. */
+public final class LabelVolume {
+    private final int slices;
+    private final int rows;
+    private final int columns;
+    private final byte[][] labels;
+
+    LabelVolume(int slices, int rows, int columns) {
+        this.slices = slices;
+        this.rows = rows;
+        this.columns = columns;
+        this.labels = new byte[slices][rows * columns];
+    }
+
+    public int slices() {
+        return slices;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int columns() {
+        return columns;
+    }
+
+    public int label(int s, int r, int c) {
+        return labels[s][r * columns + c] & 0xFF;
+    }
+
+    void set(int s, int r, int c, int label) {
+        labels[s][r * columns + c] = (byte) label;
+    }
+
+    /** The labels of one slice, row-major (unsigned bytes). */
+    public byte[] slice(int s) {
+        return labels[s];
+    }
+}
