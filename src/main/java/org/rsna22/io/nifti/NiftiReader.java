@@ -51,24 +51,50 @@ public final class NiftiReader {
         };
     }
 
+    /** Reads a .nii or .nii.gz file, or the .hdr of a .hdr/.img pair (magic 'ni1'). */
     public static NiftiVolume read(Path path) throws IOException {
         String name = path.toString();
-        long fileSize = Files.size(path);
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-            raw.mark(2);
-            int b0 = raw.read();
-            int b1 = raw.read();
-            raw.reset();
-            boolean gz = b0 == 0x1F && b1 == 0x8B;
-            InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw;
-            return read(in, name, gz ? -1 : fileSize);
+        try (InputStream in = open(path)) {
+            byte[] hdr = readFully(in, HEADER_SIZE, name, "header");
+            boolean pair = hdr.length >= 347 && hdr[344] == 'n' && hdr[345] == 'i' && hdr[346] == '1';
+            if (!pair) {
+                return read(hdr, in, name, isGzip(path) ? -1 : Files.size(path), false);
+            }
+            Path img = pairedImage(path);
+            try (InputStream data = open(img)) {
+                return read(hdr, data, name, isGzip(img) ? -1 : Files.size(img), true);
+            }
         } catch (ZipException e) {
             throw new NiftiException(name, "gzip data is corrupt: " + e.getMessage());
         }
     }
 
-    private static NiftiVolume read(InputStream in, String name, long fileSize) throws IOException {
-        byte[] hdr = readFully(in, HEADER_SIZE, name, "header");
+    private static Path pairedImage(Path hdr) throws NiftiException {
+        String n = hdr.getFileName().toString();
+        String base = n.replaceFirst("(?i)\\.hdr(\\.gz)?$", "");
+        for (String ext : new String[] {".img", ".img.gz", ".IMG"}) {
+            Path p = hdr.resolveSibling(base + ext);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new NiftiException(hdr.toString(), "header of a .hdr/.img pair (magic 'ni1') but no " + base
+                + ".img beside it");
+    }
+
+    private static boolean isGzip(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            return in.read() == 0x1F && in.read() == 0x8B;
+        }
+    }
+
+    private static InputStream open(Path p) throws IOException {
+        InputStream raw = new BufferedInputStream(Files.newInputStream(p), 1 << 16);
+        return isGzip(p) ? new GZIPInputStream(raw, 1 << 16) : raw;
+    }
+
+    private static NiftiVolume read(byte[] hdr, InputStream in, String name, long dataFileSize, boolean pair)
+            throws IOException {
         ByteBuffer h = ByteBuffer.wrap(hdr).order(ByteOrder.LITTLE_ENDIAN);
         int sizeofHdr = h.getInt(0);
         if (sizeofHdr != HEADER_SIZE) {
@@ -82,11 +108,9 @@ public final class NiftiReader {
             throw new NiftiException(name, "not a NIfTI-1 file: sizeof_hdr is neither 348 nor byte-swapped 348");
         }
         String magic = new String(hdr, 344, 3, java.nio.charset.StandardCharsets.ISO_8859_1);
-        if (magic.equals("ni1")) {
-            throw new NiftiException(name, "a .hdr/.img pair (magic 'ni1') is not supported; use a single .nii file");
-        }
-        if (!magic.equals("n+1")) {
-            throw new NiftiException(name, "not a NIfTI-1 single file: magic is not 'n+1'");
+        if (!magic.equals(pair ? "ni1" : "n+1")) {
+            throw new NiftiException(name, "not a NIfTI-1 file: magic is '" + magic.replaceAll("[^ -~]", "?")
+                    + "', expected 'n+1' (single file) or 'ni1' (.hdr/.img pair)");
         }
         int ndim = h.getShort(40);
         if (ndim < 1 || ndim > 7) {
@@ -142,17 +166,23 @@ public final class NiftiReader {
         }
         long voxels = (long) dim[0] * dim[1] * dim[2];
         long bytes = voxels * bytesPer(datatype);
-        if (voxOffset < HEADER_SIZE || voxOffset != Math.floor(voxOffset)) {
-            throw new NiftiException(name, "vox_offset " + voxOffset + " is not a whole number of at least 348");
+        long dataStart = (long) voxOffset;
+        if (voxOffset != Math.floor(voxOffset) || (!pair && voxOffset < HEADER_SIZE) || voxOffset < 0) {
+            throw new NiftiException(name, "vox_offset " + voxOffset + " is not a whole number"
+                    + (pair ? "" : " of at least 348"));
         }
         if (bytes > Integer.MAX_VALUE - 16) {
             throw new NiftiException(name, "volume of " + bytes + " bytes is too large to hold in memory");
         }
-        if (fileSize >= 0 && (long) voxOffset + bytes > fileSize) {
+        if (dataFileSize >= 0 && dataStart + bytes > dataFileSize) {
             throw new NiftiException(name, "truncated: header declares " + bytes + " bytes of voxels from offset "
-                    + (long) voxOffset + " but the file has " + fileSize + " bytes");
+                    + dataStart + " but the " + (pair ? ".img file" : "file") + " has " + dataFileSize + " bytes");
         }
-        in.skipNBytes((long) voxOffset - HEADER_SIZE);
+        try {
+            in.skipNBytes(pair ? dataStart : dataStart - HEADER_SIZE);
+        } catch (java.io.EOFException e) {
+            throw new NiftiException(name, "truncated: the file ends before vox_offset " + dataStart);
+        }
         byte[] data = readFully(in, (int) bytes, name, "voxel data");
         return new NiftiVolume(dim, datatype, new double[] {pixdim[1], ndim >= 2 ? pixdim[2] : 1, ndim >= 3 ? pixdim[3] : 1},
                 slope, inter, qformCode, sformCode, affine, data, h.order());
