@@ -25,6 +25,15 @@ public final class RleCodec {
                     + " expected for " + (8 * bytesPerSample) + "-bit grayscale");
         }
         int pixels = rows * columns;
+        for (int s = 0; s < segments; s++) {
+            int start = le32(data, 4 + 4 * s);
+            int end = s + 1 < segments ? le32(data, 8 + 4 * s) : data.length;
+            // PackBits expands at most 64-fold (2 bytes -> 128): refuse before allocating for a lying header
+            if ((long) pixels > 64L * Math.max(0, end - start)) {
+                throw new CodecException("RLE segment " + (s + 1) + " of " + Math.max(0, end - start)
+                        + " bytes cannot hold " + pixels + " pixels");
+            }
+        }
         int[] out = new int[pixels];
         byte[] plane = new byte[pixels];
         for (int s = 0; s < segments; s++) {

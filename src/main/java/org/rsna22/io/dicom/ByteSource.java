@@ -105,12 +105,23 @@ final class ByteSource {
             if (channel != null) {
                 r = channel.read(ByteBuffer.wrap(buf, lim, buf.length - lim));
             } else {
-                r = stream.read(buf, lim, buf.length - lim);
+                r = readInflated(buf, lim, buf.length - lim);
             }
             if (r < 0) {
                 return;
             }
             lim += r;
+        }
+    }
+
+    private int readInflated(byte[] b, int off, int len) throws IOException {
+        try {
+            return stream.read(b, off, len);
+        } catch (java.io.EOFException e) {
+            return -1; // the deflated stream stops early: the caller reports it as truncated
+        } catch (java.util.zip.ZipException e) {
+            throw new DicomException(DicomException.Kind.MALFORMED, name, -1, position(),
+                    "deflated data is corrupt: " + e.getMessage(), e);
         }
     }
 
@@ -156,11 +167,14 @@ final class ByteSource {
             channel.position(target);
         } else if (stream != null) {
             long toSkip = n - (lim - pos);
-            try {
-                stream.skipNBytes(toSkip);
-            } catch (java.io.EOFException e) {
-                throw new DicomException(DicomException.Kind.TRUNCATED, name, tag, position(),
-                        "the stream ends inside a value of " + n + " bytes");
+            byte[] sink = new byte[(int) Math.min(toSkip, 8192)];
+            while (toSkip > 0) {
+                int r = readInflated(sink, 0, (int) Math.min(toSkip, sink.length));
+                if (r < 0) {
+                    throw new DicomException(DicomException.Kind.TRUNCATED, name, tag, position(),
+                            "the stream ends inside a value of " + n + " bytes");
+                }
+                toSkip -= r;
             }
         }
         bufStart = target;

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.ZipException;
 
 /**
  * Reads DICOM Part 10 files: preamble or none, file meta, then the dataset in its transfer syntax, with
@@ -74,15 +73,6 @@ public final class DicomReader {
         }
 
         DicomFile parseHeader() throws IOException {
-            try {
-                return doParseHeader();
-            } catch (ZipException e) {
-                throw new DicomException(DicomException.Kind.MALFORMED, in.name(), -1, in.position(),
-                        "deflated data is corrupt: " + e.getMessage(), e);
-            }
-        }
-
-        private DicomFile doParseHeader() throws IOException {
             DicomObject meta = new DicomObject();
             int n = in.peek(132);
             boolean preamble = n == 132 && in.peekByte(128) == 'D' && in.peekByte(129) == 'I'

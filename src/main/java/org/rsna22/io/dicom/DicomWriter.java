@@ -29,7 +29,7 @@ public final class DicomWriter {
      */
     public static byte[] encode(DicomObject dataset, int[] pixels, TransferSyntax ts) {
         if (ts != TransferSyntax.EXPLICIT_VR_LE && ts != TransferSyntax.RLE_LOSSLESS) {
-            throw new IllegalArgumentException("the writer supports explicit VR LE and RLE only, not " + ts);
+            throw new IllegalArgumentException("the writer encodes pixels as explicit VR LE or RLE, not " + ts);
         }
         int rows = dataset.getInt(Tags.ROWS, 0);
         int cols = dataset.getInt(Tags.COLUMNS, 0);
@@ -38,7 +38,47 @@ public final class DicomWriter {
             throw new IllegalArgumentException("pixels (" + pixels.length + ") do not match " + cols + "×" + rows
                     + " at " + bitsAllocated + " bits allocated");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(pixels.length * 2 + 4096);
+        int bytesPerSample = bitsAllocated / 8;
+        if (ts == TransferSyntax.RLE_LOSSLESS) {
+            int mask = bytesPerSample == 2 ? 0xFFFF : 0xFF;
+            int[] unsigned = new int[pixels.length];
+            for (int i = 0; i < pixels.length; i++) {
+                unsigned[i] = pixels[i] & mask;
+            }
+            return encodeCompressed(dataset, RleCodec.encode(unsigned, bytesPerSample), ts);
+        }
+        ByteArrayOutputStream out = headerAndDataset(dataset, ts, pixels.length * bytesPerSample);
+        byte[] px = new byte[pixels.length * bytesPerSample + (pixels.length * bytesPerSample & 1)];
+        for (int i = 0; i < pixels.length; i++) {
+            px[i * bytesPerSample] = (byte) pixels[i];
+            if (bytesPerSample == 2) {
+                px[i * 2 + 1] = (byte) (pixels[i] >> 8);
+            }
+        }
+        writeElement(out, new DicomObject.Element(Tags.PIXEL_DATA, bitsAllocated == 8 ? VR.OB : VR.OW, px, false, null));
+        return out.toByteArray();
+    }
+
+    /** Encodes a file whose single frame is already compressed in the given encapsulated syntax. */
+    public static byte[] encodeCompressed(DicomObject dataset, byte[] frame, TransferSyntax ts) {
+        if (!ts.encapsulated()) {
+            throw new IllegalArgumentException(ts + " is not an encapsulated transfer syntax");
+        }
+        ByteArrayOutputStream out = headerAndDataset(dataset, ts, frame.length);
+        writeHeader(out, Tags.PIXEL_DATA, VR.OB, 0xFFFFFFFFL);
+        writeHeader(out, Tags.ITEM, null, 0); // empty basic offset table
+        int padded = frame.length + (frame.length & 1);
+        writeHeader(out, Tags.ITEM, null, padded);
+        out.writeBytes(frame);
+        if (padded != frame.length) {
+            out.write(0);
+        }
+        writeHeader(out, Tags.SEQUENCE_DELIMITATION, null, 0);
+        return out.toByteArray();
+    }
+
+    private static ByteArrayOutputStream headerAndDataset(DicomObject dataset, TransferSyntax ts, int pixelBytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(pixelBytes + 4096);
         out.writeBytes(new byte[128]);
         out.writeBytes("DICM".getBytes(StandardCharsets.US_ASCII));
 
@@ -48,12 +88,8 @@ public final class DicomWriter {
         writeText(meta, Tags.MEDIA_STORAGE_SOP_INSTANCE_UID, VR.UI, dataset.getString(Tags.SOP_INSTANCE_UID));
         writeText(meta, Tags.TRANSFER_SYNTAX_UID, VR.UI, ts.uid());
         writeText(meta, Tags.IMPLEMENTATION_CLASS_UID, VR.UI, IMPLEMENTATION_CLASS_UID);
-        byte[] groupLength = new byte[4];
         int ml = meta.size();
-        groupLength[0] = (byte) ml;
-        groupLength[1] = (byte) (ml >> 8);
-        groupLength[2] = (byte) (ml >> 16);
-        groupLength[3] = (byte) (ml >> 24);
+        byte[] groupLength = {(byte) ml, (byte) (ml >> 8), (byte) (ml >> 16), (byte) (ml >> 24)};
         writeElement(out, new DicomObject.Element(Tags.FILE_META_GROUP_LENGTH, VR.UL, groupLength, false, null));
         out.writeBytes(meta.toByteArray());
 
@@ -63,30 +99,7 @@ public final class DicomWriter {
                 writeElement(out, e.getValue());
             }
         }
-        int bytesPerSample = bitsAllocated / 8;
-        if (ts == TransferSyntax.EXPLICIT_VR_LE) {
-            byte[] px = new byte[pixels.length * bytesPerSample + (pixels.length * bytesPerSample & 1)];
-            for (int i = 0; i < pixels.length; i++) {
-                px[i * bytesPerSample] = (byte) pixels[i];
-                if (bytesPerSample == 2) {
-                    px[i * 2 + 1] = (byte) (pixels[i] >> 8);
-                }
-            }
-            writeElement(out, new DicomObject.Element(Tags.PIXEL_DATA, bitsAllocated == 8 ? VR.OB : VR.OW, px, false, null));
-        } else {
-            int mask = bytesPerSample == 2 ? 0xFFFF : 0xFF;
-            int[] unsigned = new int[pixels.length];
-            for (int i = 0; i < pixels.length; i++) {
-                unsigned[i] = pixels[i] & mask;
-            }
-            byte[] frame = RleCodec.encode(unsigned, bytesPerSample);
-            writeHeader(out, Tags.PIXEL_DATA, VR.OB, 0xFFFFFFFFL);
-            writeHeader(out, Tags.ITEM, null, 0);            // empty basic offset table
-            writeHeader(out, Tags.ITEM, null, frame.length);
-            out.writeBytes(frame);
-            writeHeader(out, Tags.SEQUENCE_DELIMITATION, null, 0);
-        }
-        return out.toByteArray();
+        return out;
     }
 
     private static void writeText(ByteArrayOutputStream out, int tag, VR vr, String value) {

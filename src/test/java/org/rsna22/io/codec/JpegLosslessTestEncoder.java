@@ -1,0 +1,159 @@
+package org.rsna22.io.codec;
+
+import java.io.ByteArrayOutputStream;
+
+/**
+ * A minimal lossless JPEG (process 14) encoder for tests: one component, any predictor, point transform
+ * and restart interval, with a fixed Huffman table. Its output is checked against dcmtk's decoder, so it
+ * exercises the decoder with streams that dcmtk's encoder does not make (restart markers).
+ */
+final class JpegLosslessTestEncoder {
+    /** Code lengths of difference categories 0..16; Kraft sum below 1, so no all-ones code. */
+    private static final int[] LENGTHS = {2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9};
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private long acc;
+    private int bits;
+
+    static byte[] encode(int[] samples, int width, int height, int precision, int predictor, int pt,
+                         int restartInterval) {
+        return new JpegLosslessTestEncoder().run(samples, width, height, precision, predictor, pt, restartInterval);
+    }
+
+    private byte[] run(int[] samples, int w, int h, int precision, int predictor, int pt, int restart) {
+        int[] codes = new int[17];
+        int[] order = new int[17];
+        int[] counts = new int[17];
+        int n = 0;
+        for (int len = 1; len <= 16; len++) {
+            for (int s = 0; s <= 16; s++) {
+                if (LENGTHS[s] == len) {
+                    order[n++] = s;
+                    counts[len]++;
+                }
+            }
+        }
+        int code = 0;
+        int k = 0;
+        for (int len = 1; len <= 16; len++) {
+            for (int i = 0; i < counts[len]; i++) {
+                codes[order[k++]] = code++;
+            }
+            code <<= 1;
+        }
+        marker(0xD8);
+        marker(0xC3);
+        u16(11);
+        out.write(precision);
+        u16(h);
+        u16(w);
+        out.write(1);
+        out.write(1);
+        out.write(0x11);
+        out.write(0);
+        marker(0xC4);
+        u16(2 + 1 + 16 + 17);
+        out.write(0x00);
+        for (int len = 1; len <= 16; len++) {
+            out.write(counts[len]);
+        }
+        for (int i = 0; i < 17; i++) {
+            out.write(order[i]);
+        }
+        if (restart > 0) {
+            marker(0xDD);
+            u16(4);
+            u16(restart);
+        }
+        marker(0xDA);
+        u16(8);
+        out.write(1);
+        out.write(1);
+        out.write(0x00);
+        out.write(predictor);
+        out.write(0);
+        out.write(pt);
+
+        int[] v = new int[samples.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = samples[i] >> pt;
+        }
+        int initial = 1 << (precision - pt - 1);
+        int untilRestart = restart > 0 ? restart : Integer.MAX_VALUE;
+        int resetRow = 0;
+        int resetCol = 0;
+        int rst = 0;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                if (untilRestart == 0) {
+                    flush();
+                    marker(0xD0 + (rst++ & 7));
+                    untilRestart = restart;
+                    resetRow = y;
+                    resetCol = x;
+                }
+                untilRestart--;
+                int i = y * w + x;
+                int pred;
+                if (y == resetRow) {
+                    pred = x == resetCol ? initial : v[i - 1];
+                } else if (x == 0) {
+                    pred = v[i - w];
+                } else {
+                    int ra = v[i - 1];
+                    int rb = v[i - w];
+                    int rc = v[i - w - 1];
+                    pred = switch (predictor) {
+                        case 1 -> ra;
+                        case 2 -> rb;
+                        case 3 -> rc;
+                        case 4 -> ra + rb - rc;
+                        case 5 -> ra + ((rb - rc) >> 1);
+                        case 6 -> rb + ((ra - rc) >> 1);
+                        default -> (ra + rb) >> 1;
+                    };
+                }
+                int diff = (short) ((v[i] - pred) & 0xFFFF); // modulo 2^16, as a signed value
+                int ssss = diff == -32768 ? 16 : 32 - Integer.numberOfLeadingZeros(Math.abs(diff));
+                put(codes[ssss], LENGTHS[ssss]);
+                if (ssss > 0 && ssss < 16) {
+                    put(diff < 0 ? diff - 1 : diff, ssss);
+                }
+            }
+        }
+        flush();
+        marker(0xD9);
+        return out.toByteArray();
+    }
+
+    private void put(int value, int n) {
+        acc = (acc << n) | (value & ((1L << n) - 1));
+        bits += n;
+        while (bits >= 8) {
+            int b = (int) (acc >>> (bits - 8)) & 0xFF;
+            out.write(b);
+            if (b == 0xFF) {
+                out.write(0);
+            }
+            bits -= 8;
+        }
+    }
+
+    /** Pads the last byte with 1-bits (T.81 F.1.2.3). */
+    private void flush() {
+        if (bits > 0) {
+            put((1 << (8 - bits)) - 1, 8 - bits);
+        }
+        acc = 0;
+    }
+
+    private void marker(int m) {
+        out.write(0xFF);
+        out.write(m);
+    }
+
+    private void u16(int v) {
+        out.write(v >> 8);
+        out.write(v);
+    }
+}
