@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.rsna22.io.Inspector;
+import org.rsna22.io.IoErrors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -52,7 +53,7 @@ final class InspectCommand implements Callable<Integer> {
                 failures++;
                 row = new LinkedHashMap<>();
                 row.put("file", f.toString());
-                row.put("error", e.getMessage() == null ? e.toString() : e.getMessage());
+                row.put("error", IoErrors.describe(e));
             }
             out.println(json ? MAPPER.writeValueAsString(row) : human(row));
             out.flush();

@@ -13,9 +13,14 @@ public final class Main {
         System.exit(execute(args));
     }
 
-    /** Runs a command line and returns its exit code (used by tests). */
+    /** Runs a command line and returns its exit code. */
     public static int execute(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line, for callers (tests) that redirect its output. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main());
     }
 
     static final class Version implements CommandLine.IVersionProvider {

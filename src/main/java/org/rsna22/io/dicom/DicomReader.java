@@ -2,7 +2,6 @@ package org.rsna22.io.dicom;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -52,11 +51,7 @@ public final class DicomReader {
     }
 
     private static FileChannel open(Path path) throws IOException {
-        try {
-            return FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(path.toString(), null, "no such file");
-        }
+        return FileChannel.open(path, StandardOpenOption.READ);
     }
 
     /** The element-level state machine; one instance per file. */
