@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 /** The command-line entry of rsna22: dispatches to the subcommands. */
 @Command(name = "rsna22", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "RSNA 2022 cervical spine fracture detection pipeline.",
-        subcommands = {InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, InspectCommand.class, GenerateDemoCommand.class, DemoCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

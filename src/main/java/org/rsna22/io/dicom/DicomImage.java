@@ -15,7 +15,7 @@ public final class DicomImage {
     private final double slope;
     private final double intercept;
 
-    DicomImage(DicomFile header, int rows, int columns, int[] stored, int bitsStored, boolean signed,
+    public DicomImage(DicomFile header, int rows, int columns, int[] stored, int bitsStored, boolean signed,
                double slope, double intercept) {
         this.header = header;
         this.rows = rows;

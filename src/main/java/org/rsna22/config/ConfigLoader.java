@@ -1,0 +1,108 @@
+package org.rsna22.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Resolves {@code config=NAME}: a path to a YAML file, or a name looked up in ./config/ and then among the
+ * configs built into the jar. The file overrides config/default.yaml key by key; unknown keys are errors.
+ */
+public final class ConfigLoader {
+
+    public static final String DEFAULT = "default";
+
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    private ConfigLoader() {
+    }
+
+    public static ExperimentConfig load(String nameOrPath) {
+        String name = nameOrPath == null || nameOrPath.isBlank() ? DEFAULT : nameOrPath;
+        ObjectNode merged = (ObjectNode) read(DEFAULT);
+        if (!name.equals(DEFAULT)) {
+            JsonNode override = read(name);
+            if (!override.isObject()) {
+                throw new IllegalArgumentException("config " + name + " is not a YAML mapping");
+            }
+            merge(merged, (ObjectNode) override, "");
+        }
+        String label = Path.of(name).getFileName().toString().replaceFirst("\\.ya?ml$", "");
+        merged.put("name", label);
+        try {
+            return YAML.treeToValue(merged, ExperimentConfig.class);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("config " + name + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The resolved config as YAML, to be written beside the results it produced. */
+    public static String toYaml(ExperimentConfig config) {
+        return YAML.writeValueAsString(config);
+    }
+
+    private static JsonNode read(String name) {
+        Path asPath = Path.of(name);
+        try {
+            if (name.endsWith(".yaml") || name.endsWith(".yml") || name.contains("/")) {
+                if (!Files.isRegularFile(asPath)) {
+                    throw new IllegalArgumentException("config file " + asPath + " does not exist");
+                }
+                return parse(Files.readString(asPath), asPath.toString());
+            }
+            Path local = Path.of("config", name + ".yaml");
+            if (Files.isRegularFile(local)) {
+                return parse(Files.readString(local), local.toString());
+            }
+            try (InputStream in = ConfigLoader.class.getResourceAsStream("/config/" + name + ".yaml")) {
+                if (in == null) {
+                    throw new IllegalArgumentException("config '" + name + "' not found: looked for " + local
+                            + " and a built-in config of that name (try config=default or config=demo)");
+                }
+                return parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), name);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("config " + name + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode parse(String text, String source) {
+        try {
+            JsonNode n = YAML.readTree(text);
+            return n == null || n.isMissingNode() ? YAML.createObjectNode() : n;
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("config " + source + " is not valid YAML: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Deep merge: mappings merge key by key; a key unknown to the defaults is an error naming its path. */
+    private static void merge(ObjectNode base, ObjectNode override, String path) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = override.properties().iterator(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+            JsonNode current = base.get(e.getKey());
+            if (current == null) {
+                throw new IllegalArgumentException("unknown config key '" + key + "' (not in config/default.yaml)");
+            }
+            if (current.isObject() && e.getValue().isObject()) {
+                merge((ObjectNode) current, (ObjectNode) e.getValue(), key);
+            } else {
+                base.set(e.getKey(), e.getValue());
+            }
+        }
+    }
+}

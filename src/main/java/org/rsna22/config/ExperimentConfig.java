@@ -1,0 +1,5 @@
+package org.rsna22.config;
+
+/** One experiment: config/default.yaml overridden by the experiment's own file. */
+public record ExperimentConfig(String name, PrepareConfig prepare) {
+}

@@ -1,0 +1,68 @@
+package org.rsna22.dataset;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The files of a dataset in the competition's layout (SPEC §1) under one root folder. */
+public record CompetitionLayout(Path root) {
+
+    public Path trainCsv() {
+        return root.resolve("train.csv");
+    }
+
+    public Path boundingBoxesCsv() {
+        return root.resolve("train_bounding_boxes.csv");
+    }
+
+    public Path foldsCsv() {
+        return root.resolve("train_folded_v01.csv");
+    }
+
+    public Path trainImages() {
+        return root.resolve("train_images");
+    }
+
+    public Path testImages() {
+        return root.resolve("test_images");
+    }
+
+    public Path segmentations() {
+        return root.resolve("segmentations");
+    }
+
+    /** The study folder of a UID that has been checked with {@link Uids#isValid}. */
+    public Path studyFolder(String uid) {
+        requireUid(uid);
+        return trainImages().resolve(uid);
+    }
+
+    public Path segmentation(String uid) {
+        requireUid(uid);
+        return segmentations().resolve(uid + ".nii");
+    }
+
+    private static void requireUid(String uid) {
+        if (!Uids.isValid(uid)) {
+            throw new IllegalArgumentException(Uids.invalidReason(uid));
+        }
+    }
+
+    /** Checks that this looks like a training dataset; the message says what is missing and what was expected. */
+    public void requireTrainingLayout() {
+        if (!Files.isDirectory(root)) {
+            throw new IllegalArgumentException("data folder " + root + " does not exist");
+        }
+        StringBuilder missing = new StringBuilder();
+        if (!Files.isRegularFile(trainCsv())) {
+            missing.append(" train.csv");
+        }
+        if (!Files.isDirectory(trainImages())) {
+            missing.append(" train_images/");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("data folder " + root + " is not in the competition layout: missing"
+                    + missing + " (expected train.csv, train_images/<StudyInstanceUID>/<slice>.dcm and optionally "
+                    + "segmentations/<StudyInstanceUID>.nii, train_bounding_boxes.csv)");
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package org.rsna22.demo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A synthetic neck CT in patient millimetres: air, a neck of fat and muscle that widens into the shoulders,
+ * trachea and oesophagus, and a lordotic spine of C1 (a ring), C2 (with the dens), C3-C7 and thoracic
+ * vertebrae (cortical shell, cancellous core, posterior arch, spinous and transverse processes) separated by
+ * discs. Fractures are thin low-density cracks through a vertebra. {@link #render} paints one axial slice
+ * in HU with its vertebra labels (1-7 = C1-C7, 8.. = T1..).
+ */
+final class NeckPhantom {
+
+    /** HU of the tissues. */
+    private static final double AIR = -1000;
+    private static final double FAT = -100;
+    private static final double MUSCLE = 45;
+    private static final double CORD = 30;
+    private static final double DISC = 85;
+    private static final double CORTICAL = 1150;
+    private static final double CANCELLOUS = 280;
+    private static final double ARCH = 800;
+    private static final double CRACK = 55;
+
+    /** One vertebra: label, z range of its body (mm), size, and an optional fracture plane. */
+    private record Vertebra(int label, double zTop, double zBottom, double bodyRx, double bodyRy, double spinousLength,
+                            Fracture fracture) {
+    }
+
+    /** A crack: points within half its thickness of the plane and within its radius of the centre. */
+    record Fracture(double[] centre, double[] normal, double halfThickness, double radius) {
+        boolean contains(double x, double y, double z) {
+            double dx = x - centre[0];
+            double dy = y - centre[1];
+            double dz = z - centre[2];
+            double d = dx * normal[0] + dy * normal[1] + dz * normal[2];
+            return Math.abs(d) <= halfThickness && dx * dx + dy * dy + dz * dz <= radius * radius;
+        }
+    }
+
+    private final List<Vertebra> vertebrae = new ArrayList<>();
+    private final double cx0;
+    private final double cy0;
+    private final double lordosis;
+    private final double spineTop;
+    private final double spineBottom;
+    private final double noise;
+    private final double neckRx;
+    private final double neckRy;
+
+    /**
+     * @param fractured which of C1..C7 carry a fracture
+     * @param top       z (mm) of the top of C1
+     */
+    NeckPhantom(SplittableRandom rnd, boolean[] fractured, double top) {
+        cx0 = (rnd.nextDouble() - 0.5) * 8;
+        cy0 = 10 + (rnd.nextDouble() - 0.5) * 8;
+        lordosis = 4 + rnd.nextDouble() * 5;
+        noise = 12 + rnd.nextDouble() * 8;
+        neckRx = 52 + rnd.nextDouble() * 8;
+        neckRy = 44 + rnd.nextDouble() * 6;
+        double scale = 0.9 + rnd.nextDouble() * 0.2;
+        double z = top;
+        double[] heights = {9, 22, 14, 14, 14.5, 15, 15.5, 18, 19, 20, 21};
+        for (int i = 0; i < heights.length; i++) {
+            int label = i + 1;
+            double h = heights[i] * scale;
+            double rx = (i < 2 ? 8 : 8 + (i - 2) * 0.6 + (i >= 7 ? 2 : 0)) * scale;
+            double ry = (i < 2 ? 7 : 6.5 + (i - 2) * 0.4 + (i >= 7 ? 1.5 : 0)) * scale;
+            double spinous = (i == 6 ? 20 : i >= 7 ? 18 : 9 + i) * scale;
+            Vertebra v = new Vertebra(label, z, z - h, rx, ry, spinous, null);
+            if (i < 7 && fractured[i]) {
+                v = new Vertebra(label, z, z - h, rx, ry, spinous, crack(rnd, v));
+            }
+            vertebrae.add(v);
+            z -= h + (i == 0 ? 1.5 : 4 * scale); // a disc below every body but C1's (a joint there)
+        }
+        spineTop = top;
+        spineBottom = z;
+    }
+
+    private Fracture crack(SplittableRandom rnd, Vertebra v) {
+        double zc = v.zBottom() + (v.zTop() - v.zBottom()) * (0.25 + 0.5 * rnd.nextDouble());
+        double[] c = centre(zc);
+        boolean arch = v.label() <= 2 ? rnd.nextBoolean() : rnd.nextDouble() < 0.3;
+        double bx = c[0] + (rnd.nextDouble() - 0.5) * v.bodyRx();
+        double by = arch ? c[1] + 7 : bodyCentreY(c[1], v) + (rnd.nextDouble() - 0.5) * v.bodyRy();
+        double[] n = {rnd.nextDouble() - 0.5, rnd.nextDouble() - 0.5, rnd.nextDouble() < 0.5 ? 1.2 : 0.2};
+        double len = Math.sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+        return new Fracture(new double[] {bx, by, zc}, new double[] {n[0] / len, n[1] / len, n[2] / len},
+                0.5 + rnd.nextDouble() * 0.3, 7 + rnd.nextDouble() * 5);
+    }
+
+    /** The spinal canal centre at height z: a lordotic curve, anterior-most mid-neck. */
+    private double[] centre(double z) {
+        double t = (spineTop - z) / Math.max(1, spineTop - spineBottom);
+        return new double[] {cx0 + 1.5 * Math.sin(t * 3.1), cy0 - lordosis * Math.sin(Math.PI * Math.min(1, t * 1.2))};
+    }
+
+    private static double bodyCentreY(double canalY, Vertebra v) {
+        return canalY - 6.5 - v.bodyRy();
+    }
+
+    double noise() {
+        return noise;
+    }
+
+    /**
+     * Paints the slice at height z. Pixel (r, c) is at x = x0 + c·spacing, y = y0 + r·spacing.
+     *
+     * @param crack receives, per pixel, the label of a fracture crossing it (0 = none)
+     */
+    void render(double z, double x0, double y0, double spacing, int rows, int cols, double[] hu, byte[] label,
+                byte[] crack) {
+        double shoulders = Math.max(0, (spineTop - 125 - z) / 40); // the neck widens below C7
+        double rx = neckRx + 25 * Math.min(1, shoulders);
+        double ry = neckRy + 6 * Math.min(1, shoulders);
+        double[] c = centre(z);
+        double neckCy = c[1] - 12;
+        double tracheaY = c[1] - 38;
+        for (int r = 0; r < rows; r++) {
+            double y = y0 + r * spacing;
+            for (int col = 0; col < cols; col++) {
+                double x = x0 + col * spacing;
+                int i = r * cols + col;
+                double ex = (x - c[0]) / rx;
+                double ey = (y - neckCy) / ry;
+                double e = ex * ex + ey * ey;
+                double v;
+                if (e > 1) {
+                    v = AIR;
+                } else if (e > 0.82) {
+                    v = FAT;
+                } else {
+                    v = MUSCLE;
+                    double dt = Math.hypot(x - c[0], y - tracheaY);
+                    if (dt < 8) {
+                        v = dt < 6.5 ? AIR + 50 : 300; // trachea with a cartilage wall
+                    } else if (Math.hypot((x - c[0] - 3) / 5, (y - tracheaY - 12) / 3) < 1) {
+                        v = 20; // oesophagus
+                    }
+                }
+                hu[i] = v;
+                label[i] = 0;
+                crack[i] = 0;
+                paintSpine(x, y, z, c, hu, label, crack, i);
+            }
+        }
+    }
+
+    private void paintSpine(double x, double y, double z, double[] c, double[] hu, byte[] label, byte[] crack, int i) {
+        double canalX = (x - c[0]) / 7.0;
+        double canalY = (y - c[1]) / 5.5;
+        boolean inCanal = canalX * canalX + canalY * canalY < 1;
+        if (inCanal && z < spineTop + 30 && z > spineBottom) {
+            hu[i] = CORD;
+        }
+        for (Vertebra v : vertebrae) {
+            double top = v.label() == 2 ? v.zTop() + 12 : v.zTop(); // the dens rises into the atlas
+            if (z > top + 4.5 || z < v.zBottom() - 4.5) {
+                continue;
+            }
+            boolean inBodyRange = z <= v.zTop() && z >= v.zBottom();
+            double by = bodyCentreY(c[1], v);
+            double bx = (x - c[0]) / v.bodyRx();
+            double byy = (y - by) / v.bodyRy();
+            double eb = bx * bx + byy * byy;
+            boolean bone = false;
+            double value = 0;
+            if (!inBodyRange) {
+                // disc below (or above) the body; C1 has none, the dens column passes through
+                if (v.label() != 1 && z < v.zBottom() && eb < 1) {
+                    hu[i] = DISC;
+                }
+                if (v.label() == 2 && z > v.zTop() && z <= top && Math.hypot(x - c[0], y - (c[1] - 11)) < 4.5) {
+                    bone = true;
+                    value = CORTICAL * 0.8;
+                }
+            } else if (v.label() == 1) {
+                // atlas: anterior arch, lateral masses and a posterior arch around the canal
+                double ant = Math.hypot((x - c[0]) / 5, (y - (c[1] - 13)) / 2.5);
+                double lat = Math.min(Math.hypot((x - c[0] - 11) / 5, (y - c[1] + 3) / 6),
+                        Math.hypot((x - c[0] + 11) / 5, (y - c[1] + 3) / 6));
+                double ring = Math.hypot((x - c[0]) / 12, (y - c[1] - 1) / 10);
+                if (ant < 1 || lat < 1 || (ring < 1 && ring > 0.78 && y > c[1])) {
+                    bone = true;
+                    value = ant < 1 || lat < 1 ? CORTICAL * 0.9 : ARCH;
+                }
+            } else {
+                if (eb < 1) {
+                    bone = true;
+                    value = eb > Math.pow(1 - 1.6 / v.bodyRy(), 2) ? CORTICAL : CANCELLOUS;
+                }
+                double ring = Math.hypot((x - c[0]) / 9.5, (y - c[1]) / 8);
+                boolean arch = ring < 1 && ring > 0.72 && y > by + v.bodyRy() * 0.5;
+                double sy = c[1] + 8 + v.spinousLength() / 2;
+                boolean spinous = Math.hypot((x - c[0]) / 2.2, (y - sy) / (v.spinousLength() / 2)) < 1
+                        && z > v.zBottom() + 2;
+                boolean transverse = Math.min(Math.hypot((x - c[0] - v.bodyRx() - 4) / 4.5, (y - by - 3) / 2.5),
+                        Math.hypot((x - c[0] + v.bodyRx() + 4) / 4.5, (y - by - 3) / 2.5)) < 1
+                        && z < v.zTop() - 2 && z > v.zBottom() + 2;
+                if (!bone && (arch || spinous || transverse)) {
+                    bone = true;
+                    value = ARCH;
+                }
+            }
+            if (bone) {
+                hu[i] = value;
+                label[i] = (byte) v.label();
+                if (v.fracture() != null && v.fracture().contains(x, y, z)) {
+                    hu[i] = CRACK;
+                    crack[i] = (byte) v.label();
+                }
+            }
+        }
+    }
+}

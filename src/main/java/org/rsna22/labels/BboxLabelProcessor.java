@@ -1,0 +1,97 @@
+package org.rsna22.labels;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.io.IoErrors;
+import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.io.geometry.GeometryMismatchException;
+import org.rsna22.io.geometry.LabelVolume;
+import org.rsna22.io.geometry.SegmentationAligner;
+import org.rsna22.io.geometry.SliceGeometry;
+import org.rsna22.io.nifti.NiftiReader;
+import org.rsna22.io.nifti.NiftiVolume;
+import org.springframework.batch.infrastructure.item.ItemProcessor;
+
+/**
+ * The per-slice C1-C7 boxes of one segmented study (SPEC §3): the segmentation is laid on the series by
+ * geometry, labels above 7 are ignored, and each slice gets the inclusive min/max of its C1-C7 voxels, or
+ * the image centre with has_box 0.
+ */
+public class BboxLabelProcessor implements ItemProcessor<StudyEntry, List<BoxRow>> {
+
+    private final CompetitionLayout data;
+    private final DicomSource dicom;
+    private final Map<String, Integer> folds;
+
+    public BboxLabelProcessor(CompetitionLayout data, DicomSource dicom, Map<String, Integer> folds) {
+        this.data = data;
+        this.dicom = dicom;
+        this.folds = folds;
+    }
+
+    @Override
+    public List<BoxRow> process(StudyEntry study) throws Exception {
+        String uid = study.studyUid();
+        List<Integer> numbers = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(data.studyFolder(uid), "*.dcm")) {
+            for (Path p : ds) {
+                int n = SliceFile.sliceNumberOf(p.getFileName().toString());
+                if (n >= 0) {
+                    numbers.add(n);
+                }
+            }
+        }
+        numbers.sort(null);
+        List<SliceGeometry> geometry = new ArrayList<>(numbers.size());
+        for (int n : numbers) {
+            Path f = data.studyFolder(uid).resolve(n + ".dcm");
+            try {
+                geometry.add(SliceGeometry.of(dicom.readHeader(f)));
+            } catch (IOException e) {
+                throw new SkippedItemException("slice " + n + " cannot be read, so the mask cannot be aligned: "
+                        + IoErrors.describe(e));
+            }
+        }
+        Path seg = data.segmentation(uid);
+        NiftiVolume volume = NiftiReader.read(seg);
+        LabelVolume labels;
+        try {
+            labels = SegmentationAligner.align(volume, geometry);
+        } catch (GeometryMismatchException e) {
+            throw new SkippedItemException(seg + " does not fit its series: " + e.getMessage());
+        }
+        int fold = folds.getOrDefault(uid, -1);
+        List<BoxRow> rows = new ArrayList<>(numbers.size());
+        int cols = labels.columns();
+        for (int s = 0; s < labels.slices(); s++) {
+            byte[] slice = labels.slice(s);
+            int x0 = Integer.MAX_VALUE;
+            int y0 = Integer.MAX_VALUE;
+            int x1 = -1;
+            int y1 = -1;
+            for (int i = 0; i < slice.length; i++) {
+                int l = slice[i];
+                if (l >= 1 && l <= 7) {
+                    int r = i / cols;
+                    int c = i - r * cols;
+                    x0 = Math.min(x0, c);
+                    x1 = Math.max(x1, c);
+                    y0 = Math.min(y0, r);
+                    y1 = Math.max(y1, r);
+                }
+            }
+            if (x1 < 0) {
+                rows.add(new BoxRow(uid, numbers.get(s), cols / 2, labels.rows() / 2, cols / 2, labels.rows() / 2, false, fold));
+            } else {
+                rows.add(new BoxRow(uid, numbers.get(s), x0, y0, x1, y1, true, fold));
+            }
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,112 @@
+package org.rsna22.labels;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.rsna22.io.AtomicFiles;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+/**
+ * Joins the part files of a partitioned step, in partition order, into one gzipped CSV by atomic rename;
+ * rebuilds skipped.csv from every step's skip parts; fails when the step skipped too large a share.
+ */
+public class PartsMergeTasklet implements Tasklet {
+
+    /** The partitioned steps of the prepare job, in order: their skip parts make skipped.csv. */
+    static final List<String> PARTITIONED_STEPS = List.of("sliceMetadata", "bboxLabels");
+
+    private final PrepareWork work;
+    private final String step;
+    private final String header;
+    private final Path target;
+    private final double maxSkipShare;
+    private final ToLongFunction<List<StudyEntry>> itemsOf;
+
+    /**
+     * @param itemsOf how many items the step had, from the admitted studies (for the skip share)
+     */
+    public PartsMergeTasklet(PrepareWork work, String step, String header, Path target, double maxSkipShare,
+                             ToLongFunction<List<StudyEntry>> itemsOf) {
+        this.work = work;
+        this.step = step;
+        this.header = header;
+        this.target = target;
+        this.maxSkipShare = maxSkipShare;
+        this.itemsOf = itemsOf;
+    }
+
+    @Override
+    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+        long skipped = rebuildSkipLog(work).getOrDefault(step, 0L);
+        SkipShare.check(step, skipped, itemsOf.applyAsLong(StudyListTasklet.readStudies(work)), maxSkipShare,
+                work.skipped());
+        long[] rows = {0};
+        List<Path> parts = parts(work.partDir(step), false);
+        AtomicFiles.write(target, out -> {
+            GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16);
+            Writer w = new OutputStreamWriter(gz, StandardCharsets.UTF_8);
+            w.write(header);
+            w.write('\n');
+            for (Path p : parts) {
+                try (BufferedReader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        w.write(line);
+                        w.write('\n');
+                        rows[0]++;
+                    }
+                }
+            }
+            w.flush();
+            gz.finish();
+        });
+        contribution.incrementWriteCount(rows[0]);
+        return RepeatStatus.FINISHED;
+    }
+
+    /** Part files of a step in partition order: data parts, or skip parts. */
+    static List<Path> parts(Path dir, boolean skips) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".skipped.csv") == skips)
+                    .filter(p -> p.getFileName().toString().endsWith(".csv")).sorted().toList();
+        }
+    }
+
+    /** Writes skipped.csv from all skip parts so far; returns the number of skips per step. */
+    static java.util.Map<String, Long> rebuildSkipLog(PrepareWork work) throws IOException {
+        java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        List<Path> sources = new ArrayList<>();
+        if (Files.exists(work.studyListSkipped())) {
+            sources.add(work.studyListSkipped());
+        }
+        for (String s : PARTITIONED_STEPS) {
+            sources.addAll(parts(work.partDir(s), true));
+        }
+        StringBuilder sb = new StringBuilder(SkipRecord.HEADER).append('\n');
+        for (Path p : sources) {
+            for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    sb.append(line).append('\n');
+                    counts.merge(org.rsna22.dataset.Csv.parse(line).get(0), 1L, Long::sum);
+                }
+            }
+        }
+        AtomicFiles.write(work.skipped(), sb.toString().getBytes(StandardCharsets.UTF_8));
+        return counts;
+    }
+}

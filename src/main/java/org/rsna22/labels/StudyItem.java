@@ -1,0 +1,9 @@
+package org.rsna22.labels;
+
+/** An item of a prepare step, as it is named in skipped.csv. */
+public interface StudyItem {
+    String studyUid();
+
+    /** The slice number, or an empty string for items that are whole studies or files without one. */
+    String sliceLabel();
+}

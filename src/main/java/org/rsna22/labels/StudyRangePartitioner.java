@@ -1,0 +1,56 @@
+package org.rsna22.labels;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.springframework.batch.core.partition.Partitioner;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+
+/**
+ * Splits the admitted studies (in studies.csv order) into partitions of a fixed number of studies, named
+ * {@code studies-0000}, {@code studies-0001}, ...: the names stay the same on restart, so only the
+ * partitions that failed run again.
+ */
+public class StudyRangePartitioner implements Partitioner {
+
+    static final String FIRST = "first";
+    static final String COUNT = "count";
+
+    private final PrepareWork work;
+    private final int studiesPerPartition;
+    private final Predicate<StudyEntry> filter;
+
+    public StudyRangePartitioner(PrepareWork work, int studiesPerPartition, Predicate<StudyEntry> filter) {
+        this.work = work;
+        this.studiesPerPartition = studiesPerPartition;
+        this.filter = filter;
+    }
+
+    @Override
+    public Map<String, ExecutionContext> partition(int gridSize) {
+        List<StudyEntry> studies;
+        try {
+            studies = StudyListTasklet.readStudies(work).stream().filter(filter).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, ExecutionContext> out = new LinkedHashMap<>();
+        for (int first = 0, p = 0; first < studies.size(); first += studiesPerPartition, p++) {
+            ExecutionContext ctx = new ExecutionContext();
+            ctx.putInt(FIRST, first);
+            ctx.putInt(COUNT, Math.min(studiesPerPartition, studies.size() - first));
+            out.put(String.format("studies-%04d", p), ctx);
+        }
+        return out;
+    }
+
+    /** The studies of one partition. */
+    public static List<StudyEntry> studiesOf(PrepareWork work, Predicate<StudyEntry> filter, int first, int count)
+            throws IOException {
+        List<StudyEntry> all = StudyListTasklet.readStudies(work).stream().filter(filter).toList();
+        return all.subList(first, Math.min(all.size(), first + count));
+    }
+}

@@ -1,0 +1,48 @@
+package org.rsna22.testsupport;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.rsna22.io.dicom.DicomFile;
+import org.rsna22.io.dicom.DicomImage;
+import org.rsna22.io.dicom.DicomSource;
+
+/** Our reader, with a failure that a test can arm to strike once after a number of header reads. */
+public final class FailingDicomSource implements DicomSource {
+
+    private final DicomSource delegate = DicomSource.own();
+    private final AtomicInteger countdown = new AtomicInteger(-1);
+    private final AtomicInteger reads = new AtomicInteger();
+
+    /** The next {@code afterReads}+1-th read throws an IllegalStateException (not a skippable error). */
+    public void failAfter(int afterReads) {
+        countdown.set(afterReads);
+    }
+
+    public void disarm() {
+        countdown.set(-1);
+    }
+
+    public int reads() {
+        return reads.get();
+    }
+
+    @Override
+    public DicomFile readHeader(Path file) throws IOException {
+        strike(file);
+        return delegate.readHeader(file);
+    }
+
+    @Override
+    public DicomImage readImage(Path file) throws IOException {
+        strike(file);
+        return delegate.readImage(file);
+    }
+
+    private void strike(Path file) {
+        reads.incrementAndGet();
+        if (countdown.get() >= 0 && countdown.getAndDecrement() == 0) {
+            throw new IllegalStateException("injected failure while reading " + file);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package org.rsna22.testsupport;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.rsna22.batch.JobRunner;
+import org.rsna22.io.dicom.DicomSource;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+
+/** Helpers for tests that run jobs in-process against an in-memory job repository. */
+public final class JobTestSupport {
+    private JobTestSupport() {
+    }
+
+    /** Replaces the DICOM source with one whose failure a test can arm. */
+    @TestConfiguration
+    public static class FailingSourceConfig {
+        @Bean
+        @Primary
+        public FailingDicomSource failingDicomSource() {
+            return new FailingDicomSource();
+        }
+    }
+
+    public static JobExecution run(JobRunner runner, String job, Path data, Path work, String config) throws Exception {
+        return runner.run(job, runner.parameters(job, Map.of("data", data.toString(), "work", work.toString(),
+                "config", config)), new PrintWriter(new StringWriter()));
+    }
+
+    public static byte[] bytes(Path p) throws IOException {
+        return Files.readAllBytes(p);
+    }
+}
