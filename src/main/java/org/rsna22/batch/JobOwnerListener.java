@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.stereotype.Component;
 
 /**
@@ -13,6 +14,12 @@ import org.springframework.stereotype.Component;
 @Component
 public class JobOwnerListener implements JobExecutionListener {
 
+    private final JobRepository repository;
+
+    public JobOwnerListener(JobRepository repository) {
+        this.repository = repository;
+    }
+
     public static final String HOST = "owner.host";
     public static final String PID = "owner.pid";
 
@@ -20,6 +27,7 @@ public class JobOwnerListener implements JobExecutionListener {
     public void beforeJob(JobExecution execution) {
         execution.getExecutionContext().putString(HOST, hostName());
         execution.getExecutionContext().putLong(PID, ProcessHandle.current().pid());
+        repository.updateExecutionContext(execution); // saved now: the process may be killed before any step ends
     }
 
     public static String hostName() {
