@@ -2,7 +2,14 @@ package org.rsna22.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.Map;
+import org.rsna22.Rsna22Application;
+import org.rsna22.batch.JobRunner;
+import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.ops.IoBenchmark;
+import org.rsna22.ops.PrepareBenchmark;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -11,7 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code bench}: throughput benchmarks that print their numbers. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput benchmarks; run under 'taskset -c 0' to measure one core.",
-        subcommands = {BenchCommand.Io.class})
+        subcommands = {BenchCommand.Io.class, BenchCommand.Prepare.class})
 final class BenchCommand {
 
     @Command(name = "io", mixinStandardHelpOptions = true,
@@ -36,6 +43,50 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             new IoBenchmark(dir, files, size, seconds, spec.commandLine().getOut()).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "prepare", mixinStandardHelpOptions = true,
+            description = {"The prepare job on a generated dataset (made once in --dir): slices/s of sliceMetadata, "
+                + "studies/s of bboxLabels, peak heap. Uses an H2 job repository in --dir.",
+                "The original's Python method on the same files: bench/original_*.py."})
+    static final class Prepare implements Callable<Integer> {
+        @Option(names = "--dir", defaultValue = "data/bench/prepare", description = "bench folder (default: ${DEFAULT-VALUE})")
+        Path dir;
+
+        @Option(names = "--studies", defaultValue = "200", description = "studies (default: ${DEFAULT-VALUE})")
+        int studies;
+
+        @Option(names = "--slices", defaultValue = "250", description = "slices per study, up to +25 % (default: ${DEFAULT-VALUE})")
+        int slices;
+
+        @Option(names = "--size", defaultValue = "32", description = "image size (default: ${DEFAULT-VALUE})")
+        int size;
+
+        @Option(names = "--runs", defaultValue = "2", description = "job runs; the first warms the JVM (default: ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--config", defaultValue = "default", description = "experiment config (default: ${DEFAULT-VALUE})")
+        String config;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrepareBenchmark bench = new PrepareBenchmark(dir,
+                    new DemoDatasetGenerator.Options(studies, size, 1, slices, 2), config, spec.commandLine().getOut());
+            bench.generateIfMissing();
+            bench.clean();
+            try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(Rsna22Application.class)
+                    .properties(Map.of("rsna22.db-dir", dir.resolve("db").toAbsolutePath().toString())).run()) {
+                JobRunner runner = ctx.getBean(JobRunner.class);
+                for (int i = 1; i <= runs; i++) {
+                    spec.commandLine().getOut().printf("run %d of %d%n", i, runs);
+                    bench.run(runner, i);
+                }
+            }
             return 0;
         }
     }

@@ -75,15 +75,15 @@ public class BboxLabelProcessor implements ItemProcessor<StudyEntry, List<BoxRow
             int y0 = Integer.MAX_VALUE;
             int x1 = -1;
             int y1 = -1;
-            for (int i = 0; i < slice.length; i++) {
-                int l = slice[i];
-                if (l >= 1 && l <= 7) {
-                    int r = i / cols;
-                    int c = i - r * cols;
-                    x0 = Math.min(x0, c);
-                    x1 = Math.max(x1, c);
-                    y0 = Math.min(y0, r);
-                    y1 = Math.max(y1, r);
+            for (int r = 0, i = 0; r < labels.rows(); r++) {
+                for (int c = 0; c < cols; c++, i++) {
+                    int l = slice[i];
+                    if (l >= 1 && l <= 7) { // C1-C7; thoracic labels (8-19) and background are ignored
+                        x0 = Math.min(x0, c);
+                        x1 = Math.max(x1, c);
+                        y0 = Math.min(y0, r);
+                        y1 = Math.max(y1, r);
+                    }
                 }
             }
             if (x1 < 0) {

@@ -30,10 +30,6 @@ public final class LabelVolume {
         return labels[s][r * columns + c] & 0xFF;
     }
 
-    void set(int s, int r, int c, int label) {
-        labels[s][r * columns + c] = (byte) label;
-    }
-
     /** The labels of one slice, row-major (unsigned bytes). */
     public byte[] slice(int s) {
         return labels[s];

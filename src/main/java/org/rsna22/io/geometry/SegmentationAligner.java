@@ -49,9 +49,18 @@ public final class SegmentationAligner {
         }
         int signC = (int) Math.signum(dc[axC]);
         int signR = (int) Math.signum(dr[axR]);
+        byte[] voxels;
+        try {
+            voxels = volume.labels();
+        } catch (IllegalArgumentException e) {
+            throw new GeometryMismatchException("the segmentation is not a label volume: " + e.getMessage());
+        }
+        // file-order strides of the three NIfTI axes, then of the image column, row and slice axes
+        long[] stride = {1, dim[0], (long) dim[0] * dim[1]};
+        long strideC = signC * stride[axC];
+        long strideR = signR * stride[axR];
         LabelVolume out = new LabelVolume(slices.size(), rows, cols);
         boolean[] used = new boolean[dim[axS]];
-        int[] v = new int[3];
         for (int s = 0; s < slices.size(); s++) {
             SliceGeometry g = slices.get(s);
             double[] o = toVoxel(inv, g.pixelToPatient(0, 0));
@@ -78,26 +87,17 @@ public final class SegmentationAligner {
             if (c0 != (signC > 0 ? 0 : cols - 1) || r0 != (signR > 0 ? 0 : rows - 1)) {
                 throw new GeometryMismatchException("slice " + (s + 1) + " is shifted against the segmentation grid");
             }
-            v[axS] = k;
+            long base = c0 * stride[axC] + r0 * stride[axR] + k * stride[axS];
+            byte[] target = out.slice(s);
             for (int r = 0; r < rows; r++) {
-                v[axR] = r0 + signR * r;
-                for (int c = 0; c < cols; c++) {
-                    v[axC] = c0 + signC * c;
-                    out.set(s, r, c, label(volume, v[0], v[1], v[2]));
+                long idx = base + r * strideR;
+                int row = r * cols;
+                for (int c = 0; c < cols; c++, idx += strideC) {
+                    target[row + c] = voxels[(int) idx];
                 }
             }
         }
         return out;
-    }
-
-    private static int label(NiftiVolume volume, int i, int j, int k) throws GeometryMismatchException {
-        double x = volume.value(i, j, k);
-        long l = Math.round(x);
-        if (l < 0 || l > 255 || Math.abs(x - l) > 1e-3) {
-            throw new GeometryMismatchException(String.format(
-                    "voxel (%d, %d, %d) holds %s, not a label in 0..255", i, j, k, x));
-        }
-        return (int) l;
     }
 
     private static int unitAxis(double[] d, String what) throws GeometryMismatchException {

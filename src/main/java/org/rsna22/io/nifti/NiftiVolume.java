@@ -93,6 +93,28 @@ public final class NiftiVolume {
         return slope == 1 && intercept == 0 ? raw : raw * slope + intercept;
     }
 
+    /**
+     * The voxels as unsigned byte labels in file order. uint8 data without scaling is returned as read
+     * (do not modify it); any other data is converted, and a value that is not an integer in 0..255 is an
+     * {@link IllegalArgumentException} naming the voxel.
+     */
+    public byte[] labels() {
+        if (datatype == NiftiReader.DT_UINT8 && slope == 1 && intercept == 0) {
+            return data.array();
+        }
+        int n = (int) voxelCount();
+        byte[] out = new byte[n];
+        for (int i = 0; i < n; i++) {
+            double v = value(i);
+            long l = Math.round(v);
+            if (l < 0 || l > 255 || Math.abs(v - l) > 1e-3) {
+                throw new IllegalArgumentException("voxel " + i + " holds " + v + ", not a label in 0..255");
+            }
+            out[i] = (byte) l;
+        }
+        return out;
+    }
+
     private double raw(int idx) {
         return switch (datatype) {
             case NiftiReader.DT_UINT8 -> data.get(idx) & 0xFF;
