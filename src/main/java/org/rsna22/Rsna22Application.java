@@ -1,6 +1,8 @@
 package org.rsna22;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.ops.MeteredDicomSource;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
 
@@ -8,9 +10,9 @@ import org.springframework.context.annotation.Bean;
 @SpringBootApplication
 public class Rsna22Application {
 
-    /** Our own DICOM reader; replace this bean to plug in another toolkit. */
+    /** Our own DICOM reader, counted in metrics; replace this bean to plug in another toolkit. */
     @Bean
-    public DicomSource dicomSource() {
-        return DicomSource.own();
+    public DicomSource dicomSource(MeterRegistry registry) {
+        return new MeteredDicomSource(DicomSource.own(), registry);
     }
 }

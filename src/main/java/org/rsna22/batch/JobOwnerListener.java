@@ -2,32 +2,69 @@ package org.rsna22.batch;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.stereotype.Component;
 
 /**
- * Records which process runs an execution (host and pid in the job execution context), so that an
- * execution left STARTED by a killed process can be told apart from one another process is running.
+ * Records which process runs an execution (host, pid and a heartbeat every few seconds in the job execution
+ * context), so that an execution left STARTED by a killed process can be told apart from one that another
+ * process, here or on another machine sharing the repository, is running.
  */
 @Component
 public class JobOwnerListener implements JobExecutionListener {
 
-    private final JobRepository repository;
-
-    public JobOwnerListener(JobRepository repository) {
-        this.repository = repository;
-    }
-
     public static final String HOST = "owner.host";
     public static final String PID = "owner.pid";
+    public static final String HEARTBEAT = "owner.heartbeat";
+
+    private final JobRepository repository;
+    private final long heartbeatSeconds;
+    private final Map<Long, ScheduledExecutorService> beats = new ConcurrentHashMap<>();
+
+    public JobOwnerListener(JobRepository repository,
+                            @Value("${rsna22.owner.heartbeat-seconds:10}") long heartbeatSeconds) {
+        this.repository = repository;
+        this.heartbeatSeconds = heartbeatSeconds;
+    }
 
     @Override
     public void beforeJob(JobExecution execution) {
         execution.getExecutionContext().putString(HOST, hostName());
         execution.getExecutionContext().putLong(PID, ProcessHandle.current().pid());
+        execution.getExecutionContext().putLong(HEARTBEAT, System.currentTimeMillis());
         repository.updateExecutionContext(execution); // saved now: the process may be killed before any step ends
+        ScheduledExecutorService beat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "owner-heartbeat-" + execution.getId());
+            t.setDaemon(true);
+            return t;
+        });
+        beat.scheduleAtFixedRate(() -> {
+            execution.getExecutionContext().putLong(HEARTBEAT, System.currentTimeMillis());
+            try {
+                repository.updateExecutionContext(execution);
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(JobOwnerListener.class).warn("heartbeat of execution {} not saved: {}",
+                        execution.getId(), e.getMessage());
+            }
+        }, heartbeatSeconds, heartbeatSeconds, TimeUnit.SECONDS);
+        beats.put(execution.getId(), beat);
+    }
+
+    @Override
+    public void afterJob(JobExecution execution) {
+        ScheduledExecutorService beat = beats.remove(execution.getId());
+        if (beat != null) {
+            beat.shutdownNow();
+        }
     }
 
     public static String hostName() {

@@ -1,8 +1,6 @@
 package org.rsna22.batch;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -11,16 +9,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.rsna22.config.ConfigLoader;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParameters;
-import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobExecutionAlreadyRunningException;
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
+import org.springframework.batch.core.launch.JobRestartException;
+import org.springframework.batch.core.job.parameters.InvalidJobParametersException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -31,55 +32,63 @@ import org.springframework.stereotype.Component;
 @Component
 public class JobRunner {
 
-    /** Parameters every job takes; all of them identify the job instance. */
-    public static final List<String> PARAMETERS = List.of("data", "work", "config");
-
     private final Map<String, Job> jobs;
     private final JobOperator operator;
     private final JobRepository repository;
 
-    public JobRunner(List<Job> jobs, JobOperator operator, JobRepository repository) {
+    private final long staleSeconds;
+
+    public JobRunner(List<Job> jobs, JobOperator operator, JobRepository repository,
+                     @Value("${rsna22.owner.stale-seconds:60}") long staleSeconds) {
+        this.staleSeconds = staleSeconds;
         this.jobs = new LinkedHashMap<>();
         jobs.forEach(j -> this.jobs.put(j.getName(), j));
+        if (!this.jobs.keySet().equals(Set.copyOf(JobRequest.JOBS))) {
+            throw new IllegalStateException("JobRequest.JOBS " + JobRequest.JOBS + " differs from the job beans "
+                    + this.jobs.keySet());
+        }
         this.operator = operator;
         this.repository = repository;
     }
 
-    public Set<String> jobNames() {
-        return jobs.keySet();
-    }
-
     /** Validates and normalises key=value parameters; the message of the exception says what is wrong. */
     public JobParameters parameters(String jobName, Map<String, String> given) {
-        if (!jobs.containsKey(jobName)) {
-            throw new IllegalArgumentException("unknown job '" + jobName + "'; jobs: " + String.join(", ", jobs.keySet()));
-        }
-        for (String k : given.keySet()) {
-            if (!PARAMETERS.contains(k)) {
-                throw new IllegalArgumentException("unknown parameter '" + k + "' for job " + jobName
-                        + "; parameters: data=DIR work=DIR config=NAME");
+        return JobRequest.of(jobName, given).parameters();
+    }
+
+    /**
+     * Restarts the most recent FAILED or STOPPED execution of a job, after marking dead-owner executions
+     * FAILED. Throws IllegalArgumentException when there is nothing to restart.
+     */
+    public JobExecution restartLatest(String jobName, PrintWriter out) {
+        recoverDeadExecutions(jobName, out);
+        for (org.springframework.batch.core.job.JobInstance instance : repository.getJobInstances(jobName, 0, 100)) {
+            JobExecution last = repository.getLastJobExecution(instance);
+            if (last == null) {
+                continue;
+            }
+            BatchStatus s = last.getStatus();
+            if (s == BatchStatus.FAILED || s == BatchStatus.STOPPED) {
+                JobRequest request = JobRequest.of(jobName, Map.of("data", last.getJobParameters().getString("data"),
+                        "work", last.getJobParameters().getString("work"),
+                        "config", last.getJobParameters().getString("config")));
+                out.printf("restarting %s execution %d (%s): data=%s work=%s config=%s%n", jobName, last.getId(), s,
+                        request.data(), request.work(), request.config());
+                out.flush();
+                return run(jobName, request.parameters(), out);
+            }
+            if (s.isRunning()) {
+                throw new IllegalStateException("execution " + last.getId() + " of " + jobName + " is running (owner "
+                        + last.getExecutionContext().getString(JobOwnerListener.HOST, "?") + " pid "
+                        + last.getExecutionContext().getLong(JobOwnerListener.PID, -1L) + "); wait for it or stop it");
             }
         }
-        String data = given.get("data");
-        if (data == null) {
-            throw new IllegalArgumentException("job " + jobName + " needs data=DIR (a dataset in the competition layout)");
-        }
-        Path dataPath = Path.of(data).toAbsolutePath().normalize();
-        if (!Files.isDirectory(dataPath)) {
-            throw new IllegalArgumentException("data folder " + dataPath + " does not exist");
-        }
-        Path work = Path.of(given.getOrDefault("work", "data/work")).toAbsolutePath().normalize();
-        String config = given.getOrDefault("config", ConfigLoader.DEFAULT);
-        ConfigLoader.load(config); // fail now on a missing or invalid config, not in the middle of the job
-        return new JobParametersBuilder()
-                .addString("data", dataPath.toString())
-                .addString("work", work.toString())
-                .addString("config", config)
-                .toJobParameters();
+        throw new IllegalArgumentException("no FAILED or STOPPED execution of " + jobName + " to restart"
+                + " (see: status " + jobName + ")");
     }
 
     /** Runs (or restarts) the job and waits for it; returns the execution. */
-    public JobExecution run(String jobName, JobParameters params, PrintWriter out) throws Exception {
+    public JobExecution run(String jobName, JobParameters params, PrintWriter out) {
         recoverDeadExecutions(jobName, out);
         Job job = jobs.get(jobName);
         JobExecution last = repository.getLastJobExecution(jobName, params);
@@ -92,22 +101,50 @@ public class JobRunner {
             throw new IllegalStateException("job " + jobName + " already completed with these parameters "
                     + "(execution " + (last == null ? "?" : last.getId()) + "); its outputs are in "
                     + params.getString("work") + ". Use another work= folder to run it again.");
+        } catch (JobExecutionAlreadyRunningException e) {
+            throw new IllegalStateException("job " + jobName + " with these parameters is already running (execution "
+                    + (last == null ? "?" : last.getId()) + "); see: status " + jobName);
+        } catch (JobRestartException | InvalidJobParametersException e) {
+            throw new IllegalStateException("job " + jobName + " cannot be restarted: " + e.getMessage(), e);
         }
     }
 
-    /** Executions STARTED by a process of this host that no longer exists are marked FAILED. */
+    /**
+     * Marks FAILED the running executions whose owner is gone: a process of this host that no longer exists,
+     * or, for another host, a heartbeat older than the stale limit. Executions of live owners are untouched.
+     */
     public void recoverDeadExecutions(String jobName, PrintWriter out) {
-        String host = JobOwnerListener.hostName();
         for (JobExecution e : repository.findRunningJobExecutions(jobName)) {
-            String ownerHost = e.getExecutionContext().getString(JobOwnerListener.HOST, null);
-            long pid = e.getExecutionContext().getLong(JobOwnerListener.PID, -1L);
-            boolean dead = host.equals(ownerHost) && pid > 0 && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
-            if (dead) {
+            String why = deadOwner(e);
+            if (why != null) {
                 operator.recover(e);
-                out.printf("execution %d of %s was left STARTED by process %d, which is gone: marked FAILED%n",
-                        e.getId(), jobName, pid);
+                out.printf("execution %d of %s was left %s by %s: marked FAILED%n", e.getId(), jobName, e.getStatus(), why);
+                out.flush();
             }
         }
+    }
+
+    /** Why the owner of a running execution is gone, or null when it may be alive. */
+    String deadOwner(JobExecution e) {
+        ExecutionContext ctx = e.getExecutionContext();
+        String host = ctx.getString(JobOwnerListener.HOST, null);
+        long pid = ctx.getLong(JobOwnerListener.PID, -1L);
+        long beat = ctx.getLong(JobOwnerListener.HEARTBEAT, -1L);
+        long now = System.currentTimeMillis();
+        if (host != null && host.equals(JobOwnerListener.hostName()) && pid > 0) {
+            if (pid == ProcessHandle.current().pid()) {
+                return null;
+            }
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+                    ? null : "process " + pid + ", which is gone";
+        }
+        long last = beat > 0 ? beat : e.getCreateTime() == null ? now
+                : e.getCreateTime().atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+        if (now - last > staleSeconds * 1000) {
+            return (host == null ? "a process that recorded no owner" : "process " + pid + " on " + host)
+                    + ", silent for " + (now - last) / 1000 + " s";
+        }
+        return null;
     }
 
     /** One line per step with its counts, for the end of a run. */

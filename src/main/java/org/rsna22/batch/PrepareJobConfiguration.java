@@ -134,7 +134,8 @@ public class PrepareJobConfiguration {
     @Bean
     @StepScope
     public StudyRangePartitioner sliceMetadataPartitioner(@Value(WORK) String work, @Value(CONFIG) String config) {
-        return new StudyRangePartitioner(work(work), prepare(config).studiesPerPartition(), ALL);
+        return new StudyRangePartitioner(work(work), prepare(config).studiesPerPartition(), ALL, StudyEntry::files,
+                "slices");
     }
 
     @Bean
@@ -213,7 +214,8 @@ public class PrepareJobConfiguration {
     @Bean
     @StepScope
     public StudyRangePartitioner bboxLabelsPartitioner(@Value(WORK) String work, @Value(CONFIG) String config) {
-        return new StudyRangePartitioner(work(work), prepare(config).studiesPerPartition(), SEGMENTED);
+        return new StudyRangePartitioner(work(work), prepare(config).studiesPerPartition(), SEGMENTED, s -> 1,
+                "studies");
     }
 
     @Bean

@@ -4,7 +4,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import org.rsna22.batch.JobRequest;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.rsna22.demo.DemoDatasetGenerator;
@@ -55,9 +57,11 @@ final class DemoCommand implements Callable<Integer> {
         log.printf("2/2 prepare%n");
         log.flush();
         Path work = out.resolve("work");
-        int code = JobLauncherSupport.run("prepare", Map.of("data", dataset.toString(), "work", work.toString(),
-                "config", "demo"), Map.of("rsna22.db-dir", out.resolve("db").toAbsolutePath().toString()),
-                new String[0], log, spec.commandLine().getErr());
+        JobRequest request = JobRequest.of("prepare", Map.of("data", dataset.toString(), "work", work.toString(),
+                "config", "demo"));
+        int code = JobLauncherSupport.run(new JobLauncherSupport.Launch("prepare", false,
+                Map.of("rsna22.db-dir", out.resolve("db").toAbsolutePath().toString()), List.of(), log,
+                spec.commandLine().getErr()), runner -> runner.run("prepare", request.parameters(), log));
         if (code == JobLauncherSupport.COMPLETED) {
             log.printf("demo done. Box labels: %s; slice metadata: %s; skipped items: %s%n",
                     work.resolve("train_bbox_v01.csv.gz"), work.resolve("slice_meta_v01.csv.gz"),

@@ -1,24 +1,37 @@
 package org.rsna22.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.rsna22.Rsna22Application;
 import org.rsna22.batch.JobRunner;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** Starts the Spring application, runs one job and turns its outcome into an exit code and a last line. */
+/**
+ * Runs one job in a Spring application: web server for progress and metrics while it runs, a progress
+ * line, a graceful stop on SIGTERM (the job ends STOPPED and can be restarted), and an exit code with the
+ * reason in the last line.
+ */
 final class JobLauncherSupport {
 
-    /** Exit codes: 0 completed, 1 failed or stopped, 2 bad command line. */
+    /** Exit codes: 0 completed, 1 failed, 2 bad command line, 3 stopped. */
     static final int COMPLETED = 0;
     static final int FAILED = 1;
     static final int USAGE = 2;
+    static final int STOPPED = 3;
+
+    static final int DEFAULT_PORT = 8022;
 
     private JobLauncherSupport() {
     }
@@ -39,44 +52,121 @@ final class JobLauncherSupport {
         return out;
     }
 
-    static int run(String job, Map<String, String> params, Map<String, Object> properties, String[] springArgs,
-                   PrintWriter out, PrintWriter err) {
-        try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(Rsna22Application.class)
-                .properties(properties).run(springArgs)) {
-            JobRunner runner = ctx.getBean(JobRunner.class);
-            JobParameters p;
-            try {
-                p = runner.parameters(job, params);
-            } catch (IllegalArgumentException e) {
-                err.println("error: " + e.getMessage());
-                err.flush();
-                return USAGE;
-            }
-            out.printf("running %s: data=%s work=%s config=%s%n", job, p.getString("data"), p.getString("work"),
-                    p.getString("config"));
-            out.flush();
-            JobExecution e;
-            try {
-                e = runner.run(job, p, out);
-            } catch (IllegalStateException ex) {
-                err.println("error: " + ex.getMessage());
-                err.flush();
-                return FAILED;
-            }
-            JobRunner.summary(e).forEach(out::println);
-            if (e.getStatus() == BatchStatus.COMPLETED) {
-                out.printf("%s COMPLETED; outputs in %s%n", job, p.getString("work"));
-                out.flush();
-                return COMPLETED;
-            }
-            out.printf("%s %s: %s%n", job, e.getStatus(), reason(e));
-            out.printf("fix the cause, then run the same command again (or: restart %s) to resume%n", job);
-            out.flush();
-            return FAILED;
-        } catch (Exception e) {
-            err.println("error: " + rootMessage(e));
+    /** How the application is started for a command. */
+    record Launch(String job, boolean web, Map<String, Object> properties, List<String> springArgs,
+                  PrintWriter out, PrintWriter err) {
+    }
+
+    /**
+     * Starts the application, then asks {@code action} for the execution to run (it runs the job and returns
+     * its execution, or throws IllegalStateException/IllegalArgumentException with a message for the user).
+     */
+    static int run(Launch launch, Function<JobRunner, JobExecution> action) {
+        PrintWriter out = launch.out();
+        PrintWriter err = launch.err();
+        Map<String, Object> props = new HashMap<>(launch.properties());
+        List<String> args = new ArrayList<>(launch.springArgs());
+        boolean web = launch.web() && webPort(args);
+        // as arguments, not default properties: they must win over application.yaml
+        args.add("--spring.main.web-application-type=" + (web ? "servlet" : "none"));
+        SpringApplicationBuilder builder = new SpringApplicationBuilder(Rsna22Application.class).properties(props)
+                .registerShutdownHook(false);
+        ConfigurableApplicationContext ctx;
+        try {
+            ctx = builder.run(args.toArray(String[]::new));
+        } catch (RuntimeException e) {
+            err.println("error: the application did not start: " + rootMessage(e));
             err.flush();
             return FAILED;
+        }
+        GracefulStop stop = GracefulStop.install(ctx, launch.job(), out);
+        ProgressPrinter printer = null;
+        try {
+            if (web && ctx instanceof WebServerApplicationContext w) {
+                out.printf("progress: http://localhost:%d/actuator/progress  (health open; metrics, prometheus need "
+                        + "the credentials)%n", w.getWebServer().getPort());
+                out.flush();
+            }
+            printer = ProgressPrinter.start(ctx, launch.job(), out);
+            JobExecution e;
+            try {
+                e = action.apply(ctx.getBean(JobRunner.class));
+            } catch (IllegalArgumentException | IllegalStateException ex) {
+                err.println("error: " + ex.getMessage());
+                err.flush();
+                return ex instanceof IllegalArgumentException ? USAGE : FAILED;
+            } finally {
+                printer.stop();
+            }
+            JobRunner.summary(e).forEach(out::println);
+            int code = report(e, out);
+            linger(ctx);
+            return code;
+        } catch (RuntimeException ex) {
+            err.println("error: " + rootMessage(ex));
+            err.flush();
+            return FAILED;
+        } finally {
+            stop.uninstall();
+            ctx.close();
+        }
+    }
+
+    private static int report(JobExecution e, PrintWriter out) {
+        String job = e.getJobInstance().getJobName();
+        String work = e.getJobParameters().getString("work");
+        if (e.getStatus() == BatchStatus.COMPLETED) {
+            out.printf("%s COMPLETED; outputs in %s%n", job, work);
+            out.flush();
+            return COMPLETED;
+        }
+        if (e.getStatus() == BatchStatus.STOPPED) {
+            out.printf("%s STOPPED (execution %d); continue it with: restart %s%n", job, e.getId(), job);
+            out.flush();
+            return STOPPED;
+        }
+        out.printf("%s %s (execution %d): %s; fix the cause, then: restart %s%n", job, e.getStatus(), e.getId(),
+                reason(e), job);
+        out.flush();
+        return FAILED;
+    }
+
+    /** Keeps serving metrics for rsna22.web.linger-seconds after the job (for a last scrape). */
+    private static void linger(ConfigurableApplicationContext ctx) {
+        long seconds = ctx.getEnvironment().getProperty("rsna22.web.linger-seconds", Long.class, 0L);
+        if (seconds > 0 && ctx instanceof WebServerApplicationContext) {
+            try {
+                Thread.sleep(seconds * 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Decides the web port: --no-web or server.port=0 disable the server; without a port the default
+     * 8022 is used, or a free port when 8022 is taken (another job runs here).
+     */
+    private static boolean webPort(List<String> args) {
+        if (args.remove("--no-web")) {
+            return false;
+        }
+        for (String a : args) {
+            if (a.startsWith("--server.port=")) {
+                return !a.substring("--server.port=".length()).trim().equals("0");
+            }
+        }
+        args.add("--server.port=" + (portFree(DEFAULT_PORT) ? DEFAULT_PORT : 0));
+        return true;
+    }
+
+    private static boolean portFree(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(port));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The command-line entry of rsna22: dispatches to the subcommands. */
 @Command(name = "rsna22", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "RSNA 2022 cervical spine fracture detection pipeline.",
-        subcommands = {RunCommand.class, InspectCommand.class, GenerateDemoCommand.class, DemoCommand.class,
+        subcommands = {RunCommand.class, RestartCommand.class, StatusCommand.class, InspectCommand.class, GenerateDemoCommand.class, DemoCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.rsna22.batch.JobRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -12,12 +13,14 @@ import picocli.CommandLine.Unmatched;
 
 /** {@code run JOB key=value...}: launch a job and wait for it; exit 0 only when it completed. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Launch a job and wait for it. Exit code 0 only when it COMPLETED.",
+        description = {"Launch a job and wait for it. Exit code: 0 COMPLETED, 1 FAILED, 2 bad command line, 3 STOPPED.",
             "Jobs: prepare.",
             "Parameters: data=DIR (dataset in the competition layout), work=DIR (outputs, default data/work), "
                 + "config=NAME (experiment under config/ or a YAML path, default: default).",
             "Running the same job with the same parameters again resumes its last failed execution.",
-            "Spring options such as --rsna22.db-dir=DIR may follow."})
+            "While it runs, http://localhost:8022/actuator/progress shows where it stands (another port when "
+                + "8022 is taken; --server.port=N to choose, --no-web or --server.port=0 for none).",
+            "Spring options such as --rsna22.db-dir=DIR or --spring.profiles.active=postgres may follow."})
 final class RunCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "JOB", description = "the job to run")
@@ -34,14 +37,20 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, String> kv;
+        JobRequest request;
         try {
-            kv = JobLauncherSupport.keyValues(params);
+            request = JobRequest.of(job, JobLauncherSupport.keyValues(params));
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
+            spec.commandLine().getErr().flush();
             return JobLauncherSupport.USAGE;
         }
-        return JobLauncherSupport.run(job, kv, Map.of(), springArgs.toArray(String[]::new),
-                spec.commandLine().getOut(), spec.commandLine().getErr());
+        return JobLauncherSupport.run(new JobLauncherSupport.Launch(job, true, Map.of(), springArgs,
+                spec.commandLine().getOut(), spec.commandLine().getErr()), runner -> {
+                    spec.commandLine().getOut().printf("running %s: data=%s work=%s config=%s%n", job, request.data(),
+                            request.work(), request.config());
+                    spec.commandLine().getOut().flush();
+                    return runner.run(job, request.parameters(), spec.commandLine().getOut());
+                });
     }
 }

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
+import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.partition.Partitioner;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
@@ -22,11 +24,20 @@ public class StudyRangePartitioner implements Partitioner {
     private final PrepareWork work;
     private final int studiesPerPartition;
     private final Predicate<StudyEntry> filter;
+    private final ToIntFunction<StudyEntry> itemsPerStudy;
+    private final String unit;
 
-    public StudyRangePartitioner(PrepareWork work, int studiesPerPartition, Predicate<StudyEntry> filter) {
+    /**
+     * @param itemsPerStudy how many items of the step a study makes (for progress)
+     * @param unit          what the items are called ("slices", "studies")
+     */
+    public StudyRangePartitioner(PrepareWork work, int studiesPerPartition, Predicate<StudyEntry> filter,
+                                 ToIntFunction<StudyEntry> itemsPerStudy, String unit) {
         this.work = work;
         this.studiesPerPartition = studiesPerPartition;
         this.filter = filter;
+        this.itemsPerStudy = itemsPerStudy;
+        this.unit = unit;
     }
 
     @Override
@@ -41,7 +52,11 @@ public class StudyRangePartitioner implements Partitioner {
         for (int first = 0, p = 0; first < studies.size(); first += studiesPerPartition, p++) {
             ExecutionContext ctx = new ExecutionContext();
             ctx.putInt(FIRST, first);
-            ctx.putInt(COUNT, Math.min(studiesPerPartition, studies.size() - first));
+            int count = Math.min(studiesPerPartition, studies.size() - first);
+            ctx.putInt(COUNT, count);
+            ctx.putLong(JobProgressService.EXPECTED,
+                    studies.subList(first, first + count).stream().mapToLong(itemsPerStudy::applyAsInt).sum());
+            ctx.putString(JobProgressService.UNIT, unit);
             out.put(String.format("studies-%04d", p), ctx);
         }
         return out;

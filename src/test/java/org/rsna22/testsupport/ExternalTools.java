@@ -55,6 +55,11 @@ public final class ExternalTools {
         missing("python module " + module + " for " + PYTHON + " (Debian package " + debianPackage + ")");
     }
 
+    /** Fails (or, with -Drsna22.allowSkip=true, skips) because a local service is not reachable. */
+    public static void requireService(String what) {
+        missing(what);
+    }
+
     private static void missing(String what) {
         String msg = "missing " + what + ": run .ci/run, or install it with apt-get";
         if (Boolean.getBoolean("rsna22.allowSkip")) {

@@ -57,6 +57,11 @@ public final class JarProcess {
         return process.pid();
     }
 
+    /** SIGTERM: the JVM runs its shutdown hooks. */
+    public void terminate() {
+        process.destroy();
+    }
+
     /** SIGKILL: the JVM gets no chance to clean up. */
     public void kill9() throws InterruptedException {
         process.destroyForcibly();

@@ -1,0 +1,119 @@
+package org.rsna22.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.rsna22.Rsna22Application;
+import org.rsna22.batch.JobRequest;
+import org.rsna22.batch.JobRunner;
+import org.rsna22.ops.JobProgressService;
+import org.rsna22.ops.JobProgressService.ExecutionProgress;
+import org.rsna22.ops.JobProgressService.StepProgress;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
+
+/** {@code status [JOB]}: executions with their steps, counts, partitions and the progress of running steps. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show the latest executions (of JOB, or of every job): parameters, status, times, and per step "
+                + "items done/expected, skips, partitions and, for running steps, rate and ETA.")
+final class StatusCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "JOB", description = "only this job")
+    String job;
+
+    @Option(names = "--last", defaultValue = "5", description = "how many executions (default: ${DEFAULT-VALUE})")
+    int last;
+
+    @Unmatched
+    List<String> springArgs = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (job != null && !JobRequest.JOBS.contains(job)) {
+            spec.commandLine().getErr().println("error: unknown job '" + job + "'; jobs: " + String.join(", ", JobRequest.JOBS));
+            spec.commandLine().getErr().flush();
+            return JobLauncherSupport.USAGE;
+        }
+        try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(Rsna22Application.class)
+                .properties("spring.main.web-application-type=none").run(springArgs.toArray(String[]::new))) {
+            JobRunner runner = ctx.getBean(JobRunner.class);
+            for (String j : job == null ? JobRequest.JOBS : List.of(job)) {
+                runner.recoverDeadExecutions(j, out);
+            }
+            List<ExecutionProgress> executions = ctx.getBean(JobProgressService.class).recent(job, last);
+            if (executions.isEmpty()) {
+                out.println(job == null ? "no executions yet" : "no executions of " + job + " yet");
+            }
+            for (ExecutionProgress e : executions) {
+                print(e, out);
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    static void print(ExecutionProgress e, PrintWriter out) {
+        out.printf(Locale.ROOT, "%s  execution %d (instance %d)  %s  started %s  %s%n", e.job(), e.executionId(),
+                e.instanceId(), e.status(), e.start() == null ? "-" : e.start().withNano(0).toString().replace('T', ' '),
+                duration(e.seconds()));
+        out.printf("  data=%s work=%s config=%s%n", e.parameters().get("data"), e.parameters().get("work"),
+                e.parameters().get("config"));
+        if (e.exitDescription() != null && !e.exitDescription().isBlank() && !e.status().equals("COMPLETED")) {
+            String d = e.exitDescription().lines().findFirst().orElse("");
+            out.println("  reason: " + (d.length() > 200 ? d.substring(0, 200) + "..." : d));
+        }
+        for (StepProgress s : e.steps()) {
+            out.printf(Locale.ROOT, "  %-20s %-9s %s%s%s  %s%n", s.name(), s.status(), amount(s),
+                    s.skipped() > 0 ? "  skipped " + s.skipped() : "", partitions(s), timing(s));
+        }
+    }
+
+    private static String amount(StepProgress s) {
+        if (s.expected() > 0) {
+            return String.format(Locale.ROOT, "%,d/%,d %s (%.0f %%)", s.done(), s.expected(), s.unit(),
+                    100.0 * s.done() / s.expected());
+        }
+        return s.done() > 0 ? String.format(Locale.ROOT, "%,d %s", s.done(), s.unit()) : "";
+    }
+
+    private static String partitions(StepProgress s) {
+        if (s.partitions().isEmpty()) {
+            return "";
+        }
+        long done = s.partitions().stream().filter(p -> p.status().equals("COMPLETED")).count();
+        List<String> other = s.partitions().stream().filter(p -> !p.status().equals("COMPLETED"))
+                .map(p -> p.name() + " " + p.status()).toList();
+        return "  partitions " + done + "/" + s.partitions().size() + " completed"
+                + (other.isEmpty() ? "" : " (" + String.join(", ", other) + ")");
+    }
+
+    private static String timing(StepProgress s) {
+        StringBuilder sb = new StringBuilder(duration(s.seconds()));
+        if (s.status().equals("STARTED") && s.rate() > 0) {
+            sb.append(String.format(Locale.ROOT, "  %,.0f %s/s", s.rate(), s.unit()));
+        }
+        if (s.etaSeconds() != null) {
+            sb.append(String.format(Locale.ROOT, "  ETA %s", duration(s.etaSeconds())));
+        }
+        return sb.toString();
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm%02ds", s / 3600, s / 60 % 60, s % 60)
+                : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60)
+                : String.format(Locale.ROOT, "%.1fs", seconds);
+    }
+}
