@@ -34,7 +34,6 @@ import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.core.step.skip.SkipPolicy;
 import org.springframework.batch.infrastructure.item.ItemStreamReader;
-import org.rsna22.labels.StudyEntryReader;
 import org.springframework.batch.infrastructure.item.file.FlatFileItemWriter;
 import org.springframework.batch.infrastructure.item.file.builder.FlatFileItemWriterBuilder;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -175,14 +174,14 @@ public class PrepareJobConfiguration {
     @StepScope
     public FlatFileItemWriter<SliceMeta> sliceMetaWriter(@Value(WORK) String work,
                                                         @Value("#{stepExecution.stepName}") String stepName) {
-        return partWriter(work(work).partDir("sliceMetadata"), stepName, "", SliceMeta::csvLine);
+        return PartFiles.writer(work(work).partDir("sliceMetadata"), stepName, "", SliceMeta::csvLine);
     }
 
     @Bean
     @StepScope
     public SkipRecorder sliceMetadataSkips(@Value(WORK) String work, @Value("#{stepExecution.stepName}") String stepName) {
         return new SkipRecorder("sliceMetadata",
-                partWriter(work(work).partDir("sliceMetadata"), stepName, ".skipped", SkipRecord::csvLine));
+                PartFiles.writer(work(work).partDir("sliceMetadata"), stepName, ".skipped", SkipRecord::csvLine));
     }
 
     @Bean
@@ -226,7 +225,7 @@ public class PrepareJobConfiguration {
 
     @Bean
     public Step bboxLabelsPartition(JobRepository repository, PlatformTransactionManager tx,
-                                    @Qualifier("segmentedStudyReader") StudyEntryReader reader,
+                                    @Qualifier("segmentedStudyReader") RestartableListReader<StudyEntry> reader,
                                     @Qualifier("bboxLabelProcessor") BboxLabelProcessor processor,
                                     @Qualifier("bboxLabelWriter") FlatteningItemWriter<BoxRow> writer,
                                     @Qualifier("bboxLabelsSkips") SkipRecorder skips,
@@ -240,11 +239,11 @@ public class PrepareJobConfiguration {
 
     @Bean
     @StepScope
-    public StudyEntryReader segmentedStudyReader(@Value(WORK) String work,
+    public RestartableListReader<StudyEntry> segmentedStudyReader(@Value(WORK) String work,
                                                                 @Value("#{stepExecutionContext['first']}") Integer first,
                                                                 @Value("#{stepExecutionContext['count']}") Integer count)
             throws IOException {
-        return new StudyEntryReader(StudyRangePartitioner.studiesOf(work(work), SEGMENTED, first, count));
+        return new RestartableListReader<>("studies", StudyRangePartitioner.studiesOf(work(work), SEGMENTED, first, count));
     }
 
     @Bean
@@ -258,14 +257,14 @@ public class PrepareJobConfiguration {
     @StepScope
     public FlatteningItemWriter<BoxRow> bboxLabelWriter(@Value(WORK) String work,
                                                  @Value("#{stepExecution.stepName}") String stepName) {
-        return new FlatteningItemWriter<>(partWriter(work(work).partDir("bboxLabels"), stepName, "", BoxRow::csvLine));
+        return new FlatteningItemWriter<>(PartFiles.writer(work(work).partDir("bboxLabels"), stepName, "", BoxRow::csvLine));
     }
 
     @Bean
     @StepScope
     public SkipRecorder bboxLabelsSkips(@Value(WORK) String work, @Value("#{stepExecution.stepName}") String stepName) {
         return new SkipRecorder("bboxLabels",
-                partWriter(work(work).partDir("bboxLabels"), stepName, ".skipped", SkipRecord::csvLine));
+                PartFiles.writer(work(work).partDir("bboxLabels"), stepName, ".skipped", SkipRecord::csvLine));
     }
 
     @Bean
@@ -303,25 +302,5 @@ public class PrepareJobConfiguration {
         h.setStep(worker);
         h.setTaskExecutor(executor);
         return h;
-    }
-
-    /** A transactional, restartable part file named after the partition: parts/prepare/STEP/studies-NNNN.csv. */
-    static <T> FlatFileItemWriter<T> partWriter(Path dir, String stepName, String suffix,
-                                                java.util.function.Function<T, String> line) {
-        String partition = stepName.substring(stepName.indexOf(':') + 1);
-        try {
-            java.nio.file.Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return new FlatFileItemWriterBuilder<T>()
-                .name(partition + suffix)
-                .resource(new FileSystemResource(dir.resolve(partition + suffix + ".csv")))
-                .lineAggregator(line::apply)
-                .lineSeparator("\n")
-                .shouldDeleteIfExists(true)
-                .transactional(true)
-                .saveState(true)
-                .build();
     }
 }

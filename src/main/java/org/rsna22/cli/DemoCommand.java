@@ -9,7 +9,9 @@ import java.util.Map;
 import org.rsna22.batch.JobRequest;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import java.util.Locale;
 import org.rsna22.demo.DemoDatasetGenerator;
+import org.rsna22.demo.DemoEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code demo}: a synthetic dataset, then every job in order on it, in a folder of its own. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Generate a synthetic dataset and run the whole pipeline on it (today: prepare).",
+        description = {"Generate a synthetic dataset and run the whole pipeline on it (today: prepare, train-bbox, "
+                + "infer-bbox), then compare the study boxes with the generator's truth.",
             "Everything goes to --out: dataset/, work/ (outputs) and db/ (the job repository of the demo)."})
 final class DemoCommand implements Callable<Integer> {
 
@@ -51,22 +54,32 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         Path dataset = out.resolve("dataset");
-        log.printf("1/2 generating %d synthetic studies in %s%n", studies, dataset);
+        log.printf("1/%d generating %d synthetic studies in %s%n", JobRequest.JOBS.size() + 1, studies, dataset);
         log.flush();
         new DemoDatasetGenerator(new DemoDatasetGenerator.Options(studies, size, seed, 96, 2)).generate(dataset, log);
-        log.printf("2/2 prepare%n");
-        log.flush();
         Path work = out.resolve("work");
-        JobRequest request = JobRequest.of("prepare", Map.of("data", dataset.toString(), "work", work.toString(),
-                "config", "demo"));
-        int code = JobLauncherSupport.run(new JobLauncherSupport.Launch("prepare", false,
-                Map.of("rsna22.db-dir", out.resolve("db").toAbsolutePath().toString()), List.of(), log,
-                spec.commandLine().getErr()), runner -> runner.run("prepare", request.parameters(), log));
-        if (code == JobLauncherSupport.COMPLETED) {
-            log.printf("demo done. Box labels: %s; slice metadata: %s; skipped items: %s%n",
-                    work.resolve("train_bbox_v01.csv.gz"), work.resolve("slice_meta_v01.csv.gz"),
-                    work.resolve("skipped.csv"));
+        Map<String, Object> props = Map.of("rsna22.db-dir", out.resolve("db").toAbsolutePath().toString());
+        int step = 2;
+        for (String job : JobRequest.JOBS) {
+            log.printf("%d/%d %s%n", step++, JobRequest.JOBS.size() + 1, job);
+            log.flush();
+            JobRequest request = JobRequest.of(job, Map.of("data", dataset.toString(), "work", work.toString(),
+                    "config", "demo"));
+            int code = JobLauncherSupport.run(new JobLauncherSupport.Launch(job, false, props, List.of(), log,
+                    spec.commandLine().getErr()), runner -> runner.run(job, request.parameters(), log));
+            if (code != JobLauncherSupport.COMPLETED) {
+                return code;
+            }
         }
-        return code;
+        DemoEvaluation eval = DemoEvaluation.of(dataset.resolve("demo_truth/study_boxes.csv"),
+                work.resolve("train_bbox_pred_v02.csv.gz"));
+        log.printf(Locale.ROOT, "demo done: %d studies, study boxes mean IoU %.3f against the truth, slice range off by "
+                + "%.1f slices on average%n", eval.studies(), eval.meanIou(), eval.meanRangeError());
+        log.printf("study boxes: %s%nslice predictions: %s%ntraining metrics: %s%nbox labels: %s%nskipped items: %s%n",
+                work.resolve("train_bbox_pred_v02.csv.gz"), work.resolve("bbox_slice_pred_v02.csv.gz"),
+                work.resolve("runs/demo/fold*/seed*/metrics.csv"), work.resolve("train_bbox_v01.csv.gz"),
+                work.resolve("skipped.csv"));
+        log.flush();
+        return JobLauncherSupport.COMPLETED;
     }
 }

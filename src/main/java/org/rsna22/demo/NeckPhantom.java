@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * A synthetic neck CT in patient millimetres: air, a neck of fat and muscle that widens into the shoulders,
  * trachea and oesophagus, and a lordotic spine of C1 (a ring), C2 (with the dens), C3-C7 and thoracic
  * vertebrae (cortical shell, cancellous core, posterior arch, spinous and transverse processes) separated by
- * discs. Fractures are thin low-density cracks through a vertebra. {@link #render} paints one axial slice
+ * discs; ribs and lung apices beside the thoracic vertebrae. Fractures are thin low-density cracks through a vertebra. {@link #render} paints one axial slice
  * in HU with its vertebra labels (1-7 = C1-C7, 8.. = T1..).
  */
 final class NeckPhantom {
@@ -46,6 +46,7 @@ final class NeckPhantom {
     private final double lordosis;
     private final double spineTop;
     private final double spineBottom;
+    private final double thoracicTop;
     private final double noise;
     private final double neckRx;
     private final double neckRy;
@@ -79,6 +80,7 @@ final class NeckPhantom {
         }
         spineTop = top;
         spineBottom = z;
+        thoracicTop = vertebrae.get(7).zTop();
     }
 
     private Fracture crack(SplittableRandom rnd, Vertebra v) {
@@ -97,6 +99,13 @@ final class NeckPhantom {
     private double[] centre(double z) {
         double t = (spineTop - z) / Math.max(1, spineTop - spineBottom);
         return new double[] {cx0 + 1.5 * Math.sin(t * 3.1), cy0 - lordosis * Math.sin(Math.PI * Math.min(1, t * 1.2))};
+    }
+
+    /** Ribs leave the thoracic vertebrae sideways and curve forward: a thin elliptic band on each side. */
+    private static boolean rib(double x, double y, double cx, double by, Vertebra v) {
+        double rx = 30 + 4 * (v.label() - 8);
+        double e = Math.hypot((x - cx) / rx, (y - by - 2) / 24);
+        return e > 0.9 && e < 1.0 && Math.abs(x - cx) > v.bodyRx() + 2 && y > by - 14;
     }
 
     private static double bodyCentreY(double canalY, Vertebra v) {
@@ -135,6 +144,16 @@ final class NeckPhantom {
                     v = FAT;
                 } else {
                     v = MUSCLE;
+                    // lung apices rise beside the upper thoracic spine
+                    double below = thoracicTop - z;
+                    if (below > 0) {
+                        double k = Math.min(1, below / 25);
+                        for (int side = -1; side <= 1; side += 2) {
+                            if (Math.hypot((x - c[0] - side * 30) / (6 + 12 * k), (y - c[1] + 6) / (8 + 14 * k)) < 1) {
+                                v = -850;
+                            }
+                        }
+                    }
                     double dt = Math.hypot(x - c[0], y - tracheaY);
                     if (dt < 8) {
                         v = dt < 6.5 ? AIR + 50 : 300; // trachea with a cartilage wall
@@ -204,6 +223,9 @@ final class NeckPhantom {
                 if (!bone && (arch || spinous || transverse)) {
                     bone = true;
                     value = ARCH;
+                }
+                if (!bone && v.label() >= 8 && rib(x, y, c[0], by, v)) {
+                    hu[i] = ARCH * 0.8; // a rib: bone, but not part of the vertebra's label
                 }
             }
             if (bone) {

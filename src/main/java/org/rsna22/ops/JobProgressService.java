@@ -28,6 +28,8 @@ public class JobProgressService {
     /** Context keys a partitioner sets for progress: how many items a partition has, and their unit. */
     public static final String EXPECTED = "progress.expected";
     public static final String UNIT = "progress.unit";
+    /** Set by steps that count their own progress (training: batches done). */
+    public static final String DONE = "progress.done";
     /** Context keys with this prefix are shown as details (training: epoch, loss, ...). */
     public static final String DETAIL_PREFIX = "progress.detail.";
 
@@ -116,11 +118,12 @@ public class JobProgressService {
         String unit;
         long thisRun;
         if (partitions.isEmpty()) {
-            done = s.getStatus() == BatchStatus.COMPLETED ? Math.max(s.getReadCount(), ctx.getLong(EXPECTED, 0L))
+            done = ctx.containsKey(DONE) ? ctx.getLong(DONE)
+                    : s.getStatus() == BatchStatus.COMPLETED ? Math.max(s.getReadCount(), ctx.getLong(EXPECTED, 0L))
                     : Math.max(s.getReadCount(), restoredCount(ctx));
             expected = ctx.containsKey(EXPECTED) ? ctx.getLong(EXPECTED) : -1;
             unit = ctx.containsKey(UNIT) ? ctx.getString(UNIT) : "items";
-            thisRun = s.getReadCount();
+            thisRun = ctx.containsKey(DONE) ? ctx.getLong(DONE) - ctx.getLong(DONE + ".atStart", 0L) : s.getReadCount();
         } else {
             done = partitions.stream().mapToLong(StepProgress::done).sum();
             expected = partitions.stream().allMatch(p -> p.expected() >= 0)

@@ -1,21 +1,21 @@
-package org.rsna22.labels;
+package org.rsna22.batch;
 
 import java.util.List;
 import org.springframework.batch.infrastructure.item.support.AbstractItemCountingItemStreamItemReader;
 
-/** The studies of one partition, one item each; restartable by item count. */
-public class StudyEntryReader extends AbstractItemCountingItemStreamItemReader<StudyEntry> {
-    private final List<StudyEntry> studies;
+/** The items of one partition from a list, one by one; restartable by item count without re-reading. */
+public class RestartableListReader<T> extends AbstractItemCountingItemStreamItemReader<T> {
+    private final List<T> items;
 
-    public StudyEntryReader(List<StudyEntry> studies) {
-        this.studies = studies;
-        setName("studies");
+    public RestartableListReader(String name, List<T> items) {
+        this.items = items;
+        setName(name);
     }
 
     @Override
-    protected StudyEntry doRead() {
+    protected T doRead() {
         int i = getCurrentItemCount() - 1; // the count is incremented before doRead
-        return i < studies.size() ? studies.get(i) : null;
+        return i < items.size() ? items.get(i) : null;
     }
 
     @Override

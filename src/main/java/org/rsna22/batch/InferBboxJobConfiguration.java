@@ -1,0 +1,144 @@
+package org.rsna22.batch;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.rsna22.config.ConfigLoader;
+import org.rsna22.config.ExperimentConfig;
+import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.dataset.SliceBoxes;
+import org.rsna22.inference.SlicePrediction;
+import org.rsna22.inference.StudyBoxesTasklet;
+import org.rsna22.inference.StudyPredictor;
+import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.model.SliceImageCache;
+import org.rsna22.ops.JobProgressService;
+import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.partition.Partitioner;
+import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * The infer-bbox job (SPEC §5): every triplet of every study in train_all_slices_v01.csv.gz predicted by its
+ * fold's models (partitions studies-NNNN, per-slice predictions in part files), then study boxes.
+ */
+@Configuration
+public class InferBboxJobConfiguration {
+
+    public static final String JOB = "infer-bbox";
+    private static final String WORK = "#{jobParameters['work']}";
+    private static final String CONFIG = "#{jobParameters['config']}";
+
+    @Bean
+    public Job inferBboxJob(JobRepository repository, Step inferBbox, Step studyBoxes, JobOwnerListener owner) {
+        return new JobBuilder(JOB, repository).listener(owner).start(inferBbox).next(studyBoxes).build();
+    }
+
+    @Bean
+    public Step inferBbox(JobRepository repository, Step inferBboxPartition,
+                          @Qualifier("inferBboxPartitioner") Partitioner partitioner,
+                          @Qualifier("inferBboxHandler") TaskExecutorPartitionHandler handler) {
+        return new StepBuilder("inferBbox", repository)
+                .partitioner(inferBboxPartition.getName(), partitioner).partitionHandler(handler).build();
+    }
+
+    static List<SliceBoxes> studies(String work) throws IOException {
+        return SliceBoxes.readAllSlices(Path.of(work).resolve("train_all_slices_v01.csv.gz"));
+    }
+
+    @Bean
+    @StepScope
+    public Partitioner inferBboxPartitioner(@Value(WORK) String work, @Value(CONFIG) String config) throws IOException {
+        List<SliceBoxes> studies = studies(work);
+        int per = ConfigLoader.load(config).inferBbox().studiesPerPartition();
+        return grid -> {
+            Map<String, ExecutionContext> out = new LinkedHashMap<>();
+            for (int first = 0, p = 0; first < studies.size(); first += per, p++) {
+                ExecutionContext ctx = new ExecutionContext();
+                int count = Math.min(per, studies.size() - first);
+                ctx.putInt("first", first);
+                ctx.putInt("count", count);
+                ctx.putLong(JobProgressService.EXPECTED, count);
+                ctx.putString(JobProgressService.UNIT, "studies");
+                out.put(String.format("studies-%04d", p), ctx);
+            }
+            return out;
+        };
+    }
+
+    @Bean
+    @StepScope
+    public TaskExecutorPartitionHandler inferBboxHandler(Step inferBboxPartition, @Value(CONFIG) String config) {
+        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("infer-bbox-");
+        executor.setConcurrencyLimit(ConfigLoader.load(config).inferBbox().threads());
+        TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
+        h.setStep(inferBboxPartition);
+        h.setTaskExecutor(executor);
+        return h;
+    }
+
+    @Bean
+    public Step inferBboxPartition(JobRepository repository, PlatformTransactionManager tx,
+                                   @Qualifier("inferStudyReader") RestartableListReader<SliceBoxes> reader,
+                                   @Qualifier("studyPredictor") StudyPredictor predictor,
+                                   @Qualifier("slicePredictionWriter") FlatteningItemWriter<SlicePrediction> writer) {
+        return new StepBuilder("inferBboxPartition", repository)
+                .<SliceBoxes, List<SlicePrediction>>chunk(1).transactionManager(tx)
+                .reader(reader).processor(predictor).writer(writer).stream(writer)
+                .build();
+    }
+
+    @Bean
+    @StepScope
+    public RestartableListReader<SliceBoxes> inferStudyReader(@Value(WORK) String work,
+                                                              @Value("#{stepExecutionContext['first']}") Integer first,
+                                                              @Value("#{stepExecutionContext['count']}") Integer count)
+            throws IOException {
+        return new RestartableListReader<>("studies", studies(work).subList(first, first + count));
+    }
+
+    @Bean(destroyMethod = "close")
+    @StepScope
+    public StudyPredictor studyPredictor(@Value("#{jobParameters['data']}") String data, @Value(WORK) String work,
+                                         @Value(CONFIG) String config, DicomSource dicom) {
+        ExperimentConfig c = ConfigLoader.load(config);
+        SliceImageCache images = new SliceImageCache(new CompetitionLayout(Path.of(data)), dicom, c.bbox().imageSize(),
+                c.bbox().windowLevel(), c.bbox().windowWidth(), 1024);
+        return new StudyPredictor(c.bbox(), Path.of(work).resolve("runs").resolve(c.name()), images,
+                c.inferBbox().batchSize());
+    }
+
+    @Bean
+    @StepScope
+    public FlatteningItemWriter<SlicePrediction> slicePredictionWriter(@Value(WORK) String work,
+                                                                      @Value("#{stepExecution.stepName}") String stepName) {
+        return new FlatteningItemWriter<>(PartFiles.writer(Path.of(work).resolve("parts").resolve("infer-bbox"), stepName,
+                "", SlicePrediction::csvLine));
+    }
+
+    @Bean
+    public Step studyBoxes(JobRepository repository, PlatformTransactionManager tx, StudyBoxesTasklet studyBoxesTasklet) {
+        return new StepBuilder("studyBoxes", repository).tasklet(studyBoxesTasklet, tx).build();
+    }
+
+    @Bean
+    @StepScope
+    public StudyBoxesTasklet studyBoxesTasklet(@Value(WORK) String work, @Value(CONFIG) String config) {
+        Path w = Path.of(work);
+        return new StudyBoxesTasklet(w.resolve("parts").resolve("infer-bbox"), w.resolve("bbox_slice_pred_v02.csv.gz"),
+                w.resolve("train_bbox_pred_v02.csv.gz"), ConfigLoader.load(config).inferBbox());
+    }
+}

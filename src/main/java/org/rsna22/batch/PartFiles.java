@@ -1,0 +1,35 @@
+package org.rsna22.batch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.springframework.batch.infrastructure.item.file.FlatFileItemWriter;
+import org.springframework.batch.infrastructure.item.file.builder.FlatFileItemWriterBuilder;
+import org.springframework.core.io.FileSystemResource;
+
+/** The per-partition files of partitioned steps: transactional and restartable, merged in order later. */
+final class PartFiles {
+    private PartFiles() {
+    }
+
+    /** A writer of DIR/PARTITION{suffix}.csv, PARTITION taken from the partition step's name. */
+    static <T> FlatFileItemWriter<T> writer(Path dir, String stepName, String suffix, Function<T, String> line) {
+        String partition = stepName.substring(stepName.indexOf(':') + 1);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new FlatFileItemWriterBuilder<T>()
+                .name(partition + suffix)
+                .resource(new FileSystemResource(dir.resolve(partition + suffix + ".csv")))
+                .lineAggregator(line::apply)
+                .lineSeparator("\n")
+                .shouldDeleteIfExists(true)
+                .transactional(true)
+                .saveState(true)
+                .build();
+    }
+}

@@ -1,0 +1,103 @@
+package org.rsna22.batch;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.rsna22.config.BboxConfig;
+import org.rsna22.config.ConfigLoader;
+import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.training.EpochMetrics;
+import org.rsna22.training.TrainRun;
+import org.rsna22.training.TrainRunPartitioner;
+import org.rsna22.training.TrainRunTasklet;
+import org.rsna22.training.TrainingListener;
+import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * The train-bbox job (SPEC §4): one partition per (fold, seed), each a tasklet that trains one box localiser
+ * with checkpoints every epoch. Partitions run one after another unless bbox.parallel_runs says otherwise.
+ */
+@Configuration
+public class TrainBboxJobConfiguration {
+
+    public static final String JOB = "train-bbox";
+
+    @Bean
+    public Job trainBboxJob(JobRepository repository, Step trainBbox, JobOwnerListener owner) {
+        return new JobBuilder(JOB, repository).listener(owner).start(trainBbox).build();
+    }
+
+    @Bean
+    public Step trainBbox(JobRepository repository, Step trainBboxRun,
+                          @Qualifier("trainRunPartitioner") TrainRunPartitioner partitioner,
+                          @Qualifier("trainRunHandler") TaskExecutorPartitionHandler handler) {
+        return new StepBuilder("trainBbox", repository)
+                .partitioner(trainBboxRun.getName(), partitioner).partitionHandler(handler).build();
+    }
+
+    @Bean
+    @StepScope
+    public TrainRunPartitioner trainRunPartitioner(@Value("#{jobParameters['config']}") String config) {
+        BboxConfig c = ConfigLoader.load(config).bbox();
+        return new TrainRunPartitioner(c.folds(), c.seeds());
+    }
+
+    @Bean
+    @StepScope
+    public TaskExecutorPartitionHandler trainRunHandler(Step trainBboxRun, @Value("#{jobParameters['config']}") String config) {
+        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("train-");
+        executor.setConcurrencyLimit(ConfigLoader.load(config).bbox().parallelRuns());
+        TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
+        h.setStep(trainBboxRun);
+        h.setTaskExecutor(executor);
+        return h;
+    }
+
+    @Bean
+    public Step trainBboxRun(JobRepository repository, PlatformTransactionManager tx, TrainRunTasklet trainRunTasklet) {
+        return new StepBuilder("trainBboxRun", repository).tasklet(trainRunTasklet, tx).listener(trainRunTasklet).build();
+    }
+
+    @Bean
+    @StepScope
+    public TrainRunTasklet trainRunTasklet(@Value("#{jobParameters['data']}") String data,
+                                           @Value("#{jobParameters['work']}") String work,
+                                           @Value("#{jobParameters['config']}") String config,
+                                           @Value("#{stepExecutionContext['fold']}") Integer fold,
+                                           @Value("#{stepExecutionContext['seed']}") Integer seed,
+                                           DicomSource dicom, List<TrainingListener> listeners) {
+        return new TrainRunTasklet(new CompetitionLayout(Path.of(data)), Path.of(work), config, fold, seed, dicom,
+                composite(listeners));
+    }
+
+    static TrainingListener composite(List<TrainingListener> listeners) {
+        return new TrainingListener() {
+            @Override
+            public void onEpochStart(TrainRun run, int epoch) {
+                listeners.forEach(l -> l.onEpochStart(run, epoch));
+            }
+
+            @Override
+            public void onBatch(TrainRun run, int epoch, int batch, int batches, double loss, double imagesPerSecond) {
+                listeners.forEach(l -> l.onBatch(run, epoch, batch, batches, loss, imagesPerSecond));
+            }
+
+            @Override
+            public void onEpochEnd(TrainRun run, EpochMetrics metrics) {
+                listeners.forEach(l -> l.onEpochEnd(run, metrics));
+            }
+        };
+    }
+}

@@ -1,0 +1,33 @@
+package org.rsna22.config;
+
+import java.util.List;
+
+/** The box localiser (config section {@code bbox}, SPEC §4). */
+public record BboxConfig(String backbone, int width, String torchscriptPath, int torchscriptFeatures, int imageSize,
+                         double windowLevel, double windowWidth, List<Double> mean, List<Double> std, int epochs,
+                         int batchSize, int valBatchSize, double lr, double weightDecay, double warmup,
+                         double boxLossWeight, double hasBoxLossWeight, List<Double> hasBoxClip, AugmentConfig augment,
+                         List<Integer> folds, List<Integer> seeds, int parallelRuns, int prefetchBatches,
+                         int loaderThreads) {
+
+    public BboxConfig {
+        PrepareConfig.require(List.of("resnet", "efficientnet", "torchscript").contains(backbone),
+                "bbox.backbone must be resnet, efficientnet or torchscript, not " + backbone);
+        PrepareConfig.require(!backbone.equals("torchscript") || (torchscriptPath != null && !torchscriptPath.isBlank()
+                && torchscriptFeatures > 0), "bbox.backbone torchscript needs torchscript_path and torchscript_features");
+        PrepareConfig.require(imageSize >= 16, "bbox.image_size must be at least 16");
+        PrepareConfig.require(mean.size() == 3 && std.size() == 3, "bbox.mean and bbox.std need 3 values");
+        PrepareConfig.require(epochs >= 1 && batchSize >= 1 && valBatchSize >= 1, "bbox epochs and batch sizes must be positive");
+        PrepareConfig.require(hasBoxClip.size() == 2, "bbox.has_box_clip needs 2 values");
+        PrepareConfig.require(!folds.isEmpty() && !seeds.isEmpty(), "bbox.folds and bbox.seeds must not be empty");
+        PrepareConfig.require(parallelRuns >= 1 && prefetchBatches >= 1 && loaderThreads >= 1,
+                "bbox.parallel_runs, prefetch_batches and loader_threads must be at least 1");
+        folds = List.copyOf(folds);
+        seeds = List.copyOf(seeds);
+    }
+
+    /** Augmentation probabilities and ranges (SPEC §4). */
+    public record AugmentConfig(double hflip, double contrast, double contrastP, double shift, double scale,
+                                double rotate, double affineP) {
+    }
+}

@@ -1,0 +1,74 @@
+package org.rsna22.dataset;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The slices of one study in slice_number order, with their fold and, when read from
+ * train_bbox_v01.csv.gz, their C1-C7 box in pixels (x0, y0, x1, y1 inclusive) and has_box.
+ */
+public record SliceBoxes(String studyUid, int fold, int[] sliceNumbers, int[][] boxes, boolean[] hasBox) {
+
+    /** Reads train_bbox_v01.csv.gz (prepare's output) grouped by study, in file order. */
+    public static List<SliceBoxes> readBoxLabels(Path csvGz) throws IOException {
+        return read(csvGz, true);
+    }
+
+    /** Reads train_all_slices_v01.csv.gz (StudyInstanceUID, slice_number, fold) grouped by study. */
+    public static List<SliceBoxes> readAllSlices(Path csvGz) throws IOException {
+        return read(csvGz, false);
+    }
+
+    private static List<SliceBoxes> read(Path csvGz, boolean withBoxes) throws IOException {
+        Map<String, List<String[]>> rows = new LinkedHashMap<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(csvGz), 1 << 16), StandardCharsets.UTF_8))) {
+            List<String> header = Csv.parse(r.readLine());
+            int uid = header.indexOf("StudyInstanceUID");
+            int slice = header.indexOf("slice_number");
+            int fold = header.indexOf("fold");
+            if (uid < 0 || slice < 0 || fold < 0) {
+                throw new IOException(csvGz + " lacks StudyInstanceUID, slice_number or fold columns");
+            }
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (!line.isBlank()) {
+                    String[] f = line.split(",", -1);
+                    rows.computeIfAbsent(f[uid], k -> new ArrayList<>()).add(f);
+                }
+            }
+            List<SliceBoxes> out = new ArrayList<>();
+            int x0 = header.indexOf("x0");
+            int has = header.indexOf("has_box");
+            for (Map.Entry<String, List<String[]>> e : rows.entrySet()) {
+                List<String[]> list = e.getValue();
+                list.sort((a, b) -> Integer.compare(Integer.parseInt(a[slice]), Integer.parseInt(b[slice])));
+                int n = list.size();
+                int[] numbers = new int[n];
+                int[][] boxes = withBoxes ? new int[n][4] : null;
+                boolean[] hasBox = withBoxes ? new boolean[n] : null;
+                for (int i = 0; i < n; i++) {
+                    String[] f = list.get(i);
+                    numbers[i] = Integer.parseInt(f[slice]);
+                    if (withBoxes) {
+                        for (int k = 0; k < 4; k++) {
+                            boxes[i][k] = Integer.parseInt(f[x0 + k]);
+                        }
+                        hasBox[i] = f[has].equals("1");
+                    }
+                }
+                out.add(new SliceBoxes(e.getKey(), Integer.parseInt(list.get(0)[fold]), numbers, boxes, hasBox));
+            }
+            return out;
+        }
+    }
+}

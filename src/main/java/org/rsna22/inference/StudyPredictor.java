@@ -1,0 +1,125 @@
+package org.rsna22.inference;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.rsna22.config.BboxConfig;
+import org.rsna22.dataset.SliceBoxes;
+import org.rsna22.model.BoxLocaliserNet;
+import org.rsna22.model.SliceImageCache;
+import org.rsna22.model.TripletSamples;
+import org.springframework.batch.infrastructure.item.ItemProcessor;
+
+/**
+ * Predicts every triplet of a study with the models of its own fold (out of fold), every seed, and averages
+ * the seeds (the original concatenated them). Each prediction is tagged with the triplet's middle slice.
+ */
+public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePrediction>>, AutoCloseable {
+
+    private final BboxConfig config;
+    private final Path runs;
+    private final SliceImageCache images;
+    private final int batchSize;
+    private final Map<Integer, List<Model>> models = new HashMap<>();
+
+    /** @param runs runs/EXPERIMENT, holding foldK/seedS/model */
+    public StudyPredictor(BboxConfig config, Path runs, SliceImageCache images, int batchSize) {
+        this.config = config;
+        this.runs = runs;
+        this.images = images;
+        this.batchSize = batchSize;
+    }
+
+    @Override
+    public List<SlicePrediction> process(SliceBoxes study) throws Exception {
+        List<Model> fold = modelsOf(study.fold());
+        TripletSamples samples = new TripletSamples(List.of(study), images, config.mean(), config.std());
+        List<TripletSamples.Ref> refs = samples.refs();
+        int n = refs.size();
+        int s = config.imageSize();
+        double[][] sum = new double[n][5];
+        for (int from = 0; from < n; from += batchSize) {
+            int to = Math.min(n, from + batchSize);
+            float[] batch = new float[(to - from) * 3 * s * s];
+            for (int i = from; i < to; i++) {
+                float[][] ch = samples.load(refs.get(i), null, null).channels();
+                for (int k = 0; k < 3; k++) {
+                    System.arraycopy(ch[k], 0, batch, ((i - from) * 3 + k) * s * s, s * s);
+                }
+            }
+            for (Model m : fold) {
+                try (NDManager nd = m.getNDManager().newSubManager()) {
+                    NDArray x = nd.create(batch, new Shape(to - from, 3, s, s));
+                    NDList out = m.getBlock().forward(new ParameterStore(nd, false), new NDList(x), false);
+                    float[] box = out.get(0).toFloatArray();
+                    float[] p = out.get(1).neg().exp().add(1).pow(-1).toFloatArray();
+                    for (int i = from; i < to; i++) {
+                        sum[i][0] += p[i - from];
+                        for (int k = 0; k < 4; k++) {
+                            sum[i][1 + k] += box[(i - from) * 4 + k];
+                        }
+                    }
+                }
+            }
+        }
+        List<SlicePrediction> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int middle = study.sliceNumbers()[refs.get(i).start() + 1];
+            SliceImageCache.Slice any = images.get(study.studyUid(), middle);
+            double k = fold.size();
+            out.add(new SlicePrediction(study.studyUid(), middle, sum[i][0] / k, sum[i][1] / k, sum[i][2] / k,
+                    sum[i][3] / k, sum[i][4] / k, any.rows(), any.columns()));
+        }
+        return out;
+    }
+
+    private List<Model> modelsOf(int fold) throws IOException {
+        List<Model> cached = models.get(fold);
+        if (cached != null) {
+            return cached;
+        }
+        Path dir = runs.resolve("fold" + fold);
+        List<Path> seeds = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> st = Files.list(dir)) {
+                st.filter(p -> Files.isDirectory(p.resolve("model"))).sorted().forEach(seeds::add);
+            }
+        }
+        if (seeds.isEmpty()) {
+            throw new IllegalStateException("no trained model for fold " + fold + " under " + dir
+                    + ": run train-bbox with this config (bbox.folds must include " + fold + ")");
+        }
+        List<Model> out = new ArrayList<>();
+        for (Path seed : seeds) {
+            Model m = Model.newInstance("bbox");
+            m.setBlock(BoxLocaliserNet.build(config, null));
+            try {
+                m.load(seed.resolve("model"), "bbox");
+            } catch (MalformedModelException e) {
+                m.close();
+                throw new IOException(seed + ": the model does not fit the config's network: " + e.getMessage(), e);
+            }
+            out.add(m);
+        }
+        models.put(fold, out);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        models.values().forEach(list -> list.forEach(Model::close));
+        models.clear();
+    }
+}

@@ -1,0 +1,102 @@
+package org.rsna22.model;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+import java.util.List;
+import org.rsna22.config.BboxConfig;
+
+/**
+ * The box localiser of SPEC §4 in DJL: a CNN backbone on the 3-slice image, global average pooling, and
+ * two heads: the box (4 raw values, x0 y0 x1 y1 ÷ size) and the has_box logit. Backbones are built here and
+ * trained from scratch (no pretrained weights can be downloaded): a ResNet-like one, an EfficientNet-like
+ * one (MBConv: expand, depthwise, project), or a TorchScript backbone given by the user.
+ */
+public final class BoxLocaliserNet {
+    private BoxLocaliserNet() {
+    }
+
+    /** The whole network: backbone then heads; the output is NDList(box (B,4), logit (B,1)). */
+    public static Block build(BboxConfig c, Block torchscriptBackbone) {
+        Block backbone = switch (c.backbone()) {
+            case "resnet" -> resnet(c.width());
+            case "efficientnet" -> efficientnet(c.width());
+            default -> torchscriptBackbone;
+        };
+        return new SequentialBlock()
+                .add(backbone)
+                .add(new ParallelBlock(outputs -> new NDList(outputs.get(0).singletonOrThrow(),
+                        outputs.get(1).singletonOrThrow()),
+                        List.of(Linear.builder().setUnits(4).build(), Linear.builder().setUnits(1).build())));
+    }
+
+    /** ResNet-like: a stride-2 stem, four stages of one residual block each (the last three downsample). */
+    static Block resnet(int width) {
+        SequentialBlock net = new SequentialBlock()
+                .add(conv(width, 3, 2, 1)).add(BatchNorm.builder().build()).add(Activation.reluBlock());
+        int in = width;
+        int[] widths = {width, width * 2, width * 4, width * 8};
+        for (int i = 0; i < widths.length; i++) {
+            net.add(residual(in, widths[i], i == 0 ? 1 : 2));
+            in = widths[i];
+        }
+        return net.add(Pool.globalAvgPool2dBlock()).add(Blocks.batchFlattenBlock());
+    }
+
+    private static Block residual(int in, int out, int stride) {
+        SequentialBlock main = new SequentialBlock()
+                .add(conv(out, 3, stride, 1)).add(BatchNorm.builder().build()).add(Activation.reluBlock())
+                .add(conv(out, 3, 1, 1)).add(BatchNorm.builder().build());
+        Block shortcut = in == out && stride == 1 ? Blocks.identityBlock()
+                : new SequentialBlock().add(conv(out, 1, stride, 0)).add(BatchNorm.builder().build());
+        return new SequentialBlock()
+                .add(new ParallelBlock(o -> new NDList(o.get(0).singletonOrThrow().add(o.get(1).singletonOrThrow())),
+                        List.of(main, shortcut)))
+                .add(Activation.reluBlock());
+    }
+
+    /** EfficientNet-like: stem, then MBConv stages (expansion 4, SiLU), then a 1×1 head convolution. */
+    static Block efficientnet(int width) {
+        SequentialBlock net = new SequentialBlock()
+                .add(conv(width, 3, 2, 1)).add(BatchNorm.builder().build()).add(Activation.swishBlock(1f));
+        int in = width;
+        int[][] stages = {{width / 2 > 0 ? width / 2 : 1, 1, 1}, {width, 2, 2}, {width * 3 / 2, 2, 2}, {width * 3, 3, 2},
+            {width * 4, 2, 2}};
+        for (int[] s : stages) {
+            for (int r = 0; r < s[1]; r++) {
+                net.add(mbconv(in, s[0], r == 0 ? s[2] : 1));
+                in = s[0];
+            }
+        }
+        return net.add(conv(width * 8, 1, 1, 0)).add(BatchNorm.builder().build()).add(Activation.swishBlock(1f))
+                .add(Pool.globalAvgPool2dBlock()).add(Blocks.batchFlattenBlock());
+    }
+
+    private static Block mbconv(int in, int out, int stride) {
+        int mid = in * 4;
+        SequentialBlock main = new SequentialBlock()
+                .add(conv(mid, 1, 1, 0)).add(BatchNorm.builder().build()).add(Activation.swishBlock(1f))
+                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optStride(new Shape(stride, stride))
+                        .optPadding(new Shape(1, 1)).setFilters(mid).optGroups(mid).optBias(false).build())
+                .add(BatchNorm.builder().build()).add(Activation.swishBlock(1f))
+                .add(conv(out, 1, 1, 0)).add(BatchNorm.builder().build());
+        if (in == out && stride == 1) {
+            return new ParallelBlock(o -> new NDList(o.get(0).singletonOrThrow().add(o.get(1).singletonOrThrow())),
+                    List.of(main, Blocks.identityBlock()));
+        }
+        return main;
+    }
+
+    private static Conv2d conv(int filters, int kernel, int stride, int pad) {
+        return Conv2d.builder().setKernelShape(new Shape(kernel, kernel)).optStride(new Shape(stride, stride))
+                .optPadding(new Shape(pad, pad)).setFilters(filters).optBias(false).build();
+    }
+}

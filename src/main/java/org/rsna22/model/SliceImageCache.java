@@ -1,0 +1,64 @@
+package org.rsna22.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.io.dicom.DicomImage;
+import org.rsna22.io.dicom.DicomSource;
+
+/**
+ * Windowed, resized slices by (study, slice number), decoded through the DICOM source and kept in a
+ * bounded LRU cache: each slice serves three triplets, and every epoch.
+ */
+public final class SliceImageCache {
+
+    /** A prepared slice: size×size values in 0..1, and the original image size. */
+    public record Slice(float[] pixels, int rows, int columns) {
+    }
+
+    private final CompetitionLayout data;
+    private final DicomSource dicom;
+    private final int size;
+    private final double level;
+    private final double width;
+    private final Map<String, Slice> cache;
+
+    public SliceImageCache(CompetitionLayout data, DicomSource dicom, int size, double level, double width,
+                           int capacity) {
+        this.data = data;
+        this.dicom = dicom;
+        this.size = size;
+        this.level = level;
+        this.width = width;
+        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Slice> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public Slice get(String uid, int sliceNumber) throws IOException {
+        String key = uid + "/" + sliceNumber;
+        synchronized (cache) {
+            Slice s = cache.get(key);
+            if (s != null) {
+                return s;
+            }
+        }
+        Path file = data.studyFolder(uid).resolve(sliceNumber + ".dcm");
+        DicomImage img = dicom.readImage(file);
+        float[] w = SliceWindow.window(img.huShort(), level, width);
+        Slice s = new Slice(SliceWindow.resize(w, img.rows(), img.columns(), size), img.rows(), img.columns());
+        synchronized (cache) {
+            cache.put(key, s);
+        }
+        return s;
+    }
+}

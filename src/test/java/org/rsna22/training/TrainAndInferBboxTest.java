@@ -1,0 +1,158 @@
+package org.rsna22.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rsna22.batch.JobRunner;
+import org.rsna22.demo.DemoDatasetGenerator;
+import org.rsna22.testsupport.FailingDicomSource;
+import org.rsna22.testsupport.JobTestSupport;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+
+/**
+ * train-bbox and infer-bbox on a tiny generated dataset: a run failed in epoch 2 resumes from its epoch
+ * checkpoint and ends with the weights of an uninterrupted run; completed partitions are not rerun; an
+ * inference partition that fails is the only one rerun, and the outputs equal an uninterrupted run's.
+ */
+@SpringBootTest(properties = "spring.datasource.url=jdbc:h2:mem:bbox;DB_CLOSE_DELAY=-1")
+@Import({JobTestSupport.FailingSourceConfig.class, TrainAndInferBboxTest.FailingEpoch.class})
+class TrainAndInferBboxTest {
+
+    static final String CONFIG = Path.of("src/test/resources/bbox-test.yaml").toAbsolutePath().toString();
+
+    /** Throws once when a chosen run starts a chosen epoch. */
+    @TestConfiguration
+    static class FailingEpoch {
+        static final AtomicInteger FAIL_FOLD = new AtomicInteger(Integer.MIN_VALUE);
+
+        @Bean
+        TrainingListener failingEpoch() {
+            return new TrainingListener() {
+                @Override
+                public void onEpochStart(TrainRun run, int epoch) {
+                    if (epoch == 1 && FAIL_FOLD.compareAndSet(run.fold(), Integer.MIN_VALUE)) {
+                        throw new IllegalStateException("injected failure at the start of epoch 2 of " + run.name());
+                    }
+                }
+            };
+        }
+    }
+
+    @TempDir
+    static Path shared;
+    static Path data;
+    static Path prepared;
+
+    @Autowired
+    JobRunner runner;
+
+    @Autowired
+    FailingDicomSource source;
+
+    @BeforeAll
+    static void dataset() throws IOException {
+        data = shared.resolve("data");
+        new DemoDatasetGenerator(new DemoDatasetGenerator.Options(6, 32, 3, 24, 2)).generate(data, null);
+    }
+
+    private Path preparedWork(Path work) throws Exception {
+        if (prepared == null) {
+            prepared = shared.resolve("prepared");
+            assertThat(JobTestSupport.run(runner, "prepare", data, prepared, CONFIG).getStatus())
+                    .isEqualTo(BatchStatus.COMPLETED);
+        }
+        Files.createDirectories(work);
+        for (String f : List.of("train_bbox_v01.csv.gz", "train_all_slices_v01.csv.gz", "train_folded_v01.csv")) {
+            Files.copy(prepared.resolve(f), work.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
+        return work;
+    }
+
+    @Test
+    void trainingFailedInEpochTwoResumesToTheSameWeights() throws Exception {
+        source.disarm();
+        Path reference = preparedWork(shared.resolve("ref-train"));
+        assertThat(JobTestSupport.run(runner, "train-bbox", data, reference, CONFIG).getStatus())
+                .isEqualTo(BatchStatus.COMPLETED);
+
+        Path work = preparedWork(shared.resolve("resumed-train"));
+        FailingEpoch.FAIL_FOLD.set(1);
+        JobExecution failed = JobTestSupport.run(runner, "train-bbox", data, work, CONFIG);
+        assertThat(failed.getStatus()).isEqualTo(BatchStatus.FAILED);
+        TrainRun run1 = TrainRun.of(work, "bbox-test", 1, 0);
+        assertThat(run1.checkpoints().resolve("epoch-001")).isDirectory();
+        assertThat(run1.model()).doesNotExist();
+
+        JobExecution resumed = JobTestSupport.run(runner, "train-bbox", data, work, CONFIG);
+        assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        List<String> rerun = resumed.getStepExecutions().stream().map(StepExecution::getStepName)
+                .filter(n -> n.contains(":")).toList();
+        assertThat(rerun).containsExactly("trainBboxRun:fold1-seed0");
+        for (int fold : new int[] {0, 1}) {
+            TrainRun a = TrainRun.of(reference, "bbox-test", fold, 0);
+            TrainRun b = TrainRun.of(work, "bbox-test", fold, 0);
+            assertThat(Files.readAllBytes(b.model().resolve("bbox-0000.params"))).as("weights of fold " + fold)
+                    .isEqualTo(Files.readAllBytes(a.model().resolve("bbox-0000.params")));
+            List<String> metrics = Files.readAllLines(b.dir().resolve("metrics.csv"));
+            assertThat(metrics).hasSize(4);
+            assertThat(Files.readString(b.dir().resolve("config.yaml"))).contains("image_size: 32");
+        }
+    }
+
+    @Test
+    void aFailedInferencePartitionIsTheOnlyOneRerun() throws Exception {
+        source.disarm();
+        Path reference = preparedWork(shared.resolve("ref-infer"));
+        assertThat(JobTestSupport.run(runner, "train-bbox", data, reference, CONFIG).getStatus())
+                .isEqualTo(BatchStatus.COMPLETED);
+        assertThat(JobTestSupport.run(runner, "infer-bbox", data, reference, CONFIG).getStatus())
+                .isEqualTo(BatchStatus.COMPLETED);
+
+        Path work = shared.resolve("resumed-infer");
+        copyTree(reference.resolve("runs"), work.resolve("runs"));
+        preparedWork(work);
+        source.failAfter(60);
+        JobExecution failed = JobTestSupport.run(runner, "infer-bbox", data, work, CONFIG);
+        assertThat(failed.getStatus()).isEqualTo(BatchStatus.FAILED);
+        List<String> done = failed.getStepExecutions().stream()
+                .filter(s -> s.getStepName().contains(":") && s.getStatus() == BatchStatus.COMPLETED)
+                .map(StepExecution::getStepName).toList();
+        source.disarm();
+        JobExecution resumed = JobTestSupport.run(runner, "infer-bbox", data, work, CONFIG);
+        assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        List<String> rerun = resumed.getStepExecutions().stream().map(StepExecution::getStepName)
+                .filter(n -> n.contains(":")).toList();
+        assertThat(rerun).hasSize(1).doesNotContainAnyElementsOf(done);
+        for (String f : List.of("bbox_slice_pred_v02.csv.gz", "train_bbox_pred_v02.csv.gz")) {
+            assertThat(Files.readAllBytes(work.resolve(f))).as(f).isEqualTo(Files.readAllBytes(reference.resolve(f)));
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}
