@@ -28,7 +28,6 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
@@ -82,12 +81,7 @@ public class InferBboxJobConfiguration {
     @Bean
     @StepScope
     public TaskExecutorPartitionHandler inferBboxHandler(Step inferBboxPartition, @Value(CONFIG) String config) {
-        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("infer-bbox-");
-        executor.setConcurrencyLimit(ConfigLoader.load(config).inferBbox().threads());
-        TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
-        h.setStep(inferBboxPartition);
-        h.setTaskExecutor(executor);
-        return h;
+        return PartFiles.handler(inferBboxPartition, ConfigLoader.load(config).inferBbox().threads(), "infer-bbox-");
     }
 
     @Bean

@@ -117,8 +117,9 @@ public class JobRunner {
         for (JobExecution e : repository.findRunningJobExecutions(jobName)) {
             String why = deadOwner(e);
             if (why != null) {
+                BatchStatus left = e.getStatus();
                 operator.recover(e);
-                out.printf("execution %d of %s was left %s by %s: marked FAILED%n", e.getId(), jobName, e.getStatus(), why);
+                out.printf("execution %d of %s was left %s by %s: marked FAILED%n", e.getId(), jobName, left, why);
                 out.flush();
             }
         }

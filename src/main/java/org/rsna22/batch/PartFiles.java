@@ -5,13 +5,29 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
+import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
+import org.springframework.batch.core.step.Step;
 import org.springframework.batch.infrastructure.item.file.FlatFileItemWriter;
 import org.springframework.batch.infrastructure.item.file.builder.FlatFileItemWriterBuilder;
 import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
-/** The per-partition files of partitioned steps: transactional and restartable, merged in order later. */
+/**
+ * What the partitioned steps share: per-partition files (transactional and restartable, merged in order
+ * later) and the handler that runs a bounded number of partitions at once.
+ */
 final class PartFiles {
     private PartFiles() {
+    }
+
+    /** Runs the worker step's partitions on at most {@code threads} threads named prefix-N. */
+    static TaskExecutorPartitionHandler handler(Step worker, int threads, String prefix) {
+        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(prefix);
+        executor.setConcurrencyLimit(threads);
+        TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
+        h.setStep(worker);
+        h.setTaskExecutor(executor);
+        return h;
     }
 
     /** A writer of DIR/PARTITION{suffix}.csv, PARTITION taken from the partition step's name. */

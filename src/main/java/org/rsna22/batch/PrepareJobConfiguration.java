@@ -41,7 +41,6 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.FileSystemResource;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
@@ -140,7 +139,7 @@ public class PrepareJobConfiguration {
     @Bean
     @StepScope
     public TaskExecutorPartitionHandler sliceMetadataHandler(Step sliceMetadataPartition, @Value(CONFIG) String config) {
-        return handler(sliceMetadataPartition, prepare(config).threads(), "slice-meta-");
+        return PartFiles.handler(sliceMetadataPartition, prepare(config).threads(), "slice-meta-");
     }
 
     @Bean
@@ -220,7 +219,7 @@ public class PrepareJobConfiguration {
     @Bean
     @StepScope
     public TaskExecutorPartitionHandler bboxLabelsHandler(Step bboxLabelsPartition, @Value(CONFIG) String config) {
-        return handler(bboxLabelsPartition, prepare(config).threads(), "bbox-labels-");
+        return PartFiles.handler(bboxLabelsPartition, prepare(config).threads(), "bbox-labels-");
     }
 
     @Bean
@@ -295,12 +294,4 @@ public class PrepareJobConfiguration {
         return ConfigLoader.load(config).prepare();
     }
 
-    private static TaskExecutorPartitionHandler handler(Step worker, int threads, String prefix) {
-        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(prefix);
-        executor.setConcurrencyLimit(threads);
-        TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
-        h.setStep(worker);
-        h.setTaskExecutor(executor);
-        return h;
-    }
 }

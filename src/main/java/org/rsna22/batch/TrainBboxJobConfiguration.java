@@ -22,7 +22,6 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
@@ -57,12 +56,7 @@ public class TrainBboxJobConfiguration {
     @Bean
     @StepScope
     public TaskExecutorPartitionHandler trainRunHandler(Step trainBboxRun, @Value("#{jobParameters['config']}") String config) {
-        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("train-");
-        executor.setConcurrencyLimit(ConfigLoader.load(config).bbox().parallelRuns());
-        TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
-        h.setStep(trainBboxRun);
-        h.setTaskExecutor(executor);
-        return h;
+        return PartFiles.handler(trainBboxRun, ConfigLoader.load(config).bbox().parallelRuns(), "train-");
     }
 
     @Bean

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code bench}: throughput benchmarks that print their numbers. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput benchmarks; run under 'taskset -c 0' to measure one core.",
-        subcommands = {BenchCommand.Io.class, BenchCommand.Prepare.class})
+        subcommands = {BenchCommand.Io.class, BenchCommand.Prepare.class, BenchCommand.Bbox.class})
 final class BenchCommand {
 
     @Command(name = "io", mixinStandardHelpOptions = true,
@@ -85,6 +85,46 @@ final class BenchCommand {
                 for (int i = 1; i <= runs; i++) {
                     spec.commandLine().getOut().printf("run %d of %d%n", i, runs);
                     bench.run(runner, i);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "bbox", mixinStandardHelpOptions = true,
+            description = {"Training images/s and inference slices/s of the box localiser in DJL on random inputs, "
+                + "then the same architecture in PyTorch (bench/bbox_pytorch.py with Debian's python3-torch) when present.",
+                "Runs the demo architecture and cfg_loc_dh_01B's at --size."})
+    static final class Bbox implements Callable<Integer> {
+        @Option(names = "--size", defaultValue = "128", description = "input size (default: ${DEFAULT-VALUE})")
+        int size;
+
+        @Option(names = "--batch", defaultValue = "16", description = "batch size (default: ${DEFAULT-VALUE})")
+        int batch;
+
+        @Option(names = "--seconds", defaultValue = "10", description = "measuring time per case (default: ${DEFAULT-VALUE})")
+        double seconds;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            out.printf("jemalloc preloaded: %s%n", String.valueOf(System.getenv("LD_PRELOAD")).contains("jemalloc"));
+            for (String config : new String[] {"demo", "cfg_loc_dh_01B"}) {
+                org.rsna22.config.BboxConfig c = org.rsna22.config.ConfigLoader.load(config).bbox();
+                out.printf("%s:%n", config);
+                org.rsna22.ops.BboxBenchmark.run(c, size, batch, seconds, out);
+                java.nio.file.Path script = java.nio.file.Path.of("bench/bbox_pytorch.py");
+                if (java.nio.file.Files.isRegularFile(script) && java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/python3"))) {
+                    Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), c.backbone(),
+                            Integer.toString(c.width()), Integer.toString(size), Integer.toString(batch),
+                            Integer.toString(Runtime.getRuntime().availableProcessors()), Double.toString(seconds))
+                            .redirectErrorStream(true).start();
+                    out.print(new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                    out.flush();
+                    p.waitFor();
                 }
             }
             return 0;

@@ -3,12 +3,11 @@ package org.rsna22.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.rsna22.batch.JobRequest;
+import org.rsna22.io.AtomicFiles;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import java.util.Locale;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.demo.DemoEvaluation;
@@ -47,11 +46,7 @@ final class DemoCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("error: " + out + " exists and is not a demo folder; choose another --out");
                 return JobLauncherSupport.USAGE;
             }
-            try (Stream<Path> s = Files.walk(out)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            AtomicFiles.deleteTree(out);
         }
         Path dataset = out.resolve("dataset");
         log.printf("1/%d generating %d synthetic studies in %s%n", JobRequest.JOBS.size() + 1, studies, dataset);

@@ -36,6 +36,16 @@ final class JobLauncherSupport {
     private JobLauncherSupport() {
     }
 
+    /** False (after printing the error) when the job name is not one of ours. */
+    static boolean knownJob(String job, PrintWriter err) {
+        if (job == null || org.rsna22.batch.JobRequest.JOBS.contains(job)) {
+            return true;
+        }
+        err.println("error: unknown job '" + job + "'; jobs: " + String.join(", ", org.rsna22.batch.JobRequest.JOBS));
+        err.flush();
+        return false;
+    }
+
     /** Parses key=value words; throws with the offending word. */
     static Map<String, String> keyValues(List<String> words) {
         Map<String, String> out = new LinkedHashMap<>();

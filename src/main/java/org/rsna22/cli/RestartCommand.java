@@ -31,9 +31,7 @@ final class RestartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!JobRequest.JOBS.contains(job)) {
-            spec.commandLine().getErr().println("error: unknown job '" + job + "'; jobs: " + String.join(", ", JobRequest.JOBS));
-            spec.commandLine().getErr().flush();
+        if (!JobLauncherSupport.knownJob(job, spec.commandLine().getErr())) {
             return JobLauncherSupport.USAGE;
         }
         return JobLauncherSupport.run(new JobLauncherSupport.Launch(job, true, Map.of(), springArgs,

@@ -41,9 +41,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if (job != null && !JobRequest.JOBS.contains(job)) {
-            spec.commandLine().getErr().println("error: unknown job '" + job + "'; jobs: " + String.join(", ", JobRequest.JOBS));
-            spec.commandLine().getErr().flush();
+        if (!JobLauncherSupport.knownJob(job, spec.commandLine().getErr())) {
             return JobLauncherSupport.USAGE;
         }
         try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(Rsna22Application.class)

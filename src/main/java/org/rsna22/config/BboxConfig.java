@@ -3,7 +3,7 @@ package org.rsna22.config;
 import java.util.List;
 
 /** The box localiser (config section {@code bbox}, SPEC §4). */
-public record BboxConfig(String backbone, int width, String torchscriptPath, int torchscriptFeatures, int imageSize,
+public record BboxConfig(String backbone, int width, String torchscriptPath, int imageSize,
                          double windowLevel, double windowWidth, List<Double> mean, List<Double> std, int epochs,
                          int batchSize, int valBatchSize, double lr, double weightDecay, double warmup,
                          double boxLossWeight, double hasBoxLossWeight, List<Double> hasBoxClip, AugmentConfig augment,
@@ -13,8 +13,8 @@ public record BboxConfig(String backbone, int width, String torchscriptPath, int
     public BboxConfig {
         PrepareConfig.require(List.of("resnet", "efficientnet", "torchscript").contains(backbone),
                 "bbox.backbone must be resnet, efficientnet or torchscript, not " + backbone);
-        PrepareConfig.require(!backbone.equals("torchscript") || (torchscriptPath != null && !torchscriptPath.isBlank()
-                && torchscriptFeatures > 0), "bbox.backbone torchscript needs torchscript_path and torchscript_features");
+        PrepareConfig.require(!backbone.equals("torchscript") || (torchscriptPath != null && !torchscriptPath.isBlank()),
+                "bbox.backbone torchscript needs bbox.torchscript_path");
         PrepareConfig.require(imageSize >= 16, "bbox.image_size must be at least 16");
         PrepareConfig.require(mean.size() == 3 && std.size() == 3, "bbox.mean and bbox.std need 3 values");
         PrepareConfig.require(epochs >= 1 && batchSize >= 1 && valBatchSize >= 1, "bbox epochs and batch sizes must be positive");

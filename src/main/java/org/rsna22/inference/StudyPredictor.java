@@ -104,7 +104,7 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
         List<Model> out = new ArrayList<>();
         for (Path seed : seeds) {
             Model m = Model.newInstance("bbox");
-            m.setBlock(BoxLocaliserNet.build(config, null));
+            m.setBlock(BoxLocaliserNet.build(config));
             try {
                 m.load(seed.resolve("model"), "bbox");
             } catch (MalformedModelException e) {

@@ -44,7 +44,7 @@ public class StudyListTasklet implements Tasklet {
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         data.requireTrainingLayout();
-        deleteTree(work.parts());
+        AtomicFiles.deleteTree(work.parts());
         Files.createDirectories(work.parts());
         List<String> skipped = new ArrayList<>();
         TreeMap<String, StudyLabels> labelled = new TreeMap<>();
@@ -127,16 +127,6 @@ public class StudyListTasklet implements Tasklet {
         AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 
     /** Reads parts/prepare/studies.csv. */
     public static List<StudyEntry> readStudies(PrepareWork work) throws IOException {

@@ -25,11 +25,11 @@ public final class BoxLocaliserNet {
     }
 
     /** The whole network: backbone then heads; the output is NDList(box (B,4), logit (B,1)). */
-    public static Block build(BboxConfig c, Block torchscriptBackbone) {
+    public static Block build(BboxConfig c) throws java.io.IOException {
         Block backbone = switch (c.backbone()) {
             case "resnet" -> resnet(c.width());
             case "efficientnet" -> efficientnet(c.width());
-            default -> torchscriptBackbone;
+            default -> TorchScriptBackbone.load(java.nio.file.Path.of(c.torchscriptPath()));
         };
         return new SequentialBlock()
                 .add(backbone)

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.rsna22.io.AtomicFiles;
 import org.rsna22.batch.JobRunner;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.springframework.batch.core.BatchStatus;
@@ -56,10 +57,10 @@ public final class PrepareBenchmark {
 
     /** Forgets earlier runs: their outputs and the benchmark's own job repository. */
     public void clean() throws IOException {
-        deleteTree(dir.resolve("db"));
+        AtomicFiles.deleteTree(dir.resolve("db"));
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.filter(p -> p.getFileName().toString().startsWith("work-")).toList()) {
-                deleteTree(p);
+                AtomicFiles.deleteTree(p);
             }
         }
     }
@@ -107,14 +108,4 @@ public final class PrepareBenchmark {
         return Duration.between(e.getStartTime(), e.getEndTime()).toNanos() / 1e9;
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

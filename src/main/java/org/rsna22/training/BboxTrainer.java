@@ -286,7 +286,7 @@ public final class BboxTrainer implements AutoCloseable {
     private void checkpoint() throws IOException {
         Path dir = run.checkpoints().resolve(String.format("epoch-%03d", epoch));
         Path tmp = run.checkpoints().resolve(String.format(".epoch-%03d.tmp", epoch));
-        deleteTree(tmp);
+        AtomicFiles.deleteTree(tmp);
         Files.createDirectories(tmp);
         model.save(tmp, NAME);
         try (NDList state = optimizer.state()) {
@@ -294,13 +294,13 @@ public final class BboxTrainer implements AutoCloseable {
         }
         Files.writeString(tmp.resolve("state.properties"), "epoch=" + epoch + "\nstep=" + optimizer.step() + "\n",
                 StandardCharsets.UTF_8);
-        deleteTree(dir);
+        AtomicFiles.deleteTree(dir);
         Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         // keep the two newest checkpoints
         try (Stream<Path> s = Files.list(run.checkpoints())) {
             List<Path> all = s.filter(p -> p.getFileName().toString().startsWith("epoch-")).sorted().toList();
             for (int i = 0; i + 2 < all.size(); i++) {
-                deleteTree(all.get(i));
+                AtomicFiles.deleteTree(all.get(i));
             }
         }
     }
@@ -327,7 +327,7 @@ public final class BboxTrainer implements AutoCloseable {
             return;
         }
         Path tmp = run.dir().resolve(".model.tmp");
-        deleteTree(tmp);
+        AtomicFiles.deleteTree(tmp);
         Files.createDirectories(tmp);
         model.save(tmp, NAME);
         Files.move(tmp, run.model(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -359,16 +359,6 @@ public final class BboxTrainer implements AutoCloseable {
         return s.isEmpty() ? Double.NaN : Double.parseDouble(s);
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 
     @Override
     public void close() {

@@ -82,7 +82,7 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
                 CACHE_SLICES);
         TripletSamples train = new TripletSamples(trainStudies, images, c.mean(), c.std());
         TripletSamples val = new TripletSamples(valStudies, images, c.mean(), c.std());
-        BboxTrainer t = new BboxTrainer(c, run, train, val, BoxLocaliserNet.build(c, null), listener);
+        BboxTrainer t = new BboxTrainer(c, run, train, val, BoxLocaliserNet.build(c), listener);
         t.open();
         AtomicFiles.write(run.dir().resolve("config.yaml"), ConfigLoader.toYaml(config).getBytes(StandardCharsets.UTF_8));
         ctx.putLong(JobProgressService.EXPECTED, t.totalSteps());

@@ -1,0 +1,70 @@
+package org.rsna22.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Experiments are config/default.yaml overridden key by key; cfg_loc_dh_01B carries SPEC §4's values. */
+class ConfigLoaderTest {
+
+    @Test
+    void cfgLocDh01BHasTheOriginalRecipe() {
+        ExperimentConfig c = ConfigLoader.load("cfg_loc_dh_01B");
+        BboxConfig b = c.bbox();
+        assertThat(c.name()).isEqualTo("cfg_loc_dh_01B");
+        assertThat(b.imageSize()).isEqualTo(512);
+        assertThat(b.windowLevel() - b.windowWidth() / 2).isEqualTo(-500);
+        assertThat(b.windowLevel() + b.windowWidth() / 2).isEqualTo(1300);
+        assertThat(b.mean()).containsExactly(0.2236, 0.1819, 0.2523);
+        assertThat(b.std()).containsExactly(0.3245, 0.2956, 0.3134);
+        assertThat(b.epochs()).isEqualTo(15);
+        assertThat(b.batchSize()).isEqualTo(32);
+        assertThat(b.valBatchSize()).isEqualTo(64);
+        assertThat(b.lr()).isEqualTo(2e-4);
+        assertThat(b.weightDecay()).isZero();
+        assertThat(b.warmup()).isEqualTo(0.1);
+        assertThat(b.boxLossWeight()).isEqualTo(0.8);
+        assertThat(b.hasBoxLossWeight()).isEqualTo(0.2);
+        assertThat(b.hasBoxClip()).containsExactly(0.05, 0.95);
+        assertThat(b.augment()).isEqualTo(new BboxConfig.AugmentConfig(0.5, 0.2, 0.75, 0.2, 0.2, 20, 0.75));
+        assertThat(b.folds()).containsExactly(0, 1, 2, 3, 4, -1);
+        assertThat(b.seeds()).hasSize(3);
+        assertThat(c.prepare().excludedStudies())
+                .containsExactly("1.2.826.0.1.3680043.20574", "1.2.826.0.1.3680043.29952");
+    }
+
+    @Test
+    void demoOverridesOnlyWhatItNames() {
+        ExperimentConfig demo = ConfigLoader.load("demo");
+        ExperimentConfig base = ConfigLoader.load("default");
+        assertThat(demo.bbox().folds()).containsExactly(0, 1);
+        assertThat(demo.bbox().seeds()).containsExactly(0);
+        assertThat(demo.bbox().mean()).isEqualTo(base.bbox().mean());
+        assertThat(demo.inferBbox()).isEqualTo(base.inferBbox());
+    }
+
+    @Test
+    void unknownKeysAndBadValuesAreErrors(@TempDir Path tmp) throws Exception {
+        Path typo = Files.writeString(tmp.resolve("typo.yaml"), "bbox:\n  augment:\n    hflipp: 0.5\n");
+        assertThatThrownBy(() -> ConfigLoader.load(typo.toString()))
+                .hasMessage("unknown config key 'bbox.augment.hflipp' (not in config/default.yaml)");
+        Path bad = Files.writeString(tmp.resolve("bad.yaml"), "bbox:\n  backbone: vit\n");
+        assertThatThrownBy(() -> ConfigLoader.load(bad.toString()))
+                .hasMessageContaining("bbox.backbone must be resnet, efficientnet or torchscript, not vit");
+    }
+
+    @Test
+    void theResolvedConfigReadsBackTheSame(@TempDir Path tmp) throws Exception {
+        ExperimentConfig c = ConfigLoader.load("demo");
+        Path resolved = Files.writeString(tmp.resolve("demo.yaml"), ConfigLoader.toYaml(c).replaceFirst("name: .*\n", ""));
+        ExperimentConfig again = ConfigLoader.load(resolved.toString());
+        assertThat(again.bbox()).isEqualTo(c.bbox());
+        assertThat(again.prepare()).isEqualTo(c.prepare());
+        assertThat(List.of(again.inferBbox())).containsExactly(c.inferBbox());
+    }
+}
