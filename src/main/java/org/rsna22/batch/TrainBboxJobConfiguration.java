@@ -39,11 +39,11 @@ public class TrainBboxJobConfiguration {
     }
 
     @Bean
-    public Step trainBbox(JobRepository repository, Step trainBboxRun,
+    public Step trainBbox(JobRepository repository, Step trainBboxPartition,
                           @Qualifier("trainRunPartitioner") TrainRunPartitioner partitioner,
                           @Qualifier("trainRunHandler") TaskExecutorPartitionHandler handler) {
         return new StepBuilder("trainBbox", repository)
-                .partitioner(trainBboxRun.getName(), partitioner).partitionHandler(handler).build();
+                .partitioner(trainBboxPartition.getName(), partitioner).partitionHandler(handler).build();
     }
 
     @Bean
@@ -55,13 +55,13 @@ public class TrainBboxJobConfiguration {
 
     @Bean
     @StepScope
-    public TaskExecutorPartitionHandler trainRunHandler(Step trainBboxRun, @Value("#{jobParameters['config']}") String config) {
-        return PartFiles.handler(trainBboxRun, ConfigLoader.load(config).bbox().parallelRuns(), "train-");
+    public TaskExecutorPartitionHandler trainRunHandler(Step trainBboxPartition, @Value("#{jobParameters['config']}") String config) {
+        return PartFiles.handler(trainBboxPartition, ConfigLoader.load(config).bbox().parallelRuns(), "train-");
     }
 
     @Bean
-    public Step trainBboxRun(JobRepository repository, PlatformTransactionManager tx, TrainRunTasklet trainRunTasklet) {
-        return new StepBuilder("trainBboxRun", repository).tasklet(trainRunTasklet, tx).listener(trainRunTasklet).build();
+    public Step trainBboxPartition(JobRepository repository, PlatformTransactionManager tx, TrainRunTasklet trainRunTasklet) {
+        return new StepBuilder("trainBboxPartition", repository).tasklet(trainRunTasklet, tx).listener(trainRunTasklet).build();
     }
 
     @Bean

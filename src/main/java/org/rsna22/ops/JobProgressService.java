@@ -104,14 +104,14 @@ public class JobProgressService {
                 seconds(e.getStartTime(), e.getEndTime()), steps);
     }
 
-    /** "sliceMetadataPartition:studies-0001" belongs to "sliceMetadata". */
+    /** "sliceMetadataPartition:studies-0001" belongs to "sliceMetadata" (workers are named manager + "Partition"). */
     static String managerOf(String partitionStep) {
         String worker = partitionStep.substring(0, partitionStep.indexOf(':'));
         return worker.endsWith("Partition") ? worker.substring(0, worker.length() - "Partition".length()) : worker;
     }
 
     private StepProgress step(StepExecution s, String name, List<StepProgress> partitions) {
-        ExecutionContext ctx = s.getExecutionContext();
+        ExecutionContext ctx = context(s);
         double secs = seconds(s.getStartTime(), s.getEndTime());
         long done;
         long expected;
@@ -145,6 +145,15 @@ public class JobProgressService {
         }
         return new StepProgress(name, s.getStatus().name(), done, expected, unit, s.getSkipCount(), rate, eta, secs,
                 details, partitions);
+    }
+
+    /** The step's saved context: executions listed with their job come without it, so it is read when missing. */
+    private ExecutionContext context(StepExecution s) {
+        if (!s.getExecutionContext().isEmpty()) {
+            return s.getExecutionContext();
+        }
+        StepExecution full = repository.getStepExecution(s.getJobExecutionId(), s.getId());
+        return full == null ? s.getExecutionContext() : full.getExecutionContext();
     }
 
     /** Items a restartable reader had reached when its last chunk was committed (it saves "NAME.read.count"). */

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.rsna22.batch.JobRunner;
-import org.rsna22.io.dicom.DicomSource;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;

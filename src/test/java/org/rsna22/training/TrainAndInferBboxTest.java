@@ -102,7 +102,7 @@ class TrainAndInferBboxTest {
         assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
         List<String> rerun = resumed.getStepExecutions().stream().map(StepExecution::getStepName)
                 .filter(n -> n.contains(":")).toList();
-        assertThat(rerun).containsExactly("trainBboxRun:fold1-seed0");
+        assertThat(rerun).containsExactly("trainBboxPartition:fold1-seed0");
         for (int fold : new int[] {0, 1}) {
             TrainRun a = TrainRun.of(reference, "bbox-test", fold, 0);
             TrainRun b = TrainRun.of(work, "bbox-test", fold, 0);
