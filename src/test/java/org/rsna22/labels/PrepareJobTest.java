@@ -100,7 +100,9 @@ class PrepareJobTest {
 
     @Test
     void failureInSliceMetadataResumesFromTheLastChunkAndGivesIdenticalOutputs(@TempDir Path work) throws Exception {
-        source.failAfter(files / 2);
+        // slice 25 of the first study: its partition (studies-0000) has committed two chunks of 10 by then
+        String first = StudyEntry.parse(Files.readAllLines(reference.resolve("parts/prepare/studies.csv")).get(1)).studyUid();
+        source.failOn(dataset.resolve("train_images").resolve(first).resolve("25.dcm"));
         JobExecution failed = JobTestSupport.run(runner, "prepare", dataset, work, CONFIG);
         assertThat(failed.getStatus()).isEqualTo(BatchStatus.FAILED);
         List<String> completedBefore = partitions(failed, "sliceMetadataPartition", BatchStatus.COMPLETED);

@@ -13,14 +13,21 @@ public final class FailingDicomSource implements DicomSource {
     private final DicomSource delegate = DicomSource.own();
     private final AtomicInteger countdown = new AtomicInteger(-1);
     private final AtomicInteger reads = new AtomicInteger();
+    private volatile Path failOn;
 
     /** The next {@code afterReads}+1-th read throws an IllegalStateException (not a skippable error). */
     public void failAfter(int afterReads) {
         countdown.set(afterReads);
     }
 
+    /** The next read of this file throws an IllegalStateException, once. */
+    public void failOn(Path file) {
+        failOn = file;
+    }
+
     public void disarm() {
         countdown.set(-1);
+        failOn = null;
     }
 
     public int reads() {
@@ -41,6 +48,10 @@ public final class FailingDicomSource implements DicomSource {
 
     private void strike(Path file) {
         reads.incrementAndGet();
+        if (file.equals(failOn)) {
+            failOn = null;
+            throw new IllegalStateException("injected failure while reading " + file);
+        }
         if (countdown.get() >= 0 && countdown.getAndDecrement() == 0) {
             throw new IllegalStateException("injected failure while reading " + file);
         }
