@@ -32,12 +32,14 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The infer-bbox job (SPEC §5): every triplet of every study in train_all_slices_v01.csv.gz predicted by its
- * fold's models (partitions studies-NNNN, per-slice predictions in part files), then study boxes.
+ * fold's models (partitions studies-NNNN, per-slice predictions in part files), then study boxes. On a test
+ * set (test_images/, no train.csv) every study is predicted by the all-data models (or all folds').
  */
 @Configuration
 public class InferBboxJobConfiguration {
 
     public static final String JOB = "infer-bbox";
+    private static final String DATA = "#{jobParameters['data']}";
     private static final String WORK = "#{jobParameters['work']}";
     private static final String CONFIG = "#{jobParameters['config']}";
 
@@ -54,14 +56,23 @@ public class InferBboxJobConfiguration {
                 .partitioner(inferBboxPartition.getName(), partitioner).partitionHandler(handler).build();
     }
 
-    static List<SliceBoxes> studies(String work) throws IOException {
-        return SliceBoxes.readAllSlices(Path.of(work).resolve("train_all_slices_v01.csv.gz"));
+    /** A training set's studies (train_all_slices_v01.csv.gz from prepare), or a test set's test_images/. */
+    static List<SliceBoxes> studies(String data, String work) throws IOException {
+        CompetitionLayout layout = new CompetitionLayout(Path.of(data));
+        return layout.isTestSet() ? SliceBoxes.listStudies(layout.testImages())
+                : SliceBoxes.readAllSlices(Path.of(work).resolve("train_all_slices_v01.csv.gz"));
+    }
+
+    /** Output names: train_... for a training set, test_... for a test set. */
+    static String prefix(String data) {
+        return new CompetitionLayout(Path.of(data)).isTestSet() ? "test_" : "train_";
     }
 
     @Bean
     @StepScope
-    public Partitioner inferBboxPartitioner(@Value(WORK) String work, @Value(CONFIG) String config) throws IOException {
-        List<SliceBoxes> studies = studies(work);
+    public Partitioner inferBboxPartitioner(@Value(DATA) String data, @Value(WORK) String work,
+                                            @Value(CONFIG) String config) throws IOException {
+        List<SliceBoxes> studies = studies(data, work);
         int per = ConfigLoader.load(config).inferBbox().studiesPerPartition();
         return grid -> {
             Map<String, ExecutionContext> out = new LinkedHashMap<>();
@@ -97,19 +108,21 @@ public class InferBboxJobConfiguration {
 
     @Bean
     @StepScope
-    public RestartableListReader<SliceBoxes> inferStudyReader(@Value(WORK) String work,
+    public RestartableListReader<SliceBoxes> inferStudyReader(@Value(DATA) String data, @Value(WORK) String work,
                                                               @Value("#{stepExecutionContext['first']}") Integer first,
                                                               @Value("#{stepExecutionContext['count']}") Integer count)
             throws IOException {
-        return new RestartableListReader<>("studies", studies(work).subList(first, first + count));
+        return new RestartableListReader<>("studies", studies(data, work).subList(first, first + count));
     }
 
     @Bean(destroyMethod = "close")
     @StepScope
-    public StudyPredictor studyPredictor(@Value("#{jobParameters['data']}") String data, @Value(WORK) String work,
+    public StudyPredictor studyPredictor(@Value(DATA) String data, @Value(WORK) String work,
                                          @Value(CONFIG) String config, DicomSource dicom) {
         ExperimentConfig c = ConfigLoader.load(config);
-        SliceImageCache images = new SliceImageCache(new CompetitionLayout(Path.of(data)), dicom, c.bbox().imageSize(),
+        CompetitionLayout layout = new CompetitionLayout(Path.of(data));
+        SliceImageCache images = new SliceImageCache(layout.isTestSet() ? layout.testImages() : layout.trainImages(),
+                dicom, c.bbox().imageSize(),
                 c.bbox().windowLevel(), c.bbox().windowWidth(), 1024);
         return new StudyPredictor(c.bbox(), Path.of(work).resolve("runs").resolve(c.name()), images,
                 c.inferBbox().batchSize());
@@ -130,9 +143,12 @@ public class InferBboxJobConfiguration {
 
     @Bean
     @StepScope
-    public StudyBoxesTasklet studyBoxesTasklet(@Value(WORK) String work, @Value(CONFIG) String config) {
+    public StudyBoxesTasklet studyBoxesTasklet(@Value(DATA) String data, @Value(WORK) String work,
+                                               @Value(CONFIG) String config) {
         Path w = Path.of(work);
-        return new StudyBoxesTasklet(w.resolve("parts").resolve("infer-bbox"), w.resolve("bbox_slice_pred_v02.csv.gz"),
-                w.resolve("train_bbox_pred_v02.csv.gz"), ConfigLoader.load(config).inferBbox());
+        String prefix = prefix(data);
+        return new StudyBoxesTasklet(w.resolve("parts").resolve("infer-bbox"),
+                w.resolve(prefix + "bbox_slice_pred_v02.csv.gz"), w.resolve(prefix + "bbox_pred_v02.csv.gz"),
+                ConfigLoader.load(config).inferBbox());
     }
 }

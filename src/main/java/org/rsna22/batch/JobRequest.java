@@ -39,7 +39,11 @@ public record JobRequest(String job, Path data, Path work, String config) {
         if (!Files.isDirectory(dataPath)) {
             throw new IllegalArgumentException("data folder " + dataPath + " does not exist");
         }
-        new CompetitionLayout(dataPath).requireTrainingLayout();
+        if (job.equals("infer-bbox")) {
+            new CompetitionLayout(dataPath).requireTrainingOrTestLayout();
+        } else {
+            new CompetitionLayout(dataPath).requireTrainingLayout();
+        }
         Path work = Path.of(given.getOrDefault("work", "data/work")).toAbsolutePath().normalize();
         if (Files.exists(work) && !Files.isDirectory(work)) {
             throw new IllegalArgumentException("work=" + work + " is a file; expected a folder for the outputs");

@@ -71,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
         log.printf(Locale.ROOT, "demo done: %d studies, study boxes mean IoU %.3f against the truth, slice range off by "
                 + "%.1f slices on average%n", eval.studies(), eval.meanIou(), eval.meanRangeError());
         log.printf("study boxes: %s%nslice predictions: %s%ntraining metrics: %s%nbox labels: %s%nskipped items: %s%n",
-                work.resolve("train_bbox_pred_v02.csv.gz"), work.resolve("bbox_slice_pred_v02.csv.gz"),
+                work.resolve("train_bbox_pred_v02.csv.gz"), work.resolve("train_bbox_slice_pred_v02.csv.gz"),
                 work.resolve("runs/demo/fold*/seed*/metrics.csv"), work.resolve("train_bbox_v01.csv.gz"),
                 work.resolve("skipped.csv"));
         log.flush();

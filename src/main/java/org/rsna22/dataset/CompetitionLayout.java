@@ -30,10 +30,20 @@ public record CompetitionLayout(Path root) {
         return root.resolve("segmentations");
     }
 
-    /** The study folder of a UID that has been checked with {@link Uids#isValid}. */
+    /** The study folder of a UID under train_images/. */
     public Path studyFolder(String uid) {
+        return studyFolder(trainImages(), uid);
+    }
+
+    /** The study folder of a UID under an images folder (train_images/ or test_images/), the UID checked first. */
+    public static Path studyFolder(Path images, String uid) {
         requireUid(uid);
-        return trainImages().resolve(uid);
+        return images.resolve(uid);
+    }
+
+    /** A test set: test_images/ and no train.csv (inference only, with the models of fold -1 or all folds). */
+    public boolean isTestSet() {
+        return !Files.isRegularFile(trainCsv()) && Files.isDirectory(testImages());
     }
 
     public Path segmentation(String uid) {
@@ -44,6 +54,13 @@ public record CompetitionLayout(Path root) {
     private static void requireUid(String uid) {
         if (!Uids.isValid(uid)) {
             throw new IllegalArgumentException(Uids.invalidReason(uid));
+        }
+    }
+
+    /** Checks for a training dataset or a test set (test_images/ without train.csv). */
+    public void requireTrainingOrTestLayout() {
+        if (!isTestSet()) {
+            requireTrainingLayout();
         }
     }
 

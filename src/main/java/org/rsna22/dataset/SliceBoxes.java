@@ -28,6 +28,31 @@ public record SliceBoxes(String studyUid, int fold, int[] sliceNumbers, int[][] 
         return read(csvGz, false);
     }
 
+    /**
+     * The studies of an images folder (a test set's test_images/): folders named by a valid UID, sorted,
+     * with their {@code <slice_number>.dcm} files in slice order; fold -1. Other entries are left out.
+     */
+    public static List<SliceBoxes> listStudies(Path images) throws IOException {
+        List<SliceBoxes> out = new ArrayList<>();
+        List<Path> folders;
+        try (java.util.stream.Stream<Path> s = Files.list(images)) {
+            folders = s.filter(Files::isDirectory).filter(p -> Uids.isValid(p.getFileName().toString())).sorted().toList();
+        }
+        for (Path folder : folders) {
+            List<Integer> numbers = new ArrayList<>();
+            try (java.util.stream.Stream<Path> s = Files.list(folder)) {
+                s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[1-9][0-9]{0,8}\\.dcm"))
+                        .forEach(n -> numbers.add(Integer.parseInt(n.substring(0, n.length() - 4))));
+            }
+            numbers.sort(null);
+            if (numbers.size() >= 3) {
+                out.add(new SliceBoxes(folder.getFileName().toString(), -1,
+                        numbers.stream().mapToInt(Integer::intValue).toArray(), null, null));
+            }
+        }
+        return out;
+    }
+
     private static List<SliceBoxes> read(Path csvGz, boolean withBoxes) throws IOException {
         Map<String, List<String[]>> rows = new LinkedHashMap<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(

@@ -18,8 +18,8 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * Joins the per-partition slice predictions in order into bbox_slice_pred_v02.csv.gz and aggregates them
- * per study into train_bbox_pred_v02.csv.gz (SPEC §5), both by atomic rename.
+ * Joins the per-partition slice predictions in order into (train_|test_)bbox_slice_pred_v02.csv.gz and aggregates them
+ * per study into (train_|test_)bbox_pred_v02.csv.gz (SPEC §5), both by atomic rename.
  */
 public class StudyBoxesTasklet implements Tasklet {
 

@@ -24,7 +24,8 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
 
 /**
  * Predicts every triplet of a study with the models of its own fold (out of fold), every seed, and averages
- * the seeds (the original concatenated them). Each prediction is tagged with the triplet's middle slice.
+ * the seeds (the original concatenated them). Studies of a test set (fold -1) use the all-data models, or
+ * every fold's when there are none. Each prediction is tagged with the triplet's middle slice.
  */
 public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePrediction>>, AutoCloseable {
 
@@ -91,10 +92,13 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
             return cached;
         }
         Path dir = runs.resolve("fold" + fold);
-        List<Path> seeds = new ArrayList<>();
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> st = Files.list(dir)) {
-                st.filter(p -> Files.isDirectory(p.resolve("model"))).sorted().forEach(seeds::add);
+        List<Path> seeds = trainedRuns(dir);
+        if (seeds.isEmpty() && fold == -1 && Files.isDirectory(runs)) {
+            // a test set without all-data models: every fold's models, averaged
+            try (Stream<Path> st = Files.list(runs)) {
+                for (Path f : st.sorted().toList()) {
+                    seeds.addAll(trainedRuns(f));
+                }
             }
         }
         if (seeds.isEmpty()) {
@@ -114,6 +118,16 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
             out.add(m);
         }
         models.put(fold, out);
+        return out;
+    }
+
+    private static List<Path> trainedRuns(Path foldDir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (Files.isDirectory(foldDir)) {
+            try (Stream<Path> st = Files.list(foldDir)) {
+                st.filter(p -> Files.isDirectory(p.resolve("model"))).sorted().forEach(out::add);
+            }
+        }
         return out;
     }
 

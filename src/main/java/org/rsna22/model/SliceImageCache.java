@@ -18,16 +18,16 @@ public final class SliceImageCache {
     public record Slice(float[] pixels, int rows, int columns) {
     }
 
-    private final CompetitionLayout data;
+    private final Path images;
     private final DicomSource dicom;
     private final int size;
     private final double level;
     private final double width;
     private final Map<String, Slice> cache;
 
-    public SliceImageCache(CompetitionLayout data, DicomSource dicom, int size, double level, double width,
-                           int capacity) {
-        this.data = data;
+    /** @param images train_images/ or test_images/ */
+    public SliceImageCache(Path images, DicomSource dicom, int size, double level, double width, int capacity) {
+        this.images = images;
         this.dicom = dicom;
         this.size = size;
         this.level = level;
@@ -52,7 +52,7 @@ public final class SliceImageCache {
                 return s;
             }
         }
-        Path file = data.studyFolder(uid).resolve(sliceNumber + ".dcm");
+        Path file = CompetitionLayout.studyFolder(images, uid).resolve(sliceNumber + ".dcm");
         DicomImage img = dicom.readImage(file);
         float[] w = SliceWindow.window(img.huShort(), level, width);
         Slice s = new Slice(SliceWindow.resize(w, img.rows(), img.columns(), size), img.rows(), img.columns());

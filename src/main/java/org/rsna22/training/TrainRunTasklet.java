@@ -78,7 +78,7 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
         List<SliceBoxes> trainStudies = all.stream().filter(s -> fold < 0 || s.fold() != fold).toList();
         List<SliceBoxes> valStudies = all.stream().filter(s -> fold >= 0 && s.fold() == fold).toList();
         var c = config.bbox();
-        SliceImageCache images = new SliceImageCache(data, dicom, c.imageSize(), c.windowLevel(), c.windowWidth(),
+        SliceImageCache images = new SliceImageCache(data.trainImages(), dicom, c.imageSize(), c.windowLevel(), c.windowWidth(),
                 CACHE_SLICES);
         TripletSamples train = new TripletSamples(trainStudies, images, c.mean(), c.std());
         TripletSamples val = new TripletSamples(valStudies, images, c.mean(), c.std());

@@ -14,6 +14,7 @@ import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.io.nifti.NiftiReader;
 import org.rsna22.io.nifti.NiftiWriter;
 import org.rsna22.testsupport.JobTestSupport;
+import org.rsna22.testsupport.PrepareJobTestSupport;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -86,7 +87,7 @@ class PrepareBadInputTest {
             assertThat(r.get(3)).startsWith("slice 7 cannot be read, so the mask cannot be aligned");
         });
         assertThat(skipped).hasSize(6);
-        List<String> meta = PrepareJobTest.gunzipLines(tmp.resolve("work/slice_meta_v01.csv.gz"));
+        List<String> meta = PrepareJobTestSupport.gunzip(tmp.resolve("work/slice_meta_v01.csv.gz"));
         int expected = studies.get(0).slices() - 1 + studies.get(1).slices() + studies.get(2).slices() + studies.get(4).slices();
         assertThat(meta).hasSize(expected + 1);
     }

@@ -3,15 +3,12 @@ package org.rsna22.labels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +18,7 @@ import org.rsna22.dataset.Csv;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.testsupport.FailingDicomSource;
 import org.rsna22.testsupport.JobTestSupport;
+import org.rsna22.testsupport.PrepareJobTestSupport;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.step.StepExecution;
@@ -77,7 +75,7 @@ class PrepareJobTest {
             List<String> f = Csv.parse(line);
             truth.put(f.get(0) + "/" + f.get(1), f.subList(2, 7));
         }
-        List<String> rows = gunzipLines(reference.resolve("train_bbox_v01.csv.gz"));
+        List<String> rows = PrepareJobTestSupport.gunzip(reference.resolve("train_bbox_v01.csv.gz"));
         assertThat(rows.get(0)).isEqualTo("StudyInstanceUID,slice_number,x0,y0,x1,y1,has_box,height,width,fold");
         int boxes = 0;
         for (String line : rows.subList(1, rows.size())) {
@@ -93,8 +91,8 @@ class PrepareJobTest {
                 .filter(StudyEntry::segmented).mapToInt(StudyEntry::files).sum();
         assertThat(rows).hasSize((int) segmentedSlices + 1);
         assertThat(boxes).isPositive();
-        assertThat(gunzipLines(reference.resolve("slice_meta_v01.csv.gz"))).hasSize(files + 1);
-        assertThat(gunzipLines(reference.resolve("train_all_slices_v01.csv.gz"))).hasSize(files + 1);
+        assertThat(PrepareJobTestSupport.gunzip(reference.resolve("slice_meta_v01.csv.gz"))).hasSize(files + 1);
+        assertThat(PrepareJobTestSupport.gunzip(reference.resolve("train_all_slices_v01.csv.gz"))).hasSize(files + 1);
         assertThat(Files.readAllLines(reference.resolve("train_folded_v01.csv"))).hasSize(7);
     }
 
@@ -165,11 +163,5 @@ class PrepareJobTest {
 
     private static List<String> partitions(JobExecution e, String worker, BatchStatus status) {
         return partitionsOf(e, worker).stream().filter(s -> s.getStatus() == status).map(StepExecution::getStepName).toList();
-    }
-
-    static List<String> gunzipLines(Path p) throws IOException {
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(p))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        }
     }
 }

@@ -15,6 +15,7 @@ import org.rsna22.batch.JobRunner;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.testsupport.FailingDicomSource;
 import org.rsna22.testsupport.JobTestSupport;
+import org.rsna22.testsupport.PrepareJobTestSupport;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.step.StepExecution;
@@ -138,9 +139,28 @@ class TrainAndInferBboxTest {
         List<String> rerun = resumed.getStepExecutions().stream().map(StepExecution::getStepName)
                 .filter(n -> n.contains(":")).toList();
         assertThat(rerun).hasSize(1).doesNotContainAnyElementsOf(done);
-        for (String f : List.of("bbox_slice_pred_v02.csv.gz", "train_bbox_pred_v02.csv.gz")) {
+        for (String f : List.of("train_bbox_slice_pred_v02.csv.gz", "train_bbox_pred_v02.csv.gz")) {
             assertThat(Files.readAllBytes(work.resolve(f))).as(f).isEqualTo(Files.readAllBytes(reference.resolve(f)));
         }
+    }
+
+    @Test
+    void aTestSetIsPredictedWithEveryFoldsModels() throws Exception {
+        source.disarm();
+        Path trained = preparedWork(shared.resolve("trained-for-test"));
+        assertThat(JobTestSupport.run(runner, "train-bbox", data, trained, CONFIG).getStatus())
+                .isEqualTo(BatchStatus.COMPLETED);
+        // a test set: the same images under test_images/, no labels
+        Path testSet = shared.resolve("test-set");
+        copyTree(data.resolve("train_images"), testSet.resolve("test_images"));
+        Path work = shared.resolve("test-work");
+        copyTree(trained.resolve("runs"), work.resolve("runs"));
+        JobExecution e = JobTestSupport.run(runner, "infer-bbox", testSet, work, CONFIG);
+        assertThat(e.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        List<String> boxes = PrepareJobTestSupport.gunzip(work.resolve("test_bbox_pred_v02.csv.gz"));
+        assertThat(boxes.get(0)).isEqualTo("StudyInstanceUID,x0,y0,x1,y1,slnum_from,slnum_to,slnum_max");
+        assertThat(boxes).hasSize(7); // the 6 studies
+        assertThat(work.resolve("train_bbox_pred_v02.csv.gz")).doesNotExist();
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
