@@ -85,10 +85,6 @@ public final class BboxTrainer implements AutoCloseable {
         return (long) batchesPerEpoch * config.epochs();
     }
 
-    public int batchesPerEpoch() {
-        return batchesPerEpoch;
-    }
-
     public long step() {
         return optimizer.step();
     }
