@@ -2,9 +2,7 @@ package org.rsna22.batch;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.CompetitionLayout;
@@ -14,7 +12,7 @@ import org.rsna22.inference.StudyBoxesTasklet;
 import org.rsna22.inference.StudyPredictor;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.model.SliceImageCache;
-import org.rsna22.ops.JobProgressService;
+import org.rsna22.ops.PartitionRanges;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -23,7 +21,6 @@ import org.springframework.batch.core.partition.support.TaskExecutorPartitionHan
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
-import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -74,19 +71,7 @@ public class InferBboxJobConfiguration {
                                             @Value(CONFIG) String config) throws IOException {
         List<SliceBoxes> studies = studies(data, work);
         int per = ConfigLoader.load(config).inferBbox().studiesPerPartition();
-        return grid -> {
-            Map<String, ExecutionContext> out = new LinkedHashMap<>();
-            for (int first = 0, p = 0; first < studies.size(); first += per, p++) {
-                ExecutionContext ctx = new ExecutionContext();
-                int count = Math.min(per, studies.size() - first);
-                ctx.putInt("first", first);
-                ctx.putInt("count", count);
-                ctx.putLong(JobProgressService.EXPECTED, count);
-                ctx.putString(JobProgressService.UNIT, "studies");
-                out.put(String.format("studies-%04d", p), ctx);
-            }
-            return out;
-        };
+        return grid -> PartitionRanges.of(studies, per, st -> 1, "studies");
     }
 
     @Bean

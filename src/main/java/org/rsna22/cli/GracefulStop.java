@@ -2,6 +2,7 @@ package org.rsna22.cli;
 
 import java.io.PrintWriter;
 import org.rsna22.batch.JobOwnerListener;
+import org.rsna22.io.IoErrors;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
@@ -67,7 +68,7 @@ final class GracefulStop implements SignalHandler {
                 }
             }
         } catch (Exception e) {
-            out.println("graceful stop failed: " + JobLauncherSupport.rootMessage(e));
+            out.println("graceful stop failed: " + IoErrors.rootMessage(e));
         }
         if (!any) {
             out.println("SIG" + signal.getName() + ": no job of this process is running; exiting");

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.rsna22.Rsna22Application;
 import org.rsna22.batch.JobRunner;
+import org.rsna22.io.IoErrors;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -85,7 +86,7 @@ final class JobLauncherSupport {
         try {
             ctx = builder.run(args.toArray(String[]::new));
         } catch (RuntimeException e) {
-            err.println("error: the application did not start: " + rootMessage(e));
+            err.println("error: the application did not start: " + IoErrors.rootMessage(e));
             err.flush();
             return FAILED;
         }
@@ -113,7 +114,7 @@ final class JobLauncherSupport {
             linger(ctx);
             return code;
         } catch (RuntimeException ex) {
-            err.println("error: " + rootMessage(ex));
+            err.println("error: " + IoErrors.rootMessage(ex));
             err.flush();
             return FAILED;
         } finally {
@@ -185,14 +186,6 @@ final class JobLauncherSupport {
         if (failures.isEmpty()) {
             return e.getExitStatus().getExitDescription();
         }
-        return rootMessage(failures.get(0));
-    }
-
-    static String rootMessage(Throwable t) {
-        Throwable c = t;
-        while (c.getCause() != null && c.getCause() != c) {
-            c = c.getCause();
-        }
-        return c.getMessage() == null ? c.toString() : c.getMessage();
+        return IoErrors.rootMessage(failures.get(0));
     }
 }

@@ -21,4 +21,13 @@ public final class IoErrors {
         }
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
+
+    /** The message of the innermost cause, where wrapping exceptions keep the one that explains. */
+    public static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
 }

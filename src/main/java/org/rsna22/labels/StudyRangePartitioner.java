@@ -2,12 +2,11 @@ package org.rsna22.labels;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
-import org.rsna22.ops.JobProgressService;
+import org.rsna22.ops.PartitionRanges;
 import org.springframework.batch.core.partition.Partitioner;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
@@ -17,9 +16,6 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
  * partitions that failed run again.
  */
 public class StudyRangePartitioner implements Partitioner {
-
-    static final String FIRST = "first";
-    static final String COUNT = "count";
 
     private final PrepareWork work;
     private final int studiesPerPartition;
@@ -48,18 +44,7 @@ public class StudyRangePartitioner implements Partitioner {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Map<String, ExecutionContext> out = new LinkedHashMap<>();
-        for (int first = 0, p = 0; first < studies.size(); first += studiesPerPartition, p++) {
-            ExecutionContext ctx = new ExecutionContext();
-            ctx.putInt(FIRST, first);
-            int count = Math.min(studiesPerPartition, studies.size() - first);
-            ctx.putInt(COUNT, count);
-            ctx.putLong(JobProgressService.EXPECTED,
-                    studies.subList(first, first + count).stream().mapToLong(itemsPerStudy::applyAsInt).sum());
-            ctx.putString(JobProgressService.UNIT, unit);
-            out.put(String.format("studies-%04d", p), ctx);
-        }
-        return out;
+        return PartitionRanges.of(studies, studiesPerPartition, itemsPerStudy::applyAsInt, unit);
     }
 
     /** The studies of one partition. */

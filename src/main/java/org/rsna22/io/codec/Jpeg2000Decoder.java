@@ -1,6 +1,7 @@
 package org.rsna22.io.codec;
 
 import ome.codecs.JPEG2000Codec;
+import org.rsna22.io.IoErrors;
 import ome.codecs.JPEG2000CodecOptions;
 
 /** JPEG 2000 (part 1 codestream or JP2) decoding through ome-codecs' jj2000, one grayscale component. */
@@ -17,7 +18,7 @@ public final class Jpeg2000Decoder {
         try {
             raw = new JPEG2000Codec().decompress(data, options);
         } catch (ome.codecs.CodecException | RuntimeException e) {
-            throw new CodecException("JPEG 2000 stream cannot be decoded: " + rootMessage(e), e);
+            throw new CodecException("JPEG 2000 stream cannot be decoded: " + IoErrors.rootMessage(e), e);
         }
         int pixels = rows * columns;
         if (raw == null || raw.length == 0 || raw.length % pixels != 0) {
@@ -47,13 +48,5 @@ public final class Jpeg2000Decoder {
                     + " bytes per pixel; only one grayscale component is supported");
         }
         return out;
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import org.rsna22.io.IoErrors;
 
 /**
  * 8-bit lossy JPEG (processes 1 and 2) through the JDK's ImageIO reader. 12-bit JPEG (process 4) is
@@ -39,7 +40,7 @@ public final class JpegBaselineDecoder {
             }
             return raster.getSamples(raster.getMinX(), raster.getMinY(), columns, rows, 0, (int[]) null);
         } catch (IOException | RuntimeException e) {
-            throw new CodecException("JPEG stream cannot be decoded: " + Jpeg2000Decoder.rootMessage(e), e);
+            throw new CodecException("JPEG stream cannot be decoded: " + IoErrors.rootMessage(e), e);
         } finally {
             reader.dispose();
         }
