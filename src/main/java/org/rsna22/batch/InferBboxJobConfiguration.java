@@ -3,6 +3,7 @@ package org.rsna22.batch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.CompetitionLayout;
@@ -21,6 +22,7 @@ import org.springframework.batch.core.partition.support.TaskExecutorPartitionHan
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -39,6 +41,8 @@ public class InferBboxJobConfiguration {
     private static final String DATA = "#{jobParameters['data']}";
     private static final String WORK = "#{jobParameters['work']}";
     private static final String CONFIG = "#{jobParameters['config']}";
+    /** A partition's studies and slice numbers, {@link SliceBoxes#encodeSlices encoded}. */
+    static final String STUDIES = "studies";
 
     @Bean
     public Job inferBboxJob(JobRepository repository, Step inferBbox, Step studyBoxes, JobOwnerListener owner) {
@@ -71,7 +75,15 @@ public class InferBboxJobConfiguration {
                                             @Value(CONFIG) String config) throws IOException {
         List<SliceBoxes> studies = studies(data, work);
         int per = ConfigLoader.load(config).inferBbox().studiesPerPartition();
-        return grid -> PartitionRanges.of(studies, per, st -> 1, "studies");
+        return grid -> {
+            Map<String, ExecutionContext> parts = PartitionRanges.of(studies, per, st -> 1, "studies");
+            // each partition carries its own studies and slices, so no worker re-reads the whole study list
+            for (ExecutionContext ctx : parts.values()) {
+                int first = ctx.getInt(PartitionRanges.FIRST);
+                ctx.putString(STUDIES, SliceBoxes.encodeSlices(studies.subList(first, first + ctx.getInt(PartitionRanges.COUNT))));
+            }
+            return parts;
+        };
     }
 
     @Bean
@@ -93,11 +105,8 @@ public class InferBboxJobConfiguration {
 
     @Bean
     @StepScope
-    public RestartableListReader<SliceBoxes> inferStudyReader(@Value(DATA) String data, @Value(WORK) String work,
-                                                              @Value("#{stepExecutionContext['first']}") Integer first,
-                                                              @Value("#{stepExecutionContext['count']}") Integer count)
-            throws IOException {
-        return new RestartableListReader<>("studies", studies(data, work).subList(first, first + count));
+    public RestartableListReader<SliceBoxes> inferStudyReader(@Value("#{stepExecutionContext['studies']}") String studies) {
+        return new RestartableListReader<>("studies", SliceBoxes.decodeSlices(studies));
     }
 
     @Bean(destroyMethod = "close")

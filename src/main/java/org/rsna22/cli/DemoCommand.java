@@ -32,6 +32,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "96", description = "image size in pixels (default: ${DEFAULT-VALUE})")
     int size;
 
+    @Option(names = "--all-segmented", description = "give every study a segmentation (by default every fourth has none)")
+    boolean allSegmented;
+
     @Option(names = "--seed", defaultValue = "22", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -51,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
         Path dataset = out.resolve("dataset");
         log.printf("1/%d generating %d synthetic studies in %s%n", JobRequest.JOBS.size() + 1, studies, dataset);
         log.flush();
-        new DemoDatasetGenerator(new DemoDatasetGenerator.Options(studies, size, seed, 96, 2)).generate(dataset, log);
+        new DemoDatasetGenerator(new DemoDatasetGenerator.Options(studies, size, seed, 96, 2, allSegmented)).generate(dataset, log);
         Path work = out.resolve("work");
         Map<String, Object> props = Map.of("rsna22.db-dir", out.resolve("db").toAbsolutePath().toString());
         int step = 2;

@@ -25,6 +25,9 @@ final class GenerateDemoCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "96", description = "image columns in pixels (default: ${DEFAULT-VALUE})")
     int size;
 
+    @Option(names = "--all-segmented", description = "give every study a segmentation (by default every fourth has none)")
+    boolean allSegmented;
+
     @Option(names = "--slices", defaultValue = "96", description = "slices per study, up to +25 % (default: ${DEFAULT-VALUE})")
     int slices;
 
@@ -40,7 +43,7 @@ final class GenerateDemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter log = spec.commandLine().getOut();
-        DemoDatasetGenerator.Options o = new DemoDatasetGenerator.Options(studies, size, seed, slices, threads);
+        DemoDatasetGenerator.Options o = new DemoDatasetGenerator.Options(studies, size, seed, slices, threads, allSegmented);
         log.printf("generating %d studies (%d px, ~%d slices, seed %d) in %s%n", studies, size, slices, seed, out);
         log.flush();
         long t0 = System.nanoTime();

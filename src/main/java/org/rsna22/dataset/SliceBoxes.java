@@ -53,6 +53,62 @@ public record SliceBoxes(String studyUid, int fold, int[] sliceNumbers, int[][] 
         return out;
     }
 
+    /**
+     * The studies and slice numbers of a list, without boxes, as one compact line: studies separated by
+     * {@code ;}, each {@code uid|fold|ranges} with ranges such as {@code 1-120,122,124-300}. Small enough to
+     * travel in a partition's execution context (slice numbers are nearly always runs).
+     */
+    public static String encodeSlices(List<SliceBoxes> studies) {
+        StringBuilder b = new StringBuilder();
+        for (SliceBoxes s : studies) {
+            if (b.length() > 0) {
+                b.append(';');
+            }
+            b.append(s.studyUid()).append('|').append(s.fold()).append('|');
+            int[] n = s.sliceNumbers();
+            for (int i = 0; i < n.length; ) {
+                int j = i;
+                while (j + 1 < n.length && n[j + 1] == n[j] + 1) {
+                    j++;
+                }
+                if (i > 0) {
+                    b.append(',');
+                }
+                b.append(n[i]);
+                if (j > i) {
+                    b.append('-').append(n[j]);
+                }
+                i = j + 1;
+            }
+        }
+        return b.toString();
+    }
+
+    /** The inverse of {@link #encodeSlices}. */
+    public static List<SliceBoxes> decodeSlices(String encoded) {
+        List<SliceBoxes> out = new ArrayList<>();
+        if (encoded.isEmpty()) {
+            return out;
+        }
+        for (String study : encoded.split(";")) {
+            String[] f = study.split("\\|", -1);
+            if (f.length != 3) {
+                throw new IllegalArgumentException("not an encoded study: " + study);
+            }
+            java.util.stream.IntStream.Builder numbers = java.util.stream.IntStream.builder();
+            for (String run : f[2].split(",")) {
+                int dash = run.indexOf('-');
+                int from = Integer.parseInt(dash < 0 ? run : run.substring(0, dash));
+                int to = dash < 0 ? from : Integer.parseInt(run.substring(dash + 1));
+                for (int k = from; k <= to; k++) {
+                    numbers.add(k);
+                }
+            }
+            out.add(new SliceBoxes(f[0], Integer.parseInt(f[1]), numbers.build().toArray(), null, null));
+        }
+        return out;
+    }
+
     private static List<SliceBoxes> read(Path csvGz, boolean withBoxes) throws IOException {
         Map<String, List<String[]>> rows = new LinkedHashMap<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(

@@ -35,11 +35,16 @@ public final class DemoDatasetGenerator {
     static final double[] PREVALENCE = {0.072, 0.141, 0.036, 0.054, 0.080, 0.137, 0.195};
 
     /** What to generate. */
-    public record Options(int studies, int size, long seed, int slices, int threads) {
+    public record Options(int studies, int size, long seed, int slices, int threads, boolean allSegmented) {
         public Options {
             if (studies < 1 || size < 16 || slices < 8 || threads < 1) {
                 throw new IllegalArgumentException("need at least 1 study, 16 px, 8 slices and 1 thread");
             }
+        }
+
+        /** Every fourth study without a segmentation, as in the competition data (most studies have none). */
+        public Options(int studies, int size, long seed, int slices, int threads) {
+            this(studies, size, seed, slices, threads, false);
         }
 
         public static Options defaults() {
@@ -117,7 +122,7 @@ public final class DemoDatasetGenerator {
         }
         boolean zIncreasing = index % 3 == 1;
         boolean rle = index % 4 == 2;
-        boolean segmented = index % 4 != 3;
+        boolean segmented = options.allSegmented() || index % 4 != 3;
         CtSliceSynth.Storage storage = index % 2 == 0 ? CtSliceSynth.Storage.SIGNED : CtSliceSynth.Storage.UNSIGNED_12;
         int cols = options.size();
         int rows = index % 5 == 3 ? options.size() + (options.size() / 8 & ~1) : options.size();

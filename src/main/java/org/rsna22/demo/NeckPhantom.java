@@ -193,6 +193,10 @@ final class NeckPhantom {
                 if (v.label() != 1 && z < v.zBottom() && eb < 1) {
                     hu[i] = DISC;
                 }
+                // ribs slope down from their heads, so an axial slice at a thoracic disc cuts them too
+                if (v.label() >= 8 && z < v.zBottom() && eb >= 1 && rib(x, y, c[0], by, v)) {
+                    hu[i] = ARCH * 0.8;
+                }
                 if (v.label() == 2 && z > v.zTop() && z <= top && Math.hypot(x - c[0], y - (c[1] - 11)) < 4.5) {
                     bone = true;
                     value = CORTICAL * 0.8;
