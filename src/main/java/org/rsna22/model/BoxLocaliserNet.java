@@ -1,15 +1,12 @@
 package org.rsna22.model;
 
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import java.util.List;
 import org.rsna22.config.BboxConfig;
@@ -41,7 +38,7 @@ public final class BoxLocaliserNet {
     /** ResNet-like: a stride-2 stem, four stages of one residual block each (the last three downsample). */
     static Block resnet(int width) {
         SequentialBlock net = new SequentialBlock()
-                .add(conv(width, 3, 2, 1)).add(BatchNorm.builder().build()).add(Activation.reluBlock());
+                .add(new ConvBn(width, 3, 2, 1, 1)).add(Activation.reluBlock());
         int in = width;
         int[] widths = {width, width * 2, width * 4, width * 8};
         for (int i = 0; i < widths.length; i++) {
@@ -53,10 +50,10 @@ public final class BoxLocaliserNet {
 
     private static Block residual(int in, int out, int stride) {
         SequentialBlock main = new SequentialBlock()
-                .add(conv(out, 3, stride, 1)).add(BatchNorm.builder().build()).add(Activation.reluBlock())
-                .add(conv(out, 3, 1, 1)).add(BatchNorm.builder().build());
+                .add(new ConvBn(out, 3, stride, 1, 1)).add(Activation.reluBlock())
+                .add(new ConvBn(out, 3, 1, 1, 1));
         Block shortcut = in == out && stride == 1 ? Blocks.identityBlock()
-                : new SequentialBlock().add(conv(out, 1, stride, 0)).add(BatchNorm.builder().build());
+                : new ConvBn(out, 1, stride, 0, 1);
         return new SequentialBlock()
                 .add(new ParallelBlock(o -> new NDList(o.get(0).singletonOrThrow().add(o.get(1).singletonOrThrow())),
                         List.of(main, shortcut)))
@@ -66,7 +63,7 @@ public final class BoxLocaliserNet {
     /** EfficientNet-like: stem, then MBConv stages (expansion 4, SiLU), then a 1×1 head convolution. */
     static Block efficientnet(int width) {
         SequentialBlock net = new SequentialBlock()
-                .add(conv(width, 3, 2, 1)).add(BatchNorm.builder().build()).add(Activation.swishBlock(1f));
+                .add(new ConvBn(width, 3, 2, 1, 1)).add(new Silu());
         int in = width;
         int[][] stages = {{width / 2 > 0 ? width / 2 : 1, 1, 1}, {width, 2, 2}, {width * 3 / 2, 2, 2}, {width * 3, 3, 2},
             {width * 4, 2, 2}};
@@ -76,27 +73,20 @@ public final class BoxLocaliserNet {
                 in = s[0];
             }
         }
-        return net.add(conv(width * 8, 1, 1, 0)).add(BatchNorm.builder().build()).add(Activation.swishBlock(1f))
+        return net.add(new ConvBn(width * 8, 1, 1, 0, 1)).add(new Silu())
                 .add(Pool.globalAvgPool2dBlock()).add(Blocks.batchFlattenBlock());
     }
 
     private static Block mbconv(int in, int out, int stride) {
         int mid = in * 4;
         SequentialBlock main = new SequentialBlock()
-                .add(conv(mid, 1, 1, 0)).add(BatchNorm.builder().build()).add(Activation.swishBlock(1f))
-                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optStride(new Shape(stride, stride))
-                        .optPadding(new Shape(1, 1)).setFilters(mid).optGroups(mid).optBias(false).build())
-                .add(BatchNorm.builder().build()).add(Activation.swishBlock(1f))
-                .add(conv(out, 1, 1, 0)).add(BatchNorm.builder().build());
+                .add(new ConvBn(mid, 1, 1, 0, 1)).add(new Silu())
+                .add(new ConvBn(mid, 3, stride, 1, mid)).add(new Silu())
+                .add(new ConvBn(out, 1, 1, 0, 1));
         if (in == out && stride == 1) {
             return new ParallelBlock(o -> new NDList(o.get(0).singletonOrThrow().add(o.get(1).singletonOrThrow())),
                     List.of(main, Blocks.identityBlock()));
         }
         return main;
-    }
-
-    private static Conv2d conv(int filters, int kernel, int stride, int pad) {
-        return Conv2d.builder().setKernelShape(new Shape(kernel, kernel)).optStride(new Shape(stride, stride))
-                .optPadding(new Shape(pad, pad)).setFilters(filters).optBias(false).build();
     }
 }

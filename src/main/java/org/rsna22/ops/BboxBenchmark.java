@@ -32,6 +32,8 @@ public final class BboxBenchmark {
     public record Result(double trainImagesPerSecond, double inferSlicesPerSecond) {
     }
 
+    private static final int WINDOWS = 5;
+
     private BboxBenchmark() {
     }
 
@@ -88,14 +90,27 @@ public final class BboxBenchmark {
         return copy;
     }
 
-    private static double measure(Runnable r, int perCall, double seconds) {
-        r.run();
-        long t0 = System.nanoTime();
-        long n = 0;
-        while (System.nanoTime() - t0 < seconds * 1e9) {
+    /**
+     * Throughput of {@code r}: a warm-up of a fifth of the time (JIT, allocator, oneDNN primitive caches), then
+     * five equal windows; the median window's rate, so that a stray pause on a shared 2-core machine does not
+     * decide the result. bench/bbox_pytorch.py measures the same way.
+     */
+    static double measure(Runnable r, int perCall, double seconds) {
+        long warmEnd = System.nanoTime() + (long) (seconds / 5 * 1e9);
+        do {
             r.run();
-            n += perCall;
+        } while (System.nanoTime() < warmEnd);
+        double[] rates = new double[WINDOWS];
+        for (int w = 0; w < WINDOWS; w++) {
+            long t0 = System.nanoTime();
+            long n = 0;
+            while (System.nanoTime() - t0 < seconds / WINDOWS * 1e9) {
+                r.run();
+                n += perCall;
+            }
+            rates[w] = n / ((System.nanoTime() - t0) / 1e9);
         }
-        return n / ((System.nanoTime() - t0) / 1e9);
+        java.util.Arrays.sort(rates);
+        return rates[WINDOWS / 2];
     }
 }

@@ -45,7 +45,10 @@ class ConfigLoaderTest {
         assertThat(demo.bbox().folds()).containsExactly(0, 1);
         assertThat(demo.bbox().seeds()).containsExactly(0);
         assertThat(demo.bbox().mean()).isEqualTo(base.bbox().mean());
-        assertThat(demo.inferBbox()).isEqualTo(base.inferBbox());
+        assertThat(demo.inferBbox().rangeThreshold()).isEqualTo(0.3);
+        assertThat(demo.inferBbox().rollingWindow()).isEqualTo(base.inferBbox().rollingWindow());
+        assertThat(demo.inferBbox().hasBoxThreshold()).isEqualTo(base.inferBbox().hasBoxThreshold());
+        assertThat(base.inferBbox().rangeThreshold()).isEqualTo(0.1);
     }
 
     @Test
