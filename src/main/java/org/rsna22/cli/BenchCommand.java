@@ -58,7 +58,7 @@ final class BenchCommand {
         @Option(names = "--studies", defaultValue = "200", description = "studies (default: ${DEFAULT-VALUE})")
         int studies;
 
-        @Option(names = "--slices", defaultValue = "250", description = "slices per study, up to +25 % (default: ${DEFAULT-VALUE})")
+        @Option(names = "--slices", defaultValue = "250", description = "slices per study, up to +25 %% (default: ${DEFAULT-VALUE})")
         int slices;
 
         @Option(names = "--size", defaultValue = "32", description = "image size (default: ${DEFAULT-VALUE})")

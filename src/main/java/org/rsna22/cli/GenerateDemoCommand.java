@@ -28,7 +28,7 @@ final class GenerateDemoCommand implements Callable<Integer> {
     @Option(names = "--all-segmented", description = "give every study a segmentation (by default every fourth has none)")
     boolean allSegmented;
 
-    @Option(names = "--slices", defaultValue = "96", description = "slices per study, up to +25 % (default: ${DEFAULT-VALUE})")
+    @Option(names = "--slices", defaultValue = "96", description = "slices per study, up to +25 %% (default: ${DEFAULT-VALUE})")
     int slices;
 
     @Option(names = "--seed", defaultValue = "22", description = "random seed (default: ${DEFAULT-VALUE})")

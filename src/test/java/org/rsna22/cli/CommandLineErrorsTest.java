@@ -40,6 +40,25 @@ class CommandLineErrorsTest {
     }
 
     @Test
+    void everyHelpTextFormats() {
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            helpOfAll(Main.commandLine());
+        } finally {
+            System.setErr(old);
+        }
+        // picocli falls back to the raw text and warns on stderr when a description is not a valid format
+        assertThat(warnings.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("Could not format");
+    }
+
+    private static void helpOfAll(picocli.CommandLine c) {
+        assertThat(c.getUsageMessage()).contains("Usage:");
+        c.getSubcommands().values().forEach(CommandLineErrorsTest::helpOfAll);
+    }
+
+    @Test
     void unknownJob() {
         Result r = cli("run", "train-everything", "data=" + data);
         assertThat(r.exit()).isEqualTo(2);
