@@ -173,6 +173,13 @@ public final class BboxTrainer implements AutoCloseable {
                 gc.backward(l);
                 value = l.getFloat();
             }
+            if (!Float.isFinite(value)) {
+                // before the step, so that the weights stay finite; the last checkpoint stays the newest
+                throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                        "%s diverged: training loss %s at epoch %d, batch %d (learning rate %.3g); lower bbox.lr or "
+                                + "raise bbox.warmup, then restart: it resumes from the last checkpoint", run.name(),
+                        value, epoch + 1, batchInEpoch + 1, optimizer.currentLr()));
+            }
             trainer.step();
             optimizer.endStep();
         }

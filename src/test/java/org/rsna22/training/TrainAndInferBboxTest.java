@@ -116,6 +116,26 @@ class TrainAndInferBboxTest {
     }
 
     @Test
+    void aDivergingRunFailsWithTheReasonBeforeItsWeightsTurnNaN() throws Exception {
+        source.disarm();
+        Path config = shared.resolve("diverging.yaml");
+        Files.writeString(config, Files.readString(Path.of(CONFIG)).replace("lr: 3.0e-3", "lr: 1.0e+30"));
+        Path work = preparedWork(shared.resolve("diverging"));
+        JobExecution e = JobTestSupport.run(runner, "train-bbox", data, work, config.toString());
+        assertThat(e.getStatus()).isEqualTo(BatchStatus.FAILED);
+        assertThat(e.getAllFailureExceptions()).anySatisfy(t -> {
+            Throwable root = t;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            assertThat(root).hasMessageMatching("fold[01]-seed0 diverged: training loss (NaN|-?Infinity) at epoch 1, batch \\d+ .*lower bbox.lr.*");
+        });
+        for (int fold : new int[] {0, 1}) {
+            assertThat(TrainRun.of(work, "diverging", fold, 0).model()).doesNotExist();
+        }
+    }
+
+    @Test
     void aFailedInferencePartitionIsTheOnlyOneRerun() throws Exception {
         source.disarm();
         Path reference = preparedWork(shared.resolve("ref-infer"));
