@@ -117,6 +117,8 @@ public final class BboxTrainer implements AutoCloseable {
             // and initialisation skips parameters that already hold values
             block.initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, input);
             restore(latest);
+            org.slf4j.LoggerFactory.getLogger(BboxTrainer.class).info("{} resumes from checkpoint {} (epoch {} of {}, step {})",
+                    run.name(), latest.getFileName(), epoch, config.epochs(), optimizer.step());
         }
         trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l1Loss()).optOptimizer(optimizer));
         trainer.initialize(input);
@@ -200,8 +202,10 @@ public final class BboxTrainer implements AutoCloseable {
                 optimizer.currentLr(), secs, epochImages / Math.max(1e-9, secs));
         history.add(em);
         epoch++;
-        checkpoint();
+        // metrics first: killed in between, the restart drops the rows past its checkpoint and trains them again;
+        // the other way round it would keep a checkpoint whose metrics row was never written
         writeMetrics();
+        checkpoint();
         listener.onEpochEnd(run, em);
     }
 
@@ -348,7 +352,8 @@ public final class BboxTrainer implements AutoCloseable {
         if (!Files.exists(f)) {
             return out;
         }
-        for (String line : Files.readAllLines(f).subList(1, Files.readAllLines(f).size())) {
+        List<String> lines = Files.readAllLines(f);
+        for (String line : lines.subList(1, lines.size())) {
             String[] v = line.split(",", -1);
             if (Integer.parseInt(v[0]) > epoch) {
                 break; // epochs after the restored checkpoint are trained again
