@@ -138,11 +138,15 @@ public class InferBboxJobConfiguration {
     @Bean
     @StepScope
     public StudyBoxesTasklet studyBoxesTasklet(@Value(DATA) String data, @Value(WORK) String work,
-                                               @Value(CONFIG) String config) {
+                                               @Value(CONFIG) String config) throws IOException {
         Path w = Path.of(work);
         String prefix = prefix(data);
+        Map<String, Integer> lastSlice = new java.util.HashMap<>();
+        for (SliceBoxes st : studies(data, work)) {
+            lastSlice.put(st.studyUid(), st.sliceNumbers()[st.sliceNumbers().length - 1]);
+        }
         return new StudyBoxesTasklet(w.resolve("parts").resolve("infer-bbox"),
                 w.resolve(prefix + "bbox_slice_pred_v02.csv.gz"), w.resolve(prefix + "bbox_pred_v02.csv.gz"),
-                ConfigLoader.load(config).inferBbox());
+                ConfigLoader.load(config).inferBbox(), lastSlice);
     }
 }

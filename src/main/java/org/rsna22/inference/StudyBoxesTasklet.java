@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.rsna22.config.InferBboxConfig;
@@ -27,12 +28,16 @@ public class StudyBoxesTasklet implements Tasklet {
     private final Path slicesOut;
     private final Path studiesOut;
     private final StudyBoxAggregator aggregator;
+    private final Map<String, Integer> lastSlice;
 
-    public StudyBoxesTasklet(Path parts, Path slicesOut, Path studiesOut, InferBboxConfig config) {
+    /** @param lastSlice per study, its highest slice number (slnum_max) */
+    public StudyBoxesTasklet(Path parts, Path slicesOut, Path studiesOut, InferBboxConfig config,
+                             Map<String, Integer> lastSlice) {
         this.parts = parts;
         this.slicesOut = slicesOut;
         this.studiesOut = studiesOut;
         this.aggregator = new StudyBoxAggregator(config);
+        this.lastSlice = lastSlice;
     }
 
     @Override
@@ -80,8 +85,11 @@ public class StudyBoxesTasklet implements Tasklet {
         if (study.isEmpty()) {
             return;
         }
-        // the last slice of the study is the middle of no triplet: it is one past the last prediction
-        int slnumMax = study.get(study.size() - 1).sliceNumber() + 1;
+        String uid = study.get(0).studyUid();
+        Integer slnumMax = lastSlice.get(uid);
+        if (slnumMax == null) {
+            throw new IllegalStateException("predictions for study " + uid + ", which is not in the study list");
+        }
         out.append(aggregator.aggregate(study, slnumMax).csvLine()).append('\n');
         count[0]++;
         study.clear();

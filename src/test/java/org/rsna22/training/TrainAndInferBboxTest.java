@@ -180,6 +180,12 @@ class TrainAndInferBboxTest {
         List<String> boxes = PrepareJobTestSupport.gunzip(work.resolve("test_bbox_pred_v02.csv.gz"));
         assertThat(boxes.get(0)).isEqualTo("StudyInstanceUID,x0,y0,x1,y1,slnum_from,slnum_to,slnum_max");
         assertThat(boxes).hasSize(7); // the 6 studies
+        for (String row : boxes.subList(1, boxes.size())) {
+            String[] f = row.split(",");
+            try (var files = Files.list(testSet.resolve("test_images").resolve(f[0]))) {
+                assertThat(Integer.parseInt(f[7])).as("slnum_max of " + f[0]).isEqualTo(files.count());
+            }
+        }
         assertThat(work.resolve("train_bbox_pred_v02.csv.gz")).doesNotExist();
     }
 
