@@ -40,9 +40,7 @@ class OperateJobIT {
 
     @BeforeAll
     static void dataset() throws Exception {
-        data = shared.resolve("data");
-        assertThat(JarProcess.run(shared.resolve("gen.log"), "generate-demo", "--out", data.toString(), "--studies",
-                "60", "--size", "16", "--slices", "300")).isZero();
+        data = JarProcess.generateDemo(shared, 60, 16, 300);
         config = shared.resolve("slow.yaml");
         Files.writeString(config, "prepare:\n  threads: 1\n  studies_per_partition: 6\n");
         reference = shared.resolve("reference");

@@ -41,6 +41,17 @@ public final class JarProcess {
         return p.waitFor(300);
     }
 
+    /** {@code generate-demo} into {@code dir/data} by the jar; returns the dataset folder. */
+    public static Path generateDemo(Path dir, int studies, int size, int slices) throws IOException, InterruptedException {
+        Path data = dir.resolve("data");
+        int exit = run(dir.resolve("gen.log"), "generate-demo", "--out", data.toString(), "--studies",
+                Integer.toString(studies), "--size", Integer.toString(size), "--slices", Integer.toString(slices));
+        if (exit != 0) {
+            throw new IllegalStateException("generate-demo exited with " + exit + ": " + dir.resolve("gen.log"));
+        }
+        return data;
+    }
+
     public int waitFor(int seconds) throws InterruptedException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();

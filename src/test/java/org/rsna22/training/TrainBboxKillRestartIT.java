@@ -18,9 +18,7 @@ class TrainBboxKillRestartIT {
 
     @Test
     void killedMidTrainingResumesFromItsCheckpointToTheSameWeights(@TempDir Path tmp) throws Exception {
-        Path data = tmp.resolve("data");
-        assertThat(JarProcess.run(tmp.resolve("gen.log"), "generate-demo", "--out", data.toString(), "--studies", "6",
-                "--size", "32", "--slices", "24")).isZero();
+        Path data = JarProcess.generateDemo(tmp, 6, 32, 24);
         Path config = tmp.resolve("kill-test.yaml");
         // long enough (in epochs) to be killed mid-run; tiny images keep each epoch short
         Files.writeString(config, Files.readString(Path.of("src/test/resources/bbox-test.yaml"))
