@@ -13,6 +13,7 @@ import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.demo.DemoEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -26,17 +27,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "data/demo", description = "demo folder, replaced on each run (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--studies", defaultValue = "16", description = "number of studies (default: ${DEFAULT-VALUE})")
-    int studies;
-
-    @Option(names = "--size", defaultValue = "96", description = "image size in pixels (default: ${DEFAULT-VALUE})")
-    int size;
-
-    @Option(names = "--all-segmented", description = "give every study a segmentation (by default every fourth has none)")
-    boolean allSegmented;
-
-    @Option(names = "--seed", defaultValue = "22", description = "random seed (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Mixin
+    DemoDataOptions data;
 
     @Spec
     CommandSpec spec;
@@ -52,9 +44,9 @@ final class DemoCommand implements Callable<Integer> {
             AtomicFiles.deleteTree(out);
         }
         Path dataset = out.resolve("dataset");
-        log.printf("1/%d generating %d synthetic studies in %s%n", JobRequest.JOBS.size() + 1, studies, dataset);
+        log.printf("1/%d generating %d synthetic studies in %s%n", JobRequest.JOBS.size() + 1, data.studies, dataset);
         log.flush();
-        new DemoDatasetGenerator(new DemoDatasetGenerator.Options(studies, size, seed, 96, 2, allSegmented)).generate(dataset, log);
+        new DemoDatasetGenerator(data.generator(96, 2)).generate(dataset, log);
         Path work = out.resolve("work");
         Map<String, Object> props = Map.of("rsna22.db-dir", out.resolve("db").toAbsolutePath().toString());
         int step = 2;
