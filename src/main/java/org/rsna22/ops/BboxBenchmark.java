@@ -95,7 +95,7 @@ public final class BboxBenchmark {
      * five equal windows; the median window's rate, so that a stray pause on a shared 2-core machine does not
      * decide the result. bench/bbox_pytorch.py measures the same way.
      */
-    static double measure(Runnable r, int perCall, double seconds) {
+    private static double measure(Runnable r, int perCall, double seconds) {
         long warmEnd = System.nanoTime() + (long) (seconds / 5 * 1e9);
         do {
             r.run();
