@@ -8,12 +8,13 @@ import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.SliceBoxes;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.inference.InferBboxPlan;
 import org.rsna22.inference.SlicePrediction;
 import org.rsna22.inference.StudyBoxesTasklet;
 import org.rsna22.inference.StudyPredictor;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.model.SliceImageCache;
-import org.rsna22.ops.PartitionRanges;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -41,8 +42,6 @@ public class InferBboxJobConfiguration {
     private static final String DATA = "#{jobParameters['data']}";
     private static final String WORK = "#{jobParameters['work']}";
     private static final String CONFIG = "#{jobParameters['config']}";
-    /** A partition's studies and slice numbers, {@link SliceBoxes#encodeSlices encoded}. */
-    static final String STUDIES = "studies";
 
     @Bean
     public Job inferBboxJob(JobRepository repository, Step inferBbox, Step studyBoxes, JobOwnerListener owner) {
@@ -57,33 +56,13 @@ public class InferBboxJobConfiguration {
                 .partitioner(inferBboxPartition.getName(), partitioner).partitionHandler(handler).build();
     }
 
-    /** A training set's studies (train_all_slices_v01.csv.gz from prepare), or a test set's test_images/. */
-    static List<SliceBoxes> studies(String data, String work) throws IOException {
-        CompetitionLayout layout = new CompetitionLayout(Path.of(data));
-        return layout.isTestSet() ? SliceBoxes.listStudies(layout.testImages())
-                : SliceBoxes.readAllSlices(Path.of(work).resolve("train_all_slices_v01.csv.gz"));
-    }
-
-    /** Output names: train_... for a training set, test_... for a test set. */
-    static String prefix(String data) {
-        return new CompetitionLayout(Path.of(data)).isTestSet() ? "test_" : "train_";
-    }
-
     @Bean
     @StepScope
     public Partitioner inferBboxPartitioner(@Value(DATA) String data, @Value(WORK) String work,
                                             @Value(CONFIG) String config) throws IOException {
-        List<SliceBoxes> studies = studies(data, work);
+        InferBboxPlan plan = InferBboxPlan.of(layout(data), WorkLayout.of(work));
         int per = ConfigLoader.load(config).inferBbox().studiesPerPartition();
-        return grid -> {
-            Map<String, ExecutionContext> parts = PartitionRanges.of(studies, per, st -> 1, "studies");
-            // each partition carries its own studies and slices, so no worker re-reads the whole study list
-            for (ExecutionContext ctx : parts.values()) {
-                int first = ctx.getInt(PartitionRanges.FIRST);
-                ctx.putString(STUDIES, SliceBoxes.encodeSlices(studies.subList(first, first + ctx.getInt(PartitionRanges.COUNT))));
-            }
-            return parts;
-        };
+        return grid -> plan.partitions(per);
     }
 
     @Bean
@@ -105,7 +84,7 @@ public class InferBboxJobConfiguration {
 
     @Bean
     @StepScope
-    public RestartableListReader<SliceBoxes> inferStudyReader(@Value("#{stepExecutionContext['studies']}") String studies) {
+    public RestartableListReader<SliceBoxes> inferStudyReader(@Value("#{stepExecutionContext['" + InferBboxPlan.STUDIES + "']}") String studies) {
         return new RestartableListReader<>("studies", SliceBoxes.decodeSlices(studies));
     }
 
@@ -114,20 +93,18 @@ public class InferBboxJobConfiguration {
     public StudyPredictor studyPredictor(@Value(DATA) String data, @Value(WORK) String work,
                                          @Value(CONFIG) String config, DicomSource dicom) {
         ExperimentConfig c = ConfigLoader.load(config);
-        CompetitionLayout layout = new CompetitionLayout(Path.of(data));
+        CompetitionLayout layout = layout(data);
         SliceImageCache images = new SliceImageCache(layout.isTestSet() ? layout.testImages() : layout.trainImages(),
-                dicom, c.bbox().imageSize(),
-                c.bbox().windowLevel(), c.bbox().windowWidth(), 1024);
-        return new StudyPredictor(c.bbox(), Path.of(work).resolve("runs").resolve(c.name()), images,
-                c.inferBbox().batchSize());
+                dicom, c.bbox().imageSize(), c.bbox().windowLevel(), c.bbox().windowWidth(), 1024);
+        return new StudyPredictor(c.bbox(), WorkLayout.of(work), c.name(), images, c.inferBbox().batchSize());
     }
 
     @Bean
     @StepScope
     public FlatteningItemWriter<SlicePrediction> slicePredictionWriter(@Value(WORK) String work,
                                                                       @Value("#{stepExecution.stepName}") String stepName) {
-        return new FlatteningItemWriter<>(PartFiles.writer(Path.of(work).resolve("parts").resolve("infer-bbox"), stepName,
-                "", SlicePrediction::csvLine));
+        return new FlatteningItemWriter<>(PartFiles.writer(WorkLayout.of(work).inferBboxParts(), stepName, false,
+                SlicePrediction::csvLine));
     }
 
     @Bean
@@ -139,14 +116,13 @@ public class InferBboxJobConfiguration {
     @StepScope
     public StudyBoxesTasklet studyBoxesTasklet(@Value(DATA) String data, @Value(WORK) String work,
                                                @Value(CONFIG) String config) throws IOException {
-        Path w = Path.of(work);
-        String prefix = prefix(data);
-        Map<String, Integer> lastSlice = new java.util.HashMap<>();
-        for (SliceBoxes st : studies(data, work)) {
-            lastSlice.put(st.studyUid(), st.sliceNumbers()[st.sliceNumbers().length - 1]);
-        }
-        return new StudyBoxesTasklet(w.resolve("parts").resolve("infer-bbox"),
-                w.resolve(prefix + "bbox_slice_pred_v02.csv.gz"), w.resolve(prefix + "bbox_pred_v02.csv.gz"),
-                ConfigLoader.load(config).inferBbox(), lastSlice);
+        WorkLayout w = WorkLayout.of(work);
+        InferBboxPlan plan = InferBboxPlan.of(layout(data), w);
+        return new StudyBoxesTasklet(w.inferBboxParts(), w.bboxSlicePred(plan.subset()), w.bboxPred(plan.subset()),
+                ConfigLoader.load(config).inferBbox(), plan.lastSlices());
+    }
+
+    private static CompetitionLayout layout(String data) {
+        return new CompetitionLayout(Path.of(data));
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.rsna22.dataset.WorkLayout;
 import java.util.function.Function;
 import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
 import org.springframework.batch.core.step.Step;
@@ -30,8 +31,8 @@ final class PartFiles {
         return h;
     }
 
-    /** A writer of DIR/PARTITION{suffix}.csv, PARTITION taken from the partition step's name. */
-    static <T> FlatFileItemWriter<T> writer(Path dir, String stepName, String suffix, Function<T, String> line) {
+    /** A writer of a part file (or, with {@code skips}, a skip part file) in DIR, named after the partition step. */
+    static <T> FlatFileItemWriter<T> writer(Path dir, String stepName, boolean skips, Function<T, String> line) {
         String partition = stepName.substring(stepName.indexOf(':') + 1);
         try {
             Files.createDirectories(dir);
@@ -39,8 +40,8 @@ final class PartFiles {
             throw new UncheckedIOException(e);
         }
         return new FlatFileItemWriterBuilder<T>()
-                .name(partition + suffix)
-                .resource(new FileSystemResource(dir.resolve(partition + suffix + ".csv")))
+                .name(WorkLayout.partFileName(partition, skips))
+                .resource(new FileSystemResource(dir.resolve(WorkLayout.partFileName(partition, skips))))
                 .lineAggregator(line::apply)
                 .lineSeparator("\n")
                 .shouldDeleteIfExists(true)

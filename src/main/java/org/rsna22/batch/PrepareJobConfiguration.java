@@ -3,7 +3,9 @@ package org.rsna22.batch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.PrepareConfig;
 import org.rsna22.dataset.CompetitionLayout;
@@ -13,7 +15,7 @@ import org.rsna22.labels.BboxLabelProcessor;
 import org.rsna22.labels.BoxRow;
 import org.rsna22.labels.FoldsTasklet;
 import org.rsna22.labels.PartsMergeTasklet;
-import org.rsna22.labels.PrepareWork;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.labels.SkipRecord;
 import org.rsna22.labels.SkipRecorder;
 import org.rsna22.labels.SkippedItemException;
@@ -121,10 +123,7 @@ public class PrepareJobConfiguration {
     public Step sliceMetadata(JobRepository repository, Step sliceMetadataPartition,
                               @Qualifier("sliceMetadataPartitioner") StudyRangePartitioner partitioner,
                               @Qualifier("sliceMetadataHandler") PartitionHandler handler) {
-        return new StepBuilder("sliceMetadata", repository)
-                .partitioner(sliceMetadataPartition.getName(), partitioner)
-                .partitionHandler(handler)
-                .build();
+        return partitioned("sliceMetadata", repository, sliceMetadataPartition, partitioner, handler);
     }
 
     @Bean
@@ -171,14 +170,13 @@ public class PrepareJobConfiguration {
     @StepScope
     public FlatFileItemWriter<SliceMeta> sliceMetaWriter(@Value(WORK) String work,
                                                         @Value("#{stepExecution.stepName}") String stepName) {
-        return PartFiles.writer(work(work).partDir("sliceMetadata"), stepName, "", SliceMeta::csvLine);
+        return partWriter(work, "sliceMetadata", stepName, SliceMeta::csvLine);
     }
 
     @Bean
     @StepScope
     public SkipRecorder sliceMetadataSkips(@Value(WORK) String work, @Value("#{stepExecution.stepName}") String stepName) {
-        return new SkipRecorder("sliceMetadata",
-                PartFiles.writer(work(work).partDir("sliceMetadata"), stepName, ".skipped", SkipRecord::csvLine));
+        return skipRecorder(work, "sliceMetadata", stepName);
     }
 
     @Bean
@@ -190,9 +188,8 @@ public class PrepareJobConfiguration {
     @Bean
     @StepScope
     public PartsMergeTasklet sliceMetadataMergeTasklet(@Value(WORK) String work, @Value(CONFIG) String config) {
-        PrepareWork w = work(work);
-        return new PartsMergeTasklet(w, "sliceMetadata", SliceMeta.HEADER, w.sliceMeta(),
-                prepare(config).maxSkipShare(), studies -> studies.stream().mapToLong(StudyEntry::files).sum());
+        return merge(work, config, "sliceMetadata", SliceMeta.HEADER, WorkLayout::sliceMeta,
+                studies -> studies.stream().mapToLong(StudyEntry::files).sum());
     }
 
     // --- bboxLabels: one segmented study per item, partitioned by studies ---
@@ -201,10 +198,7 @@ public class PrepareJobConfiguration {
     public Step bboxLabels(JobRepository repository, Step bboxLabelsPartition,
                            @Qualifier("bboxLabelsPartitioner") StudyRangePartitioner partitioner,
                            @Qualifier("bboxLabelsHandler") PartitionHandler handler) {
-        return new StepBuilder("bboxLabels", repository)
-                .partitioner(bboxLabelsPartition.getName(), partitioner)
-                .partitionHandler(handler)
-                .build();
+        return partitioned("bboxLabels", repository, bboxLabelsPartition, partitioner, handler);
     }
 
     @Bean
@@ -254,14 +248,13 @@ public class PrepareJobConfiguration {
     @StepScope
     public FlatteningItemWriter<BoxRow> bboxLabelWriter(@Value(WORK) String work,
                                                  @Value("#{stepExecution.stepName}") String stepName) {
-        return new FlatteningItemWriter<>(PartFiles.writer(work(work).partDir("bboxLabels"), stepName, "", BoxRow::csvLine));
+        return new FlatteningItemWriter<>(partWriter(work, "bboxLabels", stepName, BoxRow::csvLine));
     }
 
     @Bean
     @StepScope
     public SkipRecorder bboxLabelsSkips(@Value(WORK) String work, @Value("#{stepExecution.stepName}") String stepName) {
-        return new SkipRecorder("bboxLabels",
-                PartFiles.writer(work(work).partDir("bboxLabels"), stepName, ".skipped", SkipRecord::csvLine));
+        return skipRecorder(work, "bboxLabels", stepName);
     }
 
     @Bean
@@ -273,19 +266,42 @@ public class PrepareJobConfiguration {
     @Bean
     @StepScope
     public PartsMergeTasklet bboxLabelsMergeTasklet(@Value(WORK) String work, @Value(CONFIG) String config) {
-        PrepareWork w = work(work);
-        return new PartsMergeTasklet(w, "bboxLabels", BoxRow.HEADER, w.bboxLabels(),
-                prepare(config).maxSkipShare(), studies -> studies.stream().filter(SEGMENTED).count());
+        return merge(work, config, "bboxLabels", BoxRow.HEADER, WorkLayout::bboxLabels,
+                studies -> studies.stream().filter(SEGMENTED).count());
     }
 
-    // --- helpers ---
+    // --- helpers: the two partitioned steps are wired alike ---
+
+    /** A partitioned step: the manager that splits the studies and hands partitions to the handler. */
+    private static Step partitioned(String name, JobRepository repository, Step partition, StudyRangePartitioner partitioner,
+                                    PartitionHandler handler) {
+        return new StepBuilder(name, repository).partitioner(partition.getName(), partitioner)
+                .partitionHandler(handler).build();
+    }
+
+    /** The part file of one partition of a step. */
+    private static <T> FlatFileItemWriter<T> partWriter(String work, String step, String stepName, Function<T, String> line) {
+        return PartFiles.writer(work(work).preparePartDir(step), stepName, false, line);
+    }
+
+    /** The skip part file of one partition of a step. */
+    private static SkipRecorder skipRecorder(String work, String step, String stepName) {
+        return new SkipRecorder(step, PartFiles.writer(work(work).preparePartDir(step), stepName, true, SkipRecord::csvLine));
+    }
+
+    /** The merge of a step's parts into its output, after checking the skip share. */
+    private static PartsMergeTasklet merge(String work, String config, String step, String header,
+                                           Function<WorkLayout, Path> target, ToLongFunction<List<StudyEntry>> items) {
+        WorkLayout w = work(work);
+        return new PartsMergeTasklet(w, step, header, target.apply(w), prepare(config).maxSkipShare(), items);
+    }
 
     static CompetitionLayout layout(String data) {
         return new CompetitionLayout(Path.of(data));
     }
 
-    static PrepareWork work(String work) {
-        return new PrepareWork(Path.of(work));
+    static WorkLayout work(String work) {
+        return WorkLayout.of(work);
     }
 
     static PrepareConfig prepare(String config) {

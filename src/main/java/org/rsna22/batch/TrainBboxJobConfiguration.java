@@ -6,8 +6,6 @@ import org.rsna22.config.BboxConfig;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.io.dicom.DicomSource;
-import org.rsna22.training.EpochMetrics;
-import org.rsna22.training.TrainRun;
 import org.rsna22.training.TrainRunPartitioner;
 import org.rsna22.training.TrainRunTasklet;
 import org.rsna22.training.TrainingListener;
@@ -73,25 +71,6 @@ public class TrainBboxJobConfiguration {
                                            @Value("#{stepExecutionContext['seed']}") Integer seed,
                                            DicomSource dicom, List<TrainingListener> listeners) {
         return new TrainRunTasklet(new CompetitionLayout(Path.of(data)), Path.of(work), config, fold, seed, dicom,
-                composite(listeners));
-    }
-
-    static TrainingListener composite(List<TrainingListener> listeners) {
-        return new TrainingListener() {
-            @Override
-            public void onEpochStart(TrainRun run, int epoch) {
-                listeners.forEach(l -> l.onEpochStart(run, epoch));
-            }
-
-            @Override
-            public void onBatch(TrainRun run, int epoch, int batch, int batches, double loss, double imagesPerSecond) {
-                listeners.forEach(l -> l.onBatch(run, epoch, batch, batches, loss, imagesPerSecond));
-            }
-
-            @Override
-            public void onEpochEnd(TrainRun run, EpochMetrics metrics) {
-                listeners.forEach(l -> l.onEpochEnd(run, metrics));
-            }
-        };
+                TrainingListener.all(listeners));
     }
 }

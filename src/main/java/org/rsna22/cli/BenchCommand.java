@@ -1,13 +1,17 @@
 package org.rsna22.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.Map;
 import org.rsna22.Rsna22Application;
 import org.rsna22.batch.JobRunner;
 import org.rsna22.demo.DemoDatasetGenerator;
-import org.rsna22.ops.IoBenchmark;
-import org.rsna22.ops.PrepareBenchmark;
+import org.rsna22.bench.BboxBenchmark;
+import org.rsna22.bench.IoBenchmark;
+import org.rsna22.bench.PrepareBenchmark;
+import org.rsna22.config.BboxConfig;
+import org.rsna22.config.ConfigLoader;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
@@ -110,22 +114,13 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            java.io.PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = spec.commandLine().getOut();
             out.printf("jemalloc preloaded: %s%n", String.valueOf(System.getenv("LD_PRELOAD")).contains("jemalloc"));
             for (String config : new String[] {"demo", "cfg_loc_dh_01B"}) {
-                org.rsna22.config.BboxConfig c = org.rsna22.config.ConfigLoader.load(config).bbox();
+                BboxConfig c = ConfigLoader.load(config).bbox();
                 out.printf("%s:%n", config);
-                org.rsna22.ops.BboxBenchmark.run(c, size, batch, seconds, out);
-                java.nio.file.Path script = java.nio.file.Path.of("bench/bbox_pytorch.py");
-                if (java.nio.file.Files.isRegularFile(script) && java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/python3"))) {
-                    Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), c.backbone(),
-                            Integer.toString(c.width()), Integer.toString(size), Integer.toString(batch),
-                            Integer.toString(Runtime.getRuntime().availableProcessors()), Double.toString(seconds))
-                            .redirectErrorStream(true).start();
-                    out.print(new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-                    out.flush();
-                    p.waitFor();
-                }
+                BboxBenchmark.run(c, size, batch, seconds, out);
+                BboxBenchmark.runPytorch(c, size, batch, seconds, out);
             }
             return 0;
         }

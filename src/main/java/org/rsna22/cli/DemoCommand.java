@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.rsna22.batch.JobRequest;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.io.AtomicFiles;
 import java.util.concurrent.Callable;
 import java.util.Locale;
@@ -61,14 +63,14 @@ final class DemoCommand implements Callable<Integer> {
                 return code;
             }
         }
-        DemoEvaluation eval = DemoEvaluation.of(dataset.resolve("demo_truth/study_boxes.csv"),
-                work.resolve("train_bbox_pred_v02.csv.gz"));
+        WorkLayout w = new WorkLayout(work);
+        DemoEvaluation eval = DemoEvaluation.of(DemoDatasetGenerator.studyBoxTruth(dataset), w.bboxPred(Subset.TRAIN));
         log.printf(Locale.ROOT, "demo done: %d studies, study boxes mean IoU %.3f against the truth, slice range off by "
                 + "%.1f slices on average%n", eval.studies(), eval.meanIou(), eval.meanRangeError());
         log.printf("study boxes: %s%nslice predictions: %s%ntraining metrics: %s%nbox labels: %s%nskipped items: %s%n",
-                work.resolve("train_bbox_pred_v02.csv.gz"), work.resolve("train_bbox_slice_pred_v02.csv.gz"),
-                work.resolve("runs/demo/fold*/seed*/metrics.csv"), work.resolve("train_bbox_v01.csv.gz"),
-                work.resolve("skipped.csv"));
+                w.bboxPred(Subset.TRAIN), w.bboxSlicePred(Subset.TRAIN),
+                w.runs("demo").resolve("fold*").resolve("seed*").resolve(w.run("demo", 0, 0).metrics().getFileName()),
+                w.bboxLabels(), w.skipped());
         log.flush();
         return JobLauncherSupport.COMPLETED;
     }

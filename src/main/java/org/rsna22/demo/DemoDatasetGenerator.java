@@ -240,11 +240,16 @@ public final class DemoDatasetGenerator {
         write(out.resolve("train.csv"), train);
         write(out.resolve("train_bounding_boxes.csv"), boxes);
         write(out.resolve("demo_truth/slice_boxes.csv"), slices);
-        write(out.resolve("demo_truth/study_boxes.csv"), studies);
+        write(studyBoxTruth(out), studies);
         write(out.resolve("demo_truth/README.txt"), new StringBuilder(
                 "Ground truth of the generated phantoms (not part of the competition layout).\n"
                         + "slice_boxes.csv: the inclusive box of C1-C7 voxels per slice, straight from the generator.\n"
                         + "study_boxes.csv: their union and the first/last slice that has C1-C7.\n"));
+    }
+
+    /** The generator's true study boxes and slice ranges in a generated dataset. */
+    public static Path studyBoxTruth(Path dataset) {
+        return dataset.resolve("demo_truth/study_boxes.csv");
     }
 
     private static void write(Path p, CharSequence text) {

@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.rsna22.config.InferBboxConfig;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -42,10 +42,7 @@ public class StudyBoxesTasklet implements Tasklet {
 
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(parts)) {
-            files = s.filter(p -> p.getFileName().toString().matches("studies-\\d+\\.csv")).sorted().toList();
-        }
+        List<Path> files = WorkLayout.partFiles(parts, false);
         StringBuilder studies = new StringBuilder(StudyBox.HEADER).append('\n');
         long[] count = {0};
         AtomicFiles.write(slicesOut, out -> {

@@ -8,15 +8,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.rsna22.config.BboxConfig;
 import org.rsna22.dataset.SliceBoxes;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.model.BoxLocaliserNet;
 import org.rsna22.model.SliceImageCache;
 import org.rsna22.model.TripletSamples;
@@ -30,15 +29,16 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
 public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePrediction>>, AutoCloseable {
 
     private final BboxConfig config;
-    private final Path runs;
+    private final WorkLayout work;
+    private final String experiment;
     private final SliceImageCache images;
     private final int batchSize;
     private final Map<Integer, List<Model>> models = new HashMap<>();
 
-    /** @param runs runs/EXPERIMENT, holding foldK/seedS/model */
-    public StudyPredictor(BboxConfig config, Path runs, SliceImageCache images, int batchSize) {
+    public StudyPredictor(BboxConfig config, WorkLayout work, String experiment, SliceImageCache images, int batchSize) {
         this.config = config;
-        this.runs = runs;
+        this.work = work;
+        this.experiment = experiment;
         this.images = images;
         this.batchSize = batchSize;
     }
@@ -91,43 +91,27 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
         if (cached != null) {
             return cached;
         }
-        Path dir = runs.resolve("fold" + fold);
-        List<Path> seeds = trainedRuns(dir);
-        if (seeds.isEmpty() && fold == -1 && Files.isDirectory(runs)) {
-            // a test set without all-data models: every fold's models, averaged
-            try (Stream<Path> st = Files.list(runs)) {
-                for (Path f : st.sorted().toList()) {
-                    seeds.addAll(trainedRuns(f));
-                }
-            }
+        List<RunFolder> seeds = work.trainedRuns(experiment, fold);
+        if (seeds.isEmpty() && fold == -1) {
+            seeds = work.allTrainedRuns(experiment); // a test set without all-data models: every fold's, averaged
         }
         if (seeds.isEmpty()) {
-            throw new IllegalStateException("no trained model for fold " + fold + " under " + dir
+            throw new IllegalStateException("no trained model for fold " + fold + " under " + work.runs(experiment)
                     + ": run train-bbox with this config (bbox.folds must include " + fold + ")");
         }
         List<Model> out = new ArrayList<>();
-        for (Path seed : seeds) {
+        for (RunFolder seed : seeds) {
             Model m = Model.newInstance("bbox");
             m.setBlock(BoxLocaliserNet.build(config));
             try {
-                m.load(seed.resolve("model"), "bbox");
+                m.load(seed.model(), "bbox");
             } catch (MalformedModelException e) {
                 m.close();
-                throw new IOException(seed + ": the model does not fit the config's network: " + e.getMessage(), e);
+                throw new IOException(seed.dir() + ": the model does not fit the config's network: " + e.getMessage(), e);
             }
             out.add(m);
         }
         models.put(fold, out);
-        return out;
-    }
-
-    private static List<Path> trainedRuns(Path foldDir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        if (Files.isDirectory(foldDir)) {
-            try (Stream<Path> st = Files.list(foldDir)) {
-                st.filter(p -> Files.isDirectory(p.resolve("model"))).sorted().forEach(out::add);
-            }
-        }
         return out;
     }
 

@@ -1,11 +1,15 @@
 package org.rsna22.io;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /** Writes files under a temporary name and renames them when complete, so no reader sees half a file. */
 public final class AtomicFiles {
@@ -24,9 +28,9 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
             if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             }
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 content.writeTo(out);
             }
             try {
@@ -39,6 +43,25 @@ public final class AtomicFiles {
         }
     }
 
+    /** Something that fills a folder. */
+    @FunctionalInterface
+    public interface FolderContent {
+        void writeInto(Path dir) throws IOException;
+    }
+
+    /**
+     * Fills a temporary sibling folder and renames it to {@code target} when complete, replacing what was there:
+     * a reader sees the old folder, or the whole new one.
+     */
+    public static void writeFolder(Path target, FolderContent content) throws IOException {
+        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        content.writeInto(tmp);
+        deleteTree(target);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+
     public static void write(Path target, byte[] bytes) throws IOException {
         write(target, out -> out.write(bytes));
     }
@@ -48,8 +71,8 @@ public final class AtomicFiles {
         if (!Files.exists(dir)) {
             return;
         }
-        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }

@@ -1,5 +1,6 @@
 package org.rsna22.labels;
 
+import org.rsna22.dataset.WorkLayout;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
@@ -20,9 +21,9 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 /** train_all_slices_v01.csv.gz: StudyInstanceUID, slice_number, fold for every readable slice (SPEC §3). */
 public class AllSlicesTasklet implements Tasklet {
 
-    private final PrepareWork work;
+    private final WorkLayout work;
 
-    public AllSlicesTasklet(PrepareWork work) {
+    public AllSlicesTasklet(WorkLayout work) {
         this.work = work;
     }
 

@@ -1,5 +1,6 @@
 package org.rsna22.labels;
 
+import org.rsna22.dataset.WorkLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -24,10 +25,10 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 public class FoldsTasklet implements Tasklet {
 
     private final CompetitionLayout data;
-    private final PrepareWork work;
+    private final WorkLayout work;
     private final PrepareConfig config;
 
-    public FoldsTasklet(CompetitionLayout data, PrepareWork work, PrepareConfig config) {
+    public FoldsTasklet(CompetitionLayout data, WorkLayout work, PrepareConfig config) {
         this.data = data;
         this.work = work;
         this.config = config;
@@ -62,7 +63,7 @@ public class FoldsTasklet implements Tasklet {
     }
 
     /** Reads the folds written by this step. */
-    public static Map<String, Integer> readFolds(PrepareWork work) throws java.io.IOException {
+    public static Map<String, Integer> readFolds(WorkLayout work) throws java.io.IOException {
         Map<String, Integer> folds = new HashMap<>();
         for (TrainLabelsCsv.Row r : TrainLabelsCsv.read(work.folds(), (uid, reason) -> { })) {
             folds.put(r.labels().studyUid(), r.fold());

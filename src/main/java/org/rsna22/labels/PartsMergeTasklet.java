@@ -1,5 +1,9 @@
 package org.rsna22.labels;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.rsna22.dataset.Csv;
+import org.rsna22.dataset.WorkLayout;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -27,7 +31,7 @@ public class PartsMergeTasklet implements Tasklet {
     /** The partitioned steps of the prepare job, in order: their skip parts make skipped.csv. */
     static final List<String> PARTITIONED_STEPS = List.of("sliceMetadata", "bboxLabels");
 
-    private final PrepareWork work;
+    private final WorkLayout work;
     private final String step;
     private final String header;
     private final Path target;
@@ -37,7 +41,7 @@ public class PartsMergeTasklet implements Tasklet {
     /**
      * @param itemsOf how many items the step had, from the admitted studies (for the skip share)
      */
-    public PartsMergeTasklet(PrepareWork work, String step, String header, Path target, double maxSkipShare,
+    public PartsMergeTasklet(WorkLayout work, String step, String header, Path target, double maxSkipShare,
                              ToLongFunction<List<StudyEntry>> itemsOf) {
         this.work = work;
         this.step = step;
@@ -53,7 +57,7 @@ public class PartsMergeTasklet implements Tasklet {
         SkipShare.check(step, skipped, itemsOf.applyAsLong(StudyListTasklet.readStudies(work)), maxSkipShare,
                 work.skipped());
         long[] rows = {0};
-        List<Path> parts = parts(work.partDir(step), false);
+        List<Path> parts = WorkLayout.partFiles(work.preparePartDir(step), false);
         AtomicFiles.write(target, out -> {
             GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16);
             Writer w = new OutputStreamWriter(gz, StandardCharsets.UTF_8);
@@ -76,33 +80,22 @@ public class PartsMergeTasklet implements Tasklet {
         return RepeatStatus.FINISHED;
     }
 
-    /** Part files of a step in partition order: data parts, or skip parts. */
-    static List<Path> parts(Path dir, boolean skips) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".skipped.csv") == skips)
-                    .filter(p -> p.getFileName().toString().endsWith(".csv")).sorted().toList();
-        }
-    }
-
     /** Writes skipped.csv from all skip parts so far; returns the number of skips per step. */
-    static java.util.Map<String, Long> rebuildSkipLog(PrepareWork work) throws IOException {
-        java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+    static Map<String, Long> rebuildSkipLog(WorkLayout work) throws IOException {
+        Map<String, Long> counts = new LinkedHashMap<>();
         List<Path> sources = new ArrayList<>();
         if (Files.exists(work.studyListSkipped())) {
             sources.add(work.studyListSkipped());
         }
         for (String s : PARTITIONED_STEPS) {
-            sources.addAll(parts(work.partDir(s), true));
+            sources.addAll(WorkLayout.partFiles(work.preparePartDir(s), true));
         }
         StringBuilder sb = new StringBuilder(SkipRecord.HEADER).append('\n');
         for (Path p : sources) {
             for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
                 if (!line.isBlank()) {
                     sb.append(line).append('\n');
-                    counts.merge(org.rsna22.dataset.Csv.parse(line).get(0), 1L, Long::sum);
+                    counts.merge(Csv.parse(line).get(0), 1L, Long::sum);
                 }
             }
         }

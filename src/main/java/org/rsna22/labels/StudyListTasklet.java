@@ -1,5 +1,6 @@
 package org.rsna22.labels;
 
+import org.rsna22.dataset.WorkLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -32,10 +33,10 @@ public class StudyListTasklet implements Tasklet {
     public static final String STEP = "studyList";
 
     private final CompetitionLayout data;
-    private final PrepareWork work;
+    private final WorkLayout work;
     private final PrepareConfig config;
 
-    public StudyListTasklet(CompetitionLayout data, PrepareWork work, PrepareConfig config) {
+    public StudyListTasklet(CompetitionLayout data, WorkLayout work, PrepareConfig config) {
         this.data = data;
         this.work = work;
         this.config = config;
@@ -44,8 +45,8 @@ public class StudyListTasklet implements Tasklet {
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         data.requireTrainingLayout();
-        AtomicFiles.deleteTree(work.parts());
-        Files.createDirectories(work.parts());
+        AtomicFiles.deleteTree(work.prepareParts());
+        Files.createDirectories(work.prepareParts());
         List<String> skipped = new ArrayList<>();
         TreeMap<String, StudyLabels> labelled = new TreeMap<>();
         int[] problems = {0};
@@ -115,7 +116,7 @@ public class StudyListTasklet implements Tasklet {
             throw new IllegalStateException("no usable study in " + data.root() + ": see " + work.studyListSkipped());
         }
         SkipShare.check(STEP, problems[0], admitted.size() + problems[0], config.maxSkipShare(), work.studyListSkipped());
-        AtomicFiles.write(work.studies(), (StudyEntry.HEADER + "\n" + String.join("\n", rows) + "\n")
+        AtomicFiles.write(work.preparedStudies(), (StudyEntry.HEADER + "\n" + String.join("\n", rows) + "\n")
                 .getBytes(StandardCharsets.UTF_8));
         contribution.incrementWriteCount(admitted.size());
         return RepeatStatus.FINISHED;
@@ -129,9 +130,9 @@ public class StudyListTasklet implements Tasklet {
 
 
     /** Reads parts/prepare/studies.csv. */
-    public static List<StudyEntry> readStudies(PrepareWork work) throws IOException {
+    public static List<StudyEntry> readStudies(WorkLayout work) throws IOException {
         List<StudyEntry> out = new ArrayList<>();
-        try (Stream<String> lines = Files.lines(work.studies(), StandardCharsets.UTF_8)) {
+        try (Stream<String> lines = Files.lines(work.preparedStudies(), StandardCharsets.UTF_8)) {
             lines.skip(1).filter(l -> !l.isBlank()).forEach(l -> out.add(StudyEntry.parse(l)));
         }
         return out;

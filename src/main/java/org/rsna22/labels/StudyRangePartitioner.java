@@ -1,5 +1,6 @@
 package org.rsna22.labels;
 
+import org.rsna22.dataset.WorkLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -17,7 +18,7 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
  */
 public class StudyRangePartitioner implements Partitioner {
 
-    private final PrepareWork work;
+    private final WorkLayout work;
     private final int studiesPerPartition;
     private final Predicate<StudyEntry> filter;
     private final ToIntFunction<StudyEntry> itemsPerStudy;
@@ -27,7 +28,7 @@ public class StudyRangePartitioner implements Partitioner {
      * @param itemsPerStudy how many items of the step a study makes (for progress)
      * @param unit          what the items are called ("slices", "studies")
      */
-    public StudyRangePartitioner(PrepareWork work, int studiesPerPartition, Predicate<StudyEntry> filter,
+    public StudyRangePartitioner(WorkLayout work, int studiesPerPartition, Predicate<StudyEntry> filter,
                                  ToIntFunction<StudyEntry> itemsPerStudy, String unit) {
         this.work = work;
         this.studiesPerPartition = studiesPerPartition;
@@ -48,7 +49,7 @@ public class StudyRangePartitioner implements Partitioner {
     }
 
     /** The studies of one partition. */
-    public static List<StudyEntry> studiesOf(PrepareWork work, Predicate<StudyEntry> filter, int first, int count)
+    public static List<StudyEntry> studiesOf(WorkLayout work, Predicate<StudyEntry> filter, int first, int count)
             throws IOException {
         List<StudyEntry> all = StudyListTasklet.readStudies(work).stream().filter(filter).toList();
         return all.subList(first, Math.min(all.size(), first + count));

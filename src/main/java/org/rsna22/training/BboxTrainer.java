@@ -1,10 +1,12 @@
 package org.rsna22.training;
 
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -22,14 +24,19 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.rsna22.config.BboxConfig;
+import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.model.Augmenter;
 import org.rsna22.model.BoxLoss;
 import org.rsna22.model.TripletSamples;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Trains one (fold, seed) box localiser in steps that a tasklet can call repeatedly: each call trains for a
@@ -39,6 +46,7 @@ import org.rsna22.model.TripletSamples;
  */
 public final class BboxTrainer implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(BboxTrainer.class);
     private static final String NAME = "bbox";
 
     private final BboxConfig config;
@@ -115,9 +123,9 @@ public final class BboxTrainer implements AutoCloseable {
         if (latest != null) {
             // parameters are loaded before the trainer exists: its parameter store must see the loaded arrays,
             // and initialisation skips parameters that already hold values
-            block.initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, input);
+            block.initialize(model.getNDManager(), DataType.FLOAT32, input);
             restore(latest);
-            org.slf4j.LoggerFactory.getLogger(BboxTrainer.class).info("{} resumes from checkpoint {} (epoch {} of {}, step {})",
+            LOG.info("{} resumes from checkpoint {} (epoch {} of {}, step {})",
                     run.name(), latest.getFileName(), epoch, config.epochs(), optimizer.step());
         }
         trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l1Loss()).optOptimizer(optimizer));
@@ -177,7 +185,7 @@ public final class BboxTrainer implements AutoCloseable {
             }
             if (!Float.isFinite(value)) {
                 // before the step, so that the weights stay finite; the last checkpoint stays the newest
-                throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                throw new IllegalStateException(String.format(Locale.ROOT,
                         "%s diverged: training loss %s at epoch %d, batch %d (learning rate %.3g); lower bbox.lr or "
                                 + "raise bbox.warmup, then restart: it resumes from the last checkpoint", run.name(),
                         value, epoch + 1, batchInEpoch + 1, optimizer.currentLr()));
@@ -285,27 +293,23 @@ public final class BboxTrainer implements AutoCloseable {
             return null;
         }
         try (Stream<Path> s = Files.list(run.checkpoints())) {
-            return s.filter(p -> p.getFileName().toString().startsWith("epoch-")).max(Comparator.naturalOrder())
+            return s.filter(RunFolder::isCheckpoint).max(Comparator.naturalOrder())
                     .orElse(null);
         }
     }
 
     private void checkpoint() throws IOException {
-        Path dir = run.checkpoints().resolve(String.format("epoch-%03d", epoch));
-        Path tmp = run.checkpoints().resolve(String.format(".epoch-%03d.tmp", epoch));
-        AtomicFiles.deleteTree(tmp);
-        Files.createDirectories(tmp);
-        model.save(tmp, NAME);
-        try (NDList state = optimizer.state()) {
-            Files.write(tmp.resolve("optimizer.ndlist"), state.encode());
-        }
-        Files.writeString(tmp.resolve("state.properties"), "epoch=" + epoch + "\nstep=" + optimizer.step() + "\n",
-                StandardCharsets.UTF_8);
-        AtomicFiles.deleteTree(dir);
-        Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeFolder(run.folder().checkpoint(epoch), dir -> {
+            model.save(dir, NAME);
+            try (NDList state = optimizer.state()) {
+                Files.write(dir.resolve("optimizer.ndlist"), state.encode());
+            }
+            Files.writeString(dir.resolve("state.properties"), "epoch=" + epoch + "\nstep=" + optimizer.step() + "\n",
+                    StandardCharsets.UTF_8);
+        });
         // keep the two newest checkpoints
         try (Stream<Path> s = Files.list(run.checkpoints())) {
-            List<Path> all = s.filter(p -> p.getFileName().toString().startsWith("epoch-")).sorted().toList();
+            List<Path> all = s.filter(RunFolder::isCheckpoint).sorted().toList();
             for (int i = 0; i + 2 < all.size(); i++) {
                 AtomicFiles.deleteTree(all.get(i));
             }
@@ -315,10 +319,10 @@ public final class BboxTrainer implements AutoCloseable {
     private void restore(Path dir) throws IOException {
         try {
             model.load(dir, NAME);
-        } catch (ai.djl.MalformedModelException e) {
+        } catch (MalformedModelException e) {
             throw new IOException(dir + ": the checkpoint's parameters do not fit the model: " + e.getMessage(), e);
         }
-        java.util.Properties p = new java.util.Properties();
+        Properties p = new Properties();
         try (var in = Files.newInputStream(dir.resolve("state.properties"))) {
             p.load(in);
         }
@@ -330,24 +334,19 @@ public final class BboxTrainer implements AutoCloseable {
     }
 
     private void saveFinalModel() throws IOException {
-        if (Files.isDirectory(run.model())) {
-            return;
+        if (!Files.isDirectory(run.model())) {
+            AtomicFiles.writeFolder(run.model(), dir -> model.save(dir, NAME));
         }
-        Path tmp = run.dir().resolve(".model.tmp");
-        AtomicFiles.deleteTree(tmp);
-        Files.createDirectories(tmp);
-        model.save(tmp, NAME);
-        Files.move(tmp, run.model(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private void writeMetrics() throws IOException {
         StringBuilder sb = new StringBuilder(EpochMetrics.HEADER).append('\n');
         history.forEach(m -> sb.append(m.csvLine()).append('\n'));
-        AtomicFiles.write(run.dir().resolve("metrics.csv"), sb.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(run.folder().metrics(), sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private List<EpochMetrics> readMetrics() throws IOException {
-        Path f = run.dir().resolve("metrics.csv");
+        Path f = run.folder().metrics();
         List<EpochMetrics> out = new ArrayList<>();
         if (!Files.exists(f)) {
             return out;

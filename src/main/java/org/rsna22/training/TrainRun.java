@@ -1,16 +1,17 @@
 package org.rsna22.training;
 
 import java.nio.file.Path;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.dataset.WorkLayout.RunFolder;
 
 /**
- * One (fold, seed) model of an experiment; fold -1 trains on all data. Its folder holds the resolved config,
- * metrics.csv, checkpoints/epoch-NNN and, when finished, model/.
+ * One (fold, seed) model of an experiment; fold -1 trains on all data. Its folder (named by {@link WorkLayout})
+ * holds the resolved config, metrics.csv, checkpoints and, when finished, the model.
  */
-public record TrainRun(String experiment, int fold, int seed, Path dir) {
+public record TrainRun(String experiment, int fold, int seed, RunFolder folder) {
 
     public static TrainRun of(Path work, String experiment, int fold, int seed) {
-        return new TrainRun(experiment, fold, seed,
-                work.resolve("runs").resolve(experiment).resolve("fold" + fold).resolve("seed" + seed));
+        return new TrainRun(experiment, fold, seed, new WorkLayout(work).run(experiment, fold, seed));
     }
 
     /** The partition name: fold2-seed1, fold-1-seed0. */
@@ -18,11 +19,15 @@ public record TrainRun(String experiment, int fold, int seed, Path dir) {
         return "fold" + fold + "-seed" + seed;
     }
 
+    public Path dir() {
+        return folder.dir();
+    }
+
     public Path checkpoints() {
-        return dir.resolve("checkpoints");
+        return folder.checkpoints();
     }
 
     public Path model() {
-        return dir.resolve("model");
+        return folder.model();
     }
 }

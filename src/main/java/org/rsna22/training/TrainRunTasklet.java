@@ -7,6 +7,7 @@ import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.SliceBoxes;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.model.BoxLocaliserNet;
@@ -74,7 +75,7 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
     private BboxTrainer open(ExecutionContext ctx) throws Exception {
         ExperimentConfig config = ConfigLoader.load(configName);
         TrainRun run = TrainRun.of(work, config.name(), fold, seed);
-        List<SliceBoxes> all = SliceBoxes.readBoxLabels(work.resolve("train_bbox_v01.csv.gz"));
+        List<SliceBoxes> all = SliceBoxes.readBoxLabels(new WorkLayout(work).bboxLabels());
         List<SliceBoxes> trainStudies = all.stream().filter(s -> fold < 0 || s.fold() != fold).toList();
         List<SliceBoxes> valStudies = all.stream().filter(s -> fold >= 0 && s.fold() == fold).toList();
         var c = config.bbox();
@@ -84,7 +85,7 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
         TripletSamples val = new TripletSamples(valStudies, images, c.mean(), c.std());
         BboxTrainer t = new BboxTrainer(c, run, train, val, BoxLocaliserNet.build(c), listener);
         t.open();
-        AtomicFiles.write(run.dir().resolve("config.yaml"), ConfigLoader.toYaml(config).getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(run.folder().config(), ConfigLoader.toYaml(config).getBytes(StandardCharsets.UTF_8));
         ctx.putLong(JobProgressService.EXPECTED, t.totalSteps());
         ctx.putString(JobProgressService.UNIT, "batches");
         ctx.putLong(JobProgressService.DONE + ".atStart", t.step());

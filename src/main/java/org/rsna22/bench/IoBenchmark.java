@@ -1,4 +1,4 @@
-package org.rsna22.ops;
+package org.rsna22.bench;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,10 +1,11 @@
-package org.rsna22.ops;
+package org.rsna22.bench;
 
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -13,7 +14,11 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -54,7 +59,7 @@ public final class BboxBenchmark {
                 trainer.initialize(new Shape(batch, 3, size, size));
                 NDArray x = m.randomNormal(new Shape(batch, 3, size, size));
                 NDArray boxes = m.randomUniform(0, 1, new Shape(batch, 4));
-                NDArray has = m.randomUniform(0, 1, new Shape(batch)).gt(0.5).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                NDArray has = m.randomUniform(0, 1, new Shape(batch)).gt(0.5).toType(DataType.FLOAT32, false);
                 // every array of an iteration lives in its sub-manager (results join their first operand's manager):
                 // arrays left in a long-lived manager pile up, and fresh memory makes each operation many times slower
                 Runnable step = () -> {
@@ -84,6 +89,14 @@ public final class BboxBenchmark {
         }
     }
 
+    /** The same architecture and measurement in PyTorch: bench/bbox_pytorch.py. */
+    public static void runPytorch(BboxConfig c, int size, int batch, double seconds, PrintWriter out)
+            throws IOException, InterruptedException {
+        PythonPeer.run(Path.of("bench/bbox_pytorch.py"), List.of(c.backbone(), Integer.toString(c.width()),
+                Integer.toString(size), Integer.toString(batch),
+                Integer.toString(Runtime.getRuntime().availableProcessors()), Double.toString(seconds)), out);
+    }
+
     private static NDArray in(NDArray a, NDManager m) {
         NDArray copy = a.duplicate();
         copy.attach(m);
@@ -110,7 +123,7 @@ public final class BboxBenchmark {
             }
             rates[w] = n / ((System.nanoTime() - t0) / 1e9);
         }
-        java.util.Arrays.sort(rates);
+        Arrays.sort(rates);
         return rates[WINDOWS / 2];
     }
 }

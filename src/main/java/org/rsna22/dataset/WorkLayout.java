@@ -1,0 +1,188 @@
+package org.rsna22.dataset;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The one owner of the work folder's names: every output (DESIGN.md's contract), part folder, run folder and
+ * cache. Every other class asks it for a path; none spells a file name of its own.
+ */
+public record WorkLayout(Path root) {
+
+    /** The training set's outputs are called train_..., a test set's test_... */
+    public enum Subset {
+        TRAIN("train_"), TEST("test_");
+
+        private final String prefix;
+
+        Subset(String prefix) {
+            this.prefix = prefix;
+        }
+
+        public String prefix() {
+            return prefix;
+        }
+    }
+
+    private static final String PARTS = "parts";
+    private static final String PART_SUFFIX = ".csv";
+    private static final String SKIPPED_PART_SUFFIX = ".skipped.csv";
+
+    public static WorkLayout of(String work) {
+        return new WorkLayout(Path.of(work));
+    }
+
+    // --- prepare (SPEC §3) ---
+
+    public Path folds() {
+        return root.resolve("train_folded_v01.csv");
+    }
+
+    public Path sliceMeta() {
+        return root.resolve("slice_meta_v01.csv.gz");
+    }
+
+    public Path bboxLabels() {
+        return root.resolve("train_bbox_v01.csv.gz");
+    }
+
+    public Path allSlices() {
+        return root.resolve("train_all_slices_v01.csv.gz");
+    }
+
+    /** Every item skipped by any step: step, StudyInstanceUID, slice_number, reason. */
+    public Path skipped() {
+        return root.resolve("skipped.csv");
+    }
+
+    /** The prepare job's intermediate files (the admitted studies, part folders); replaced on each fresh run. */
+    public Path prepareParts() {
+        return parts("prepare");
+    }
+
+    /** Part folder of one of prepare's partitioned steps. */
+    public Path preparePartDir(String step) {
+        return prepareParts().resolve(step);
+    }
+
+    /** The studies admitted by prepare's studyList step. */
+    public Path preparedStudies() {
+        return prepareParts().resolve("studies.csv");
+    }
+
+    public Path studyListSkipped() {
+        return prepareParts().resolve("studyList.skipped.csv");
+    }
+
+    // --- infer-bbox (SPEC §5) ---
+
+    /** Per middle slice: p_has_box and the box ÷ size. */
+    public Path bboxSlicePred(Subset subset) {
+        return root.resolve(subset.prefix() + "bbox_slice_pred_v02.csv.gz");
+    }
+
+    /** Per study: the box and the slice range. */
+    public Path bboxPred(Subset subset) {
+        return root.resolve(subset.prefix() + "bbox_pred_v02.csv.gz");
+    }
+
+    /** Part files of infer-bbox's per-slice predictions. */
+    public Path inferBboxParts() {
+        return parts("infer-bbox");
+    }
+
+    // --- part files of partitioned steps ---
+
+    private Path parts(String job) {
+        return root.resolve(PARTS).resolve(job);
+    }
+
+    public static String partFileName(String partition, boolean skips) {
+        return partition + (skips ? SKIPPED_PART_SUFFIX : PART_SUFFIX);
+    }
+
+    /** The part files (or the skip part files) of a part folder, in partition order; none when it is missing. */
+    public static List<Path> partFiles(Path partDir, boolean skips) throws IOException {
+        if (!Files.isDirectory(partDir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(partDir)) {
+            return s.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.endsWith(PART_SUFFIX) && n.endsWith(SKIPPED_PART_SUFFIX) == skips;
+            }).sorted().toList();
+        }
+    }
+
+    // --- trained models: runs/EXPERIMENT/foldK/seedS ---
+
+    public Path runs(String experiment) {
+        return root.resolve("runs").resolve(experiment);
+    }
+
+    public RunFolder run(String experiment, int fold, int seed) {
+        return new RunFolder(runs(experiment).resolve("fold" + fold).resolve("seed" + seed));
+    }
+
+    /** The finished runs (those with a final model) of one fold, in seed order. */
+    public List<RunFolder> trainedRuns(String experiment, int fold) throws IOException {
+        return finished(runs(experiment).resolve("fold" + fold));
+    }
+
+    /** The finished runs of every fold (fold-1 included), in folder order. */
+    public List<RunFolder> allTrainedRuns(String experiment) throws IOException {
+        List<RunFolder> out = new ArrayList<>();
+        if (Files.isDirectory(runs(experiment))) {
+            try (Stream<Path> folds = Files.list(runs(experiment))) {
+                for (Path f : folds.sorted().toList()) {
+                    out.addAll(finished(f));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<RunFolder> finished(Path foldDir) throws IOException {
+        if (!Files.isDirectory(foldDir)) {
+            return new ArrayList<>();
+        }
+        try (Stream<Path> seeds = Files.list(foldDir)) {
+            return new ArrayList<>(seeds.map(RunFolder::new).filter(r -> Files.isDirectory(r.model())).sorted(
+                    (a, b) -> a.dir().compareTo(b.dir())).toList());
+        }
+    }
+
+    /** One (fold, seed) run's folder: resolved config, metrics.csv, checkpoints and the final model. */
+    public record RunFolder(Path dir) {
+
+        public Path config() {
+            return dir.resolve("config.yaml");
+        }
+
+        public Path metrics() {
+            return dir.resolve("metrics.csv");
+        }
+
+        public Path checkpoints() {
+            return dir.resolve("checkpoints");
+        }
+
+        /** The checkpoint taken after {@code epochs} epochs. */
+        public Path checkpoint(int epochs) {
+            return checkpoints().resolve(String.format("epoch-%03d", epochs));
+        }
+
+        public static boolean isCheckpoint(Path p) {
+            return p.getFileName().toString().startsWith("epoch-");
+        }
+
+        /** The final weights, written when every epoch is done. */
+        public Path model() {
+            return dir.resolve("model");
+        }
+    }
+}
