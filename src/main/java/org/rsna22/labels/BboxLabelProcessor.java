@@ -66,7 +66,14 @@ public class BboxLabelProcessor implements ItemProcessor<StudyEntry, List<BoxRow
         } catch (GeometryMismatchException e) {
             throw new SkippedItemException(seg + " does not fit its series: " + e.getMessage());
         }
-        int fold = folds.getOrDefault(uid, -1);
+        return sliceBoxes(uid, folds.getOrDefault(uid, -1), numbers, labels);
+    }
+
+    /**
+     * One row per slice: the inclusive min/max column and row of its C1-C7 voxels (thoracic labels 8-19 and
+     * background ignored), or the image centre with has_box 0 when it has none.
+     */
+    static List<BoxRow> sliceBoxes(String uid, int fold, List<Integer> numbers, LabelVolume labels) {
         List<BoxRow> rows = new ArrayList<>(numbers.size());
         int cols = labels.columns();
         for (int s = 0; s < labels.slices(); s++) {
@@ -78,7 +85,7 @@ public class BboxLabelProcessor implements ItemProcessor<StudyEntry, List<BoxRow
             for (int r = 0, i = 0; r < labels.rows(); r++) {
                 for (int c = 0; c < cols; c++, i++) {
                     int l = slice[i];
-                    if (l >= 1 && l <= 7) { // C1-C7; thoracic labels (8-19) and background are ignored
+                    if (l >= 1 && l <= 7) {
                         x0 = Math.min(x0, c);
                         x1 = Math.max(x1, c);
                         y0 = Math.min(y0, r);

@@ -57,7 +57,7 @@ public final class Augmenter {
     }
 
     /** Forward map about the centre: p' = R·S·(p - c) + c + t·size; sampled by the inverse map. */
-    private static void affine(float[][] channels, int size, float[] box, double angle, double scale, double tx, double ty) {
+    static void affine(float[][] channels, int size, float[] box, double angle, double scale, double tx, double ty) {
         double cos = Math.cos(angle) * scale;
         double sin = Math.sin(angle) * scale;
         double c = (size - 1) / 2.0;

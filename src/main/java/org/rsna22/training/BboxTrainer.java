@@ -238,52 +238,14 @@ public final class BboxTrainer implements AutoCloseable {
                     for (int i = 0; i < b.count(); i++) {
                         scored.add(new double[] {logit[i], b.hasBox()[i]});
                         if (b.hasBox()[i] > 0) {
-                            iouSum += iou(box, b.boxes(), i);
+                            iouSum += ValidationMetrics.iou(box, b.boxes(), i);
                             iouCount++;
                         }
                     }
                 }
             }
         }
-        return new double[] {lossSum / scored.size(), auc(scored), iouCount == 0 ? Double.NaN : iouSum / iouCount};
-    }
-
-    static double iou(float[] pred, float[] truth, int i) {
-        double px0 = Math.min(pred[i * 4], pred[i * 4 + 2]);
-        double px1 = Math.max(pred[i * 4], pred[i * 4 + 2]);
-        double py0 = Math.min(pred[i * 4 + 1], pred[i * 4 + 3]);
-        double py1 = Math.max(pred[i * 4 + 1], pred[i * 4 + 3]);
-        double ix = Math.max(0, Math.min(px1, truth[i * 4 + 2]) - Math.max(px0, truth[i * 4]));
-        double iy = Math.max(0, Math.min(py1, truth[i * 4 + 3]) - Math.max(py0, truth[i * 4 + 1]));
-        double inter = ix * iy;
-        double union = (px1 - px0) * (py1 - py0)
-                + (truth[i * 4 + 2] - truth[i * 4]) * (truth[i * 4 + 3] - truth[i * 4 + 1]) - inter;
-        return union <= 0 ? 0 : inter / union;
-    }
-
-    /** Area under the ROC curve by ranks (ties averaged); NaN with one class only. */
-    static double auc(List<double[]> scored) {
-        List<double[]> sorted = new ArrayList<>(scored);
-        sorted.sort(Comparator.comparingDouble(a -> a[0]));
-        double rankSum = 0;
-        long pos = 0;
-        int i = 0;
-        while (i < sorted.size()) {
-            int j = i;
-            while (j + 1 < sorted.size() && sorted.get(j + 1)[0] == sorted.get(i)[0]) {
-                j++;
-            }
-            double rank = (i + j) / 2.0 + 1;
-            for (int k = i; k <= j; k++) {
-                if (sorted.get(k)[1] > 0) {
-                    rankSum += rank;
-                    pos++;
-                }
-            }
-            i = j + 1;
-        }
-        long neg = sorted.size() - pos;
-        return pos == 0 || neg == 0 ? Double.NaN : (rankSum - pos * (pos + 1) / 2.0) / (pos * (double) neg);
+        return new double[] {lossSum / scored.size(), ValidationMetrics.auc(scored), iouCount == 0 ? Double.NaN : iouSum / iouCount};
     }
 
     // --- checkpoints ---

@@ -14,6 +14,19 @@ public final class LabelVolume {
         this.labels = new byte[slices][rows * columns];
     }
 
+    /** A volume of the given slices, each rows×columns labels row-major (copied). */
+    public static LabelVolume of(int rows, int columns, byte[]... slices) {
+        LabelVolume v = new LabelVolume(slices.length, rows, columns);
+        for (int s = 0; s < slices.length; s++) {
+            if (slices[s].length != rows * columns) {
+                throw new IllegalArgumentException("slice " + s + " holds " + slices[s].length + " labels, not "
+                        + rows + "×" + columns);
+            }
+            System.arraycopy(slices[s], 0, v.labels[s], 0, rows * columns);
+        }
+        return v;
+    }
+
     public int slices() {
         return slices;
     }
