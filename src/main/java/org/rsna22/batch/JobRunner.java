@@ -3,6 +3,7 @@ package org.rsna22.batch;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -12,12 +13,13 @@ import java.util.Set;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.InvalidJobParametersException;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.launch.JobExecutionAlreadyRunningException;
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
-import org.springframework.batch.core.launch.JobRestartException;
-import org.springframework.batch.core.job.parameters.InvalidJobParametersException;
 import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.launch.JobRestartException;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
@@ -62,7 +64,7 @@ public class JobRunner {
      */
     public JobExecution restartLatest(String jobName, PrintWriter out) {
         recoverDeadExecutions(jobName, out);
-        for (org.springframework.batch.core.job.JobInstance instance : repository.getJobInstances(jobName, 0, 100)) {
+        for (JobInstance instance : repository.getJobInstances(jobName, 0, 100)) {
             JobExecution last = repository.getLastJobExecution(instance);
             if (last == null) {
                 continue;
@@ -140,7 +142,7 @@ public class JobRunner {
                     ? null : "process " + pid + ", which is gone";
         }
         long last = beat > 0 ? beat : e.getCreateTime() == null ? now
-                : e.getCreateTime().atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli();
+                : e.getCreateTime().atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
         if (now - last > staleSeconds * 1000) {
             return (host == null ? "a process that recorded no owner" : "process " + pid + " on " + host)
                     + ", silent for " + (now - last) / 1000 + " s";

@@ -1,10 +1,12 @@
 package org.rsna22.bench;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -123,7 +125,7 @@ public final class IoBenchmark {
     }
 
     private static boolean onPath(String command) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (Files.isExecutable(Path.of(d, command))) {
                 return true;
             }
@@ -175,7 +177,7 @@ public final class IoBenchmark {
         int pos = (int) h.pixelDataOffset();
         pos += 8 + le32(all, pos + 4); // basic offset table item
         int len = le32(all, pos + 4);
-        byte[] frame = java.util.Arrays.copyOfRange(all, pos + 8, pos + 8 + len);
+        byte[] frame = Arrays.copyOfRange(all, pos + 8, pos + 8 + len);
         ome.codecs.CodecOptions o = new ome.codecs.CodecOptions();
         o.littleEndian = true;
         o.interleaved = false;

@@ -2,16 +2,16 @@ package org.rsna22.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.rsna22.Rsna22Application;
 import org.rsna22.batch.JobRunner;
-import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.bench.BboxBenchmark;
 import org.rsna22.bench.IoBenchmark;
 import org.rsna22.bench.PrepareBenchmark;
 import org.rsna22.config.BboxConfig;
 import org.rsna22.config.ConfigLoader;
+import org.rsna22.demo.DemoDatasetGenerator;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +86,7 @@ final class InspectCommand implements Callable<Integer> {
             return sb.append(']').toString();
         }
         if (v instanceof int[] d) {
-            return java.util.Arrays.toString(d).replace(" ", "");
+            return Arrays.toString(d).replace(" ", "");
         }
         if (v instanceof double[][] m) {
             StringBuilder sb = new StringBuilder("[");

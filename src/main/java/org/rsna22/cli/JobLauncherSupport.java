@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.rsna22.Rsna22Application;
+import org.rsna22.batch.JobRequest;
 import org.rsna22.batch.JobRunner;
 import org.rsna22.io.IoErrors;
 import org.springframework.batch.core.BatchStatus;
@@ -39,10 +40,10 @@ final class JobLauncherSupport {
 
     /** False (after printing the error) when the job name is not one of ours. */
     static boolean knownJob(String job, PrintWriter err) {
-        if (job == null || org.rsna22.batch.JobRequest.JOBS.contains(job)) {
+        if (job == null || JobRequest.JOBS.contains(job)) {
             return true;
         }
-        err.println("error: unknown job '" + job + "'; jobs: " + String.join(", ", org.rsna22.batch.JobRequest.JOBS));
+        err.println("error: unknown job '" + job + "'; jobs: " + String.join(", ", JobRequest.JOBS));
         err.flush();
         return false;
     }

@@ -1,7 +1,7 @@
 package org.rsna22.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The command-line entry of rsna22: dispatches to the subcommands. */
 @Command(name = "rsna22", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,

@@ -2,6 +2,7 @@ package org.rsna22.config;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -73,7 +74,7 @@ public final class ConfigLoader {
                     throw new IllegalArgumentException("config '" + name + "' not found: looked for " + local
                             + " and a built-in config of that name (try config=default or config=demo)");
                 }
-                return parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), name);
+                return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), name);
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("config " + name + " cannot be read: " + e.getMessage(), e);

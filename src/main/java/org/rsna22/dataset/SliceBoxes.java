@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -35,12 +37,12 @@ public record SliceBoxes(String studyUid, int fold, int[] sliceNumbers, int[][] 
     public static List<SliceBoxes> listStudies(Path images) throws IOException {
         List<SliceBoxes> out = new ArrayList<>();
         List<Path> folders;
-        try (java.util.stream.Stream<Path> s = Files.list(images)) {
+        try (Stream<Path> s = Files.list(images)) {
             folders = s.filter(Files::isDirectory).filter(p -> Uids.isValid(p.getFileName().toString())).sorted().toList();
         }
         for (Path folder : folders) {
             List<Integer> numbers = new ArrayList<>();
-            try (java.util.stream.Stream<Path> s = Files.list(folder)) {
+            try (Stream<Path> s = Files.list(folder)) {
                 s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[1-9][0-9]{0,8}\\.dcm"))
                         .forEach(n -> numbers.add(Integer.parseInt(n.substring(0, n.length() - 4))));
             }
@@ -95,7 +97,7 @@ public record SliceBoxes(String studyUid, int fold, int[] sliceNumbers, int[][] 
             if (f.length != 3) {
                 throw new IllegalArgumentException("not an encoded study: " + study);
             }
-            java.util.stream.IntStream.Builder numbers = java.util.stream.IntStream.builder();
+            IntStream.Builder numbers = IntStream.builder();
             for (String run : f[2].split(",")) {
                 int dash = run.indexOf('-');
                 int from = Integer.parseInt(dash < 0 ? run : run.substring(0, dash));

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.SliceBoxes;
-import org.rsna22.dataset.WorkLayout;
 import org.rsna22.dataset.WorkLayout.Subset;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.ops.PartitionRanges;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 

@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.rsna22.io.dicom.DicomFile;
 import org.rsna22.io.dicom.DicomImage;
@@ -29,7 +30,7 @@ public final class Inspector {
 
     /** NIfTI by name (.nii, .nii.gz) or by the sizeof_hdr of 348 at the start of the file. */
     static boolean isNifti(Path file) throws IOException {
-        String n = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (n.endsWith(".nii") || n.endsWith(".nii.gz")) {
             return true;
         }

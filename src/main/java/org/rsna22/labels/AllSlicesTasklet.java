@@ -1,6 +1,5 @@
 package org.rsna22.labels;
 
-import org.rsna22.dataset.WorkLayout;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
@@ -12,6 +11,7 @@ import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.rsna22.dataset.Csv;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;

@@ -1,6 +1,6 @@
 package org.rsna22.labels;
 
-import org.rsna22.dataset.WorkLayout;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -12,6 +12,7 @@ import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.FoldAssigner;
 import org.rsna22.dataset.StudyLabels;
 import org.rsna22.dataset.TrainLabelsCsv;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -63,7 +64,7 @@ public class FoldsTasklet implements Tasklet {
     }
 
     /** Reads the folds written by this step. */
-    public static Map<String, Integer> readFolds(WorkLayout work) throws java.io.IOException {
+    public static Map<String, Integer> readFolds(WorkLayout work) throws IOException {
         Map<String, Integer> folds = new HashMap<>();
         for (TrainLabelsCsv.Row r : TrainLabelsCsv.read(work.folds(), (uid, reason) -> { })) {
             folds.put(r.labels().studyUid(), r.fold());

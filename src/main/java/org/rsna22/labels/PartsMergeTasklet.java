@@ -1,9 +1,5 @@
 package org.rsna22.labels;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.rsna22.dataset.Csv;
-import org.rsna22.dataset.WorkLayout;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -12,10 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToLongFunction;
-import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
+import org.rsna22.dataset.Csv;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;

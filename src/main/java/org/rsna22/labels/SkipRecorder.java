@@ -1,5 +1,6 @@
 package org.rsna22.labels;
 
+import java.io.IOException;
 import org.rsna22.io.IoErrors;
 import org.springframework.batch.core.listener.SkipListener;
 import org.springframework.batch.infrastructure.item.Chunk;
@@ -48,7 +49,7 @@ public class SkipRecorder implements SkipListener<StudyItem, Object>, ItemStream
 
     static String reason(Throwable t) {
         Throwable cause = t;
-        while (cause.getCause() != null && !(cause instanceof java.io.IOException)
+        while (cause.getCause() != null && !(cause instanceof IOException)
                 && !(cause instanceof SkippedItemException)) {
             cause = cause.getCause();
         }

@@ -1,5 +1,6 @@
 package org.rsna22.labels;
 
+import org.rsna22.dataset.Csv;
 import org.rsna22.io.dicom.DicomFile;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.io.dicom.Tags;
@@ -33,7 +34,7 @@ public class SliceHeaderProcessor implements ItemProcessor<SliceFile, SliceMeta>
         double[] o = h.doubles(Tags.IMAGE_ORIENTATION_PATIENT);
         StringBuilder orientation = new StringBuilder();
         for (int i = 0; i < 6; i++) {
-            orientation.append(i == 0 ? "" : " ").append(org.rsna22.dataset.Csv.num(o[i]));
+            orientation.append(i == 0 ? "" : " ").append(Csv.num(o[i]));
         }
         double[] slope = h.doubles(Tags.RESCALE_SLOPE);
         double[] intercept = h.doubles(Tags.RESCALE_INTERCEPT);

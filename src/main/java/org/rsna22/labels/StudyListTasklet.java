@@ -1,6 +1,5 @@
 package org.rsna22.labels;
 
-import org.rsna22.dataset.WorkLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -17,9 +16,10 @@ import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.StudyLabels;
 import org.rsna22.dataset.TrainLabelsCsv;
 import org.rsna22.dataset.Uids;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
-import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 

@@ -1,12 +1,12 @@
 package org.rsna22.labels;
 
-import org.rsna22.dataset.WorkLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.ops.PartitionRanges;
 import org.springframework.batch.core.partition.Partitioner;
 import org.springframework.batch.infrastructure.item.ExecutionContext;

@@ -8,6 +8,8 @@ import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import org.rsna22.config.BboxConfig;
 
@@ -22,11 +24,11 @@ public final class BoxLocaliserNet {
     }
 
     /** The whole network: backbone then heads; the output is NDList(box (B,4), logit (B,1)). */
-    public static Block build(BboxConfig c) throws java.io.IOException {
+    public static Block build(BboxConfig c) throws IOException {
         Block backbone = switch (c.backbone()) {
             case "resnet" -> resnet(c.width());
             case "efficientnet" -> efficientnet(c.width());
-            default -> TorchScriptBackbone.load(java.nio.file.Path.of(c.torchscriptPath()));
+            default -> TorchScriptBackbone.load(Path.of(c.torchscriptPath()));
         };
         return new SequentialBlock()
                 .add(backbone)

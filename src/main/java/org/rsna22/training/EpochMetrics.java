@@ -1,5 +1,7 @@
 package org.rsna22.training;
 
+import java.util.Locale;
+
 /**
  * What one epoch measured; validation values are NaN for fold -1 (no validation studies).
  *
@@ -12,11 +14,11 @@ public record EpochMetrics(int epoch, double trainLoss, double valLoss, double v
     static final String HEADER = "epoch,train_loss,val_loss,val_auc,val_iou,lr,seconds,images_per_second";
 
     String csvLine() {
-        return String.format(java.util.Locale.ROOT, "%d,%.6f,%s,%s,%s,%.8f,%.2f,%.1f", epoch, trainLoss, num(valLoss),
+        return String.format(Locale.ROOT, "%d,%.6f,%s,%s,%s,%.8f,%.2f,%.1f", epoch, trainLoss, num(valLoss),
                 num(valAuc), num(valIou), lr, seconds, imagesPerSecond);
     }
 
     private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format(java.util.Locale.ROOT, "%.6f", v);
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6f", v);
     }
 }

@@ -1,8 +1,8 @@
 package org.rsna22.training;
 
 import java.nio.file.Path;
-import org.rsna22.dataset.WorkLayout;
 import org.rsna22.dataset.WorkLayout.RunFolder;
+import org.rsna22.dataset.WorkLayout;
 
 /**
  * One (fold, seed) model of an experiment; fold -1 trains on all data. Its folder (named by {@link WorkLayout})

@@ -14,6 +14,7 @@ import org.rsna22.model.BoxLocaliserNet;
 import org.rsna22.model.SliceImageCache;
 import org.rsna22.model.TripletSamples;
 import org.rsna22.ops.JobProgressService;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -21,7 +22,6 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
-import org.springframework.batch.core.ExitStatus;
 
 /**
  * Trains one (fold, seed) partition. Each call trains for a few seconds and returns, so that the step's

@@ -2,9 +2,12 @@ package org.rsna22.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,16 +44,16 @@ class CommandLineErrorsTest {
 
     @Test
     void everyHelpTextFormats() {
-        java.io.PrintStream old = System.err;
-        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        PrintStream old = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
         try {
             helpOfAll(Main.commandLine());
         } finally {
             System.setErr(old);
         }
         // picocli falls back to the raw text and warns on stderr when a description is not a valid format
-        assertThat(warnings.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("Could not format");
+        assertThat(warnings.toString(StandardCharsets.UTF_8)).doesNotContain("Could not format");
     }
 
     private static void helpOfAll(picocli.CommandLine c) {

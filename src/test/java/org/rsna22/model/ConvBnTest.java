@@ -3,6 +3,7 @@ package org.rsna22.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -10,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class ConvBnTest {
@@ -19,7 +21,7 @@ class ConvBnTest {
     void foldedInferenceEqualsConvolutionThenNormalisation() {
         for (int[] c : new int[][] {{6, 3, 2, 1, 1}, {4, 1, 1, 0, 1}, {4, 3, 1, 1, 4}}) {
             try (NDManager m = NDManager.newBaseManager()) {
-                ai.djl.engine.Engine.getInstance().setRandomSeed(3);
+                Engine.getInstance().setRandomSeed(3);
                 ConvBn block = new ConvBn(c[0], c[1], c[2], c[3], c[4]);
                 Shape in = new Shape(2, 4, 9, 7);
                 block.initialize(m, DataType.FLOAT32, in);
@@ -40,7 +42,7 @@ class ConvBnTest {
                 NDArray runningMean = norm.getParameters().get("runningMean").getArray();
                 assertThat(runningMean.abs().max().getFloat()).as("running mean moved").isGreaterThan(0.01f);
                 for (int i = 0; i < plain.length; i++) {
-                    assertThat(folded[i]).as("output %d of %s", i, java.util.Arrays.toString(c))
+                    assertThat(folded[i]).as("output %d of %s", i, Arrays.toString(c))
                             .isCloseTo(plain[i], within(1e-4f * (1 + Math.abs(plain[i]))));
                 }
             }

@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -24,7 +25,7 @@ class SiluTest {
     void valuesAreXTimesSigmoidInBothModesAndTheInputIsKept() {
         try (NDManager m = NDManager.newBaseManager()) {
             Silu silu = new Silu();
-            silu.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(X.length));
+            silu.initialize(m, DataType.FLOAT32, new Shape(X.length));
             for (boolean training : new boolean[] {false, true}) {
                 NDArray x = m.create(X);
                 float[] y = silu.forward(new ParameterStore(m, false), new NDList(x), training).singletonOrThrow()

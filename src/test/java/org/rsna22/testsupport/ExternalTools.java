@@ -2,6 +2,7 @@ package org.rsna22.testsupport;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ public final class ExternalTools {
 
     /** Fails (or skips) unless the command is on the PATH. */
     public static void requireCommand(String command, String debianPackage) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (Files.isExecutable(Path.of(dir, command))) {
                 return;
             }

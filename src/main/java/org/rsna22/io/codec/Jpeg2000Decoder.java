@@ -1,8 +1,8 @@
 package org.rsna22.io.codec;
 
 import ome.codecs.JPEG2000Codec;
-import org.rsna22.io.IoErrors;
 import ome.codecs.JPEG2000CodecOptions;
+import org.rsna22.io.IoErrors;
 
 /** JPEG 2000 (part 1 codestream or JP2) decoding through ome-codecs' jj2000, one grayscale component. */
 public final class Jpeg2000Decoder {

@@ -1,5 +1,7 @@
 package org.rsna22.io.codec;
 
+import java.util.Arrays;
+
 /**
  * Decoder for lossless JPEG, process 14 (ITU-T T.81 annex H; SOF3, Huffman coded), one component:
  * all seven predictors, point transform, restart intervals. It is the hot path of the competition data,
@@ -170,7 +172,7 @@ public final class JpegLosslessDecoder {
                     char entry = (char) ((l << 8) | symbol);
                     int from = code << (16 - l);
                     int to = (code + 1) << (16 - l);
-                    java.util.Arrays.fill(lookup, from, to, entry);
+                    Arrays.fill(lookup, from, to, entry);
                     code++;
                 }
                 code <<= 1;
@@ -241,7 +243,7 @@ public final class JpegLosslessDecoder {
                 p = q + 1;
             } else if (m >= 0xD0 && m <= 0xD7) {
                 if (rc == restarts.length) {
-                    restarts = java.util.Arrays.copyOf(restarts, rc * 2);
+                    restarts = Arrays.copyOf(restarts, rc * 2);
                 }
                 restarts[rc++] = n;
                 p = q + 1;

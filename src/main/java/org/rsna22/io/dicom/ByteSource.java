@@ -1,11 +1,18 @@
 package org.rsna22.io.dicom;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.util.Arrays;
 import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
 
 /**
  * A buffered, position-tracking view of a file or byte array for the parser. Reads only what the parser
@@ -117,9 +124,9 @@ final class ByteSource {
     private int readInflated(byte[] b, int off, int len) throws IOException {
         try {
             return stream.read(b, off, len);
-        } catch (java.io.EOFException e) {
+        } catch (EOFException e) {
             return -1; // the deflated stream stops early: the caller reports it as truncated
-        } catch (java.util.zip.ZipException e) {
+        } catch (ZipException e) {
             throw new DicomException(DicomException.Kind.MALFORMED, name, -1, position(),
                     "deflated data is corrupt: " + e.getMessage(), e);
         }
@@ -200,7 +207,7 @@ final class ByteSource {
             return out;
         }
         // Unknown size (inflated): grow as data really arrives, so a bogus length cannot allocate gigabytes.
-        java.io.ByteArrayOutputStream acc = new java.io.ByteArrayOutputStream(Math.min(n, 1 << 16));
+        ByteArrayOutputStream acc = new ByteArrayOutputStream(Math.min(n, 1 << 16));
         acc.write(buf, pos, have);
         pos += have;
         long left = n - have;
@@ -232,13 +239,13 @@ final class ByteSource {
     /** From the current position on, the data is raw deflate (transfer syntax 1.2.840.10008.1.2.1.99). */
     void startInflating() throws IOException {
         InputStream rest;
-        byte[] pending = java.util.Arrays.copyOfRange(buf, pos, lim);
+        byte[] pending = Arrays.copyOfRange(buf, pos, lim);
         if (channel != null) {
             channel.position(position() + (lim - pos));
-            InputStream ch = java.nio.channels.Channels.newInputStream(channel);
-            rest = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(pending), ch);
+            InputStream ch = Channels.newInputStream(channel);
+            rest = new SequenceInputStream(new ByteArrayInputStream(pending), ch);
         } else {
-            rest = new java.io.ByteArrayInputStream(pending);
+            rest = new ByteArrayInputStream(pending);
         }
         stream = new InflaterInputStream(rest, new Inflater(true), 16384);
         channel = null;

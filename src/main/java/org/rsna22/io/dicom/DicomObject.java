@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -203,7 +204,7 @@ public final class DicomObject {
             return s;
         }
         for (int digits = 10; digits >= 1; digits--) {
-            String t = String.format(java.util.Locale.ROOT, "%." + digits + "g", v).replace("e+0", "e").replace("e-0", "e-");
+            String t = String.format(Locale.ROOT, "%." + digits + "g", v).replace("e+0", "e").replace("e-0", "e-");
             if (t.length() <= 16) {
                 return t;
             }

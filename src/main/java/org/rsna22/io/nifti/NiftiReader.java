@@ -1,10 +1,12 @@
 package org.rsna22.io.nifti;
 
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
@@ -107,7 +109,7 @@ public final class NiftiReader {
         if (sizeofHdr != HEADER_SIZE) {
             throw new NiftiException(name, "not a NIfTI-1 file: sizeof_hdr is neither 348 nor byte-swapped 348");
         }
-        String magic = new String(hdr, 344, 3, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String magic = new String(hdr, 344, 3, StandardCharsets.ISO_8859_1);
         if (!magic.equals(pair ? "ni1" : "n+1")) {
             throw new NiftiException(name, "not a NIfTI-1 file: magic is '" + magic.replaceAll("[^ -~]", "?")
                     + "', expected 'n+1' (single file) or 'ni1' (.hdr/.img pair)");
@@ -180,7 +182,7 @@ public final class NiftiReader {
         }
         try {
             in.skipNBytes(pair ? dataStart : dataStart - HEADER_SIZE);
-        } catch (java.io.EOFException e) {
+        } catch (EOFException e) {
             throw new NiftiException(name, "truncated: the file ends before vox_offset " + dataStart);
         }
         byte[] data = readFully(in, (int) bytes, name, "voxel data");

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -95,7 +96,7 @@ class JpegLosslessDecoderTest {
     void truncatedEntropyDataIsAnError() {
         int[] samples = CtSliceSynth.stored(CtSliceSynth.hu(32, 32, 2), CtSliceSynth.Storage.UNSIGNED_12);
         byte[] jpeg = JpegLosslessTestEncoder.encode(samples, 32, 32, 16, 1, 0, 0);
-        byte[] cut = java.util.Arrays.copyOf(jpeg, jpeg.length / 2);
+        byte[] cut = Arrays.copyOf(jpeg, jpeg.length / 2);
         assertThatThrownBy(() -> JpegLosslessDecoder.decode(cut, 32, 32))
                 .isInstanceOf(CodecException.class).hasMessageContaining("ends early");
     }

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.sun.management.ThreadMXBean;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +45,7 @@ class MalformedInputTest {
     /** Decodes in bounded time and allocation; returns the exception, or null when the bytes decoded. */
     private static DicomException attempt(byte[] bytes, String name) {
         return assertTimeoutPreemptively(Duration.ofSeconds(1), () -> {
-            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
             long before = mx.getCurrentThreadAllocatedBytes();
             DicomException caught = null;
             try {
@@ -162,9 +165,9 @@ class MalformedInputTest {
     @Test
     void deepSequenceNestingIsRefused() {
         // explicit VR LE dataset without meta: (0008,1115) SQ nested 40 times with undefined lengths
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {0x08, 0x00, 0x05, 0x00, 'C', 'S', 0x0A, 0x00});
-        out.writeBytes("ISO_IR 100".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.writeBytes("ISO_IR 100".getBytes(StandardCharsets.US_ASCII));
         for (int i = 0; i < 40; i++) {
             out.writeBytes(new byte[] {0x08, 0x00, 0x15, 0x11, 'S', 'Q', 0, 0, -1, -1, -1, -1});
             out.writeBytes(new byte[] {-2, -1, 0x00, -32, -1, -1, -1, -1});

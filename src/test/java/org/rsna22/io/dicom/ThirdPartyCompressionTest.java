@@ -8,12 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.rsna22.demo.CtSliceSynth;
 import org.rsna22.demo.CtSliceSynth.Storage;
+import org.rsna22.demo.CtSliceSynth;
 import org.rsna22.testsupport.ExternalTools;
 
 /**
@@ -104,7 +105,7 @@ class ThirdPartyCompressionTest {
         return Stream.of(1, 3);
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void baselineJpegIsWithinOneOfDcmtk() throws IOException {
         Path plain = tmp.resolve("8bit.dcm");
         DicomObject h = CtSliceSynth.header("1.2.3", "1.2.3.4", "1.2.3.4.5", 1, 90, 70, new double[] {0, 0, 0}, 1,

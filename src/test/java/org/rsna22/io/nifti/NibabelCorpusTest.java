@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.testsupport.ExternalTools;
@@ -85,7 +86,7 @@ class NibabelCorpusTest {
                 for (int c = 0; c < 4; c++) {
                     double e = ref.get("affine").get(r).get(c).asDouble();
                     assertThat(affine[r][c]).as(f + " affine[" + r + "][" + c + "]")
-                            .isCloseTo(e, org.assertj.core.data.Offset.offset(1e-5 * Math.max(1, Math.abs(e))));
+                            .isCloseTo(e, Offset.offset(1e-5 * Math.max(1, Math.abs(e))));
                 }
             }
             ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(tmp.resolve(ref.get("index").asInt() + ".raw")))
