@@ -12,7 +12,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -54,7 +53,7 @@ public final class BboxBenchmark {
             CheckpointableAdamW adam = new CheckpointableAdamW(new WarmupCosine(2e-4, 1_000_000, 0), 0f,
                     model.getNDManager().newSubManager(), names);
             BoxLoss loss = new BoxLoss(0.8, 0.2, 0.05, 0.95);
-            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l1Loss()).optOptimizer(adam));
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(loss).optOptimizer(adam));
                  NDManager m = trainer.getManager().newSubManager()) {
                 trainer.initialize(new Shape(batch, 3, size, size));
                 NDArray x = m.randomNormal(new Shape(batch, 3, size, size));
@@ -66,7 +65,7 @@ public final class BboxBenchmark {
                     try (NDManager s = m.newSubManager()) {
                         try (GradientCollector gc = trainer.newGradientCollector()) {
                             NDList o = trainer.forward(new NDList(in(x, s)));
-                            gc.backward(loss.evaluate(o, in(boxes, s), in(has, s)));
+                            gc.backward(loss.evaluate(new NDList(in(boxes, s), in(has, s)), o));
                         }
                         trainer.step();
                         adam.endStep();

@@ -13,7 +13,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -128,7 +127,7 @@ public final class BboxTrainer implements AutoCloseable {
             LOG.info("{} resumes from checkpoint {} (epoch {} of {}, step {})",
                     run.name(), latest.getFileName(), epoch, config.epochs(), optimizer.step());
         }
-        trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l1Loss()).optOptimizer(optimizer));
+        trainer = model.newTrainer(new DefaultTrainingConfig(loss).optOptimizer(optimizer));
         trainer.initialize(input);
         history.addAll(readMetrics());
     }
@@ -179,7 +178,7 @@ public final class BboxTrainer implements AutoCloseable {
             NDArray has = m.create(b.hasBox(), new Shape(b.count()));
             try (GradientCollector gc = trainer.newGradientCollector()) {
                 NDList out = trainer.forward(new NDList(x));
-                NDArray l = loss.evaluate(out, boxes, has);
+                NDArray l = loss.evaluate(new NDList(boxes, has), out);
                 gc.backward(l);
                 value = l.getFloat();
             }
@@ -231,8 +230,8 @@ public final class BboxTrainer implements AutoCloseable {
                 try (NDManager m = trainer.getManager().newSubManager()) {
                     NDArray x = m.create(b.images(), new Shape(b.count(), 3, s, s));
                     NDList out = trainer.evaluate(new NDList(x));
-                    lossSum += loss.evaluate(out, m.create(b.boxes(), new Shape(b.count(), 4)),
-                            m.create(b.hasBox(), new Shape(b.count()))).getFloat() * b.count();
+                    lossSum += loss.evaluate(new NDList(m.create(b.boxes(), new Shape(b.count(), 4)),
+                            m.create(b.hasBox(), new Shape(b.count()))), out).getFloat() * b.count();
                     float[] box = out.get(0).toFloatArray();
                     float[] logit = out.get(1).toFloatArray();
                     for (int i = 0; i < b.count(); i++) {

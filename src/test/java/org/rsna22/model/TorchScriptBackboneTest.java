@@ -12,7 +12,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +48,8 @@ class TorchScriptBackboneTest {
             }
             CheckpointableAdamW adam = new CheckpointableAdamW(new WarmupCosine(1e-2, 10, 0), 0f,
                     model.getNDManager().newSubManager(), names);
-            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l1Loss()).optOptimizer(adam))) {
+            BoxLoss loss = new BoxLoss(0.8, 0.2, 0.05, 0.95);
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(loss).optOptimizer(adam))) {
                 trainer.initialize(new Shape(4, 3, 32, 32));
                 Parameter backboneWeight = net.getParameters().stream().map(Pair::getValue)
                         .filter(p -> p.requiresGradient() && p.getArray().getShape().dimension() == 4)
@@ -61,7 +61,7 @@ class TorchScriptBackboneTest {
                     NDArray has = m.create(new float[] {1, 0, 1, 1});
                     try (GradientCollector gc = trainer.newGradientCollector()) {
                         NDList out = trainer.forward(new NDList(x));
-                        gc.backward(new BoxLoss(0.8, 0.2, 0.05, 0.95).evaluate(out, boxes, has));
+                        gc.backward(loss.evaluate(new NDList(boxes, has), out));
                     }
                     trainer.step();
                     float[] after = backboneWeight.getArray().toFloatArray();

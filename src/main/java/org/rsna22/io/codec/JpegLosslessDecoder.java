@@ -41,7 +41,8 @@ public final class JpegLosslessDecoder {
         try {
             return new JpegLosslessDecoder(data).run(expectedWidth, expectedHeight);
         } catch (ArrayIndexOutOfBoundsException e) {
-            throw new CodecException("JPEG stream ends inside a marker segment at byte " + e.getMessage());
+            // every segment is checked against its length; this only guards against a case those checks missed
+            throw new CodecException("malformed lossless JPEG stream: decoding ran past the end of its data");
         }
     }
 
@@ -63,9 +64,10 @@ public final class JpegLosslessDecoder {
                 }
                 case DHT -> readHuffmanTables();
                 case DRI -> {
-                    segmentLength();
+                    int end = pos + 2 + segmentLength();
+                    requireSegment(end, 2, "DRI");
                     restartInterval = u16(pos);
-                    pos += 2;
+                    pos = end;
                 }
                 case SOS -> {
                     if (width == 0) {
@@ -119,9 +121,18 @@ public final class JpegLosslessDecoder {
         return len - 2;
     }
 
+    /** Fails when the segment that ends at {@code end} holds fewer than {@code needed} bytes from pos on. */
+    private void requireSegment(int end, int needed, String segment) throws CodecException {
+        if (end - pos < needed) {
+            throw new CodecException(segment + " segment at byte " + (pos - 4) + " holds " + (end - pos) + " bytes, "
+                    + "fewer than the " + needed + " it needs");
+        }
+    }
+
     private void readFrameHeader() throws CodecException {
         int len = segmentLength();
         int end = pos + len;
+        requireSegment(end, 9, "SOF3");
         precision = data[pos] & 0xFF;
         height = u16(pos + 1);
         width = u16(pos + 3);
@@ -143,6 +154,7 @@ public final class JpegLosslessDecoder {
         int len = segmentLength();
         int end = pos + len;
         while (pos < end) {
+            requireSegment(end, 17, "DHT");
             int tcTh = data[pos++] & 0xFF;
             int th = tcTh & 0x0F;
             if (th > 3) {
@@ -185,6 +197,7 @@ public final class JpegLosslessDecoder {
     private int[] readScan() throws CodecException {
         int len = segmentLength();
         int end = pos + len;
+        requireSegment(end, 6, "SOS");
         int ns = data[pos] & 0xFF;
         if (ns != 1) {
             throw new CodecException("scan with " + ns + " components; only one is supported");

@@ -33,7 +33,8 @@ final class ByteSource {
     private long bufStart;
     /** Total size, or -1 when unknown (inflated stream). */
     private long size;
-    boolean bigEndian;
+    /** Byte order of the numbers read from here on: the file meta is always little endian, the dataset's follows its transfer syntax. */
+    private boolean bigEndian;
 
     ByteSource(String name, FileChannel channel) throws IOException {
         this.name = name;
@@ -47,6 +48,14 @@ final class ByteSource {
         this.buf = data;
         this.lim = data.length;
         this.size = data.length;
+    }
+
+    void byteOrder(boolean bigEndian) {
+        this.bigEndian = bigEndian;
+    }
+
+    boolean bigEndian() {
+        return bigEndian;
     }
 
     String name() {

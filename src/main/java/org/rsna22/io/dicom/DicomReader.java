@@ -101,7 +101,7 @@ public final class DicomReader {
             if (ts.deflated()) {
                 in.startInflating();
             }
-            in.bigEndian = ts.bigEndian();
+            in.byteOrder(ts.bigEndian());
             explicit = ts.explicitVr();
             if (!ts.bigEndian()) {
                 correctVrEncoding();
@@ -117,7 +117,7 @@ public final class DicomReader {
         }
 
         private void readMeta(DicomObject meta) throws IOException {
-            in.bigEndian = false;
+            in.byteOrder(false);
             explicit = true;
             while (in.peek(2) == 2 && in.peekByte(0) == 0x02 && in.peekByte(1) == 0x00) {
                 if (!readElement(meta, 0, true, false)) {
@@ -241,7 +241,7 @@ public final class DicomReader {
                     List<DicomObject> items = readItems(-1, depth + 1, keep, tag);
                     explicit = wasExplicit;
                     if (keep) {
-                        target.put(new DicomObject.Element(tag, VR.SQ, null, in.bigEndian, items));
+                        target.put(new DicomObject.Element(tag, VR.SQ, null, in.bigEndian(), items));
                     }
                 } else if (tag == Tags.PIXEL_DATA) {
                     skipFragments(tag); // encapsulated pixel data inside a sequence item (an icon)
@@ -257,9 +257,9 @@ public final class DicomReader {
             }
             if (vr == VR.SQ && keep) {
                 List<DicomObject> items = readItems(in.position() + len, depth + 1, true, tag);
-                target.put(new DicomObject.Element(tag, VR.SQ, null, in.bigEndian, items));
+                target.put(new DicomObject.Element(tag, VR.SQ, null, in.bigEndian(), items));
             } else if (keep && len <= MAX_STORED_VALUE) {
-                target.put(new DicomObject.Element(tag, vr, in.read((int) len, tag), in.bigEndian, null));
+                target.put(new DicomObject.Element(tag, vr, in.read((int) len, tag), in.bigEndian(), null));
             } else {
                 in.skip(len, tag);
             }

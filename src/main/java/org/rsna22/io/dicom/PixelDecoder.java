@@ -111,7 +111,7 @@ final class PixelDecoder {
         }
         byte[] b = in.read((int) needed, Tags.PIXEL_DATA);
         int[] out = new int[pixels];
-        boolean be = in.bigEndian;
+        boolean be = in.bigEndian();
         switch (bitsAllocated) {
             case 1 -> {
                 for (int i = 0; i < pixels; i++) {

@@ -101,6 +101,19 @@ class JpegLosslessDecoderTest {
                 .isInstanceOf(CodecException.class).hasMessageContaining("ends early");
     }
 
+    @Test
+    void segmentsTooShortForTheirContentNameTheSegment() {
+        byte[] dri = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xDD, 0, 2};
+        assertThatThrownBy(() -> JpegLosslessDecoder.decode(dri, 4, 4)).isInstanceOf(CodecException.class)
+                .hasMessage("DRI segment at byte 2 holds 0 bytes, fewer than the 2 it needs");
+        byte[] sof = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xC3, 0, 5, 16, 0, 4};
+        assertThatThrownBy(() -> JpegLosslessDecoder.decode(sof, 4, 4)).isInstanceOf(CodecException.class)
+                .hasMessage("SOF3 segment at byte 2 holds 3 bytes, fewer than the 9 it needs");
+        byte[] dht = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xC4, 0, 6, 0, 1, 0, 0};
+        assertThatThrownBy(() -> JpegLosslessDecoder.decode(dht, 4, 4)).isInstanceOf(CodecException.class)
+                .hasMessage("DHT segment at byte 2 holds 4 bytes, fewer than the 17 it needs");
+    }
+
     private static byte[] removeRange(byte[] b, int from, int to) {
         byte[] out = new byte[b.length - (to - from)];
         System.arraycopy(b, 0, out, 0, from);
