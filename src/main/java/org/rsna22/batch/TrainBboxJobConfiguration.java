@@ -1,10 +1,11 @@
 package org.rsna22.batch;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.rsna22.config.BboxConfig;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.training.TrainRunPartitioner;
 import org.rsna22.training.TrainRunTasklet;
@@ -46,9 +47,9 @@ public class TrainBboxJobConfiguration {
 
     @Bean
     @StepScope
-    public TrainRunPartitioner trainRunPartitioner(@Value("#{jobParameters['config']}") String config) {
-        BboxConfig c = ConfigLoader.load(config).bbox();
-        return new TrainRunPartitioner(c.folds(), c.seeds());
+    public TrainRunPartitioner trainRunPartitioner(@Value("#{jobParameters['work']}") String work,
+                                                   @Value("#{jobParameters['config']}") String config) throws IOException {
+        return TrainRunPartitioner.bbox(WorkLayout.of(work), ConfigLoader.load(config).bbox());
     }
 
     @Bean

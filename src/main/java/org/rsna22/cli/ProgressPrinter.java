@@ -96,7 +96,7 @@ final class ProgressPrinter implements Runnable {
                 sb.append(String.format(Locale.ROOT, " %,d %s", s.done(), s.unit()));
             }
             if (s.rate() > 0) {
-                sb.append(String.format(Locale.ROOT, "  %,.0f/s", s.rate()));
+                sb.append("  ").append(s.rateText());
             }
             if (s.etaSeconds() != null) {
                 sb.append(String.format(Locale.ROOT, "  ETA %d:%02d", s.etaSeconds() / 60, s.etaSeconds() % 60));

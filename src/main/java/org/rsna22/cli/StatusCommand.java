@@ -100,7 +100,7 @@ final class StatusCommand implements Callable<Integer> {
     private static String timing(StepProgress s) {
         StringBuilder sb = new StringBuilder(duration(s.seconds()));
         if (s.status().equals("STARTED") && s.rate() > 0) {
-            sb.append(String.format(Locale.ROOT, "  %,.0f %s/s", s.rate(), s.unit()));
+            sb.append("  ").append(s.rateText());
         }
         if (s.etaSeconds() != null) {
             sb.append(String.format(Locale.ROOT, "  ETA %s", duration(s.etaSeconds())));

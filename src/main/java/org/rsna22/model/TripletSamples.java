@@ -39,6 +39,11 @@ public final class TripletSamples {
         }
     }
 
+    /** How many triplets the studies give: every slice start but the last two of each study. */
+    public static long count(List<SliceBoxes> studies) {
+        return studies.stream().mapToLong(st -> Math.max(0, st.sliceNumbers().length - 2)).sum();
+    }
+
     public List<Ref> refs() {
         return refs;
     }

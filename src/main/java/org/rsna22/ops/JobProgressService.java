@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.springframework.batch.core.BatchStatus;
@@ -43,6 +44,20 @@ public class JobProgressService {
     public record StepProgress(String name, String status, long done, long expected, String unit, long skipped,
                                double rate, Long etaSeconds, double seconds, Map<String, Object> details,
                                List<StepProgress> partitions) {
+
+        /** The rate for people: "5,120/s", "2.4/s", or below one a second "3.1 s/batch". */
+        public String rateText() {
+            if (rate >= 100) {
+                return String.format(Locale.ROOT, "%,.0f/s", rate);
+            }
+            if (rate >= 1) {
+                return String.format(Locale.ROOT, "%.1f/s", rate);
+            }
+            String one = unit.endsWith("ies") ? unit.substring(0, unit.length() - 3) + "y"
+                    : unit.matches(".*(ch|sh|x)es") ? unit.substring(0, unit.length() - 2)
+                    : unit.endsWith("s") ? unit.substring(0, unit.length() - 1) : unit;
+            return String.format(Locale.ROOT, "%.1f s/%s", 1 / rate, one);
+        }
     }
 
     /** Progress of one job execution. */

@@ -29,6 +29,7 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.rsna22.config.BboxConfig;
+import org.rsna22.dataset.SliceBoxes;
 import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.model.Augmenter;
@@ -90,6 +91,21 @@ public final class BboxTrainer implements AutoCloseable {
 
     public long totalSteps() {
         return (long) batchesPerEpoch * config.epochs();
+    }
+
+    /** Optimiser steps of a whole run on {@code triplets} training triplets. */
+    public static long totalSteps(long triplets, BboxConfig config) {
+        return (triplets + config.batchSize() - 1) / config.batchSize() * config.epochs();
+    }
+
+    /** The studies a (fold, seed) run trains on: those outside its fold, or all for fold -1. */
+    public static List<SliceBoxes> trainStudies(List<SliceBoxes> all, int fold) {
+        return all.stream().filter(s -> fold < 0 || s.fold() != fold).toList();
+    }
+
+    /** The studies a run validates on: its fold's (none for fold -1). */
+    public static List<SliceBoxes> validationStudies(List<SliceBoxes> all, int fold) {
+        return all.stream().filter(s -> fold >= 0 && s.fold() == fold).toList();
     }
 
     public long step() {

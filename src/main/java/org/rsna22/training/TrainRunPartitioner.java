@@ -1,12 +1,22 @@
 package org.rsna22.training;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntToLongFunction;
+import org.rsna22.config.BboxConfig;
+import org.rsna22.dataset.SliceBoxes;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.model.TripletSamples;
+import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.partition.Partitioner;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
-/** One partition per (fold, seed) of the config, named like the run: fold0-seed0 ... fold-1-seed2. */
+/**
+ * One partition per (fold, seed) of the config, named like the run: fold0-seed0 ... fold-1-seed2. Each knows from
+ * the start how many optimiser steps its run takes, so progress has a total before the first run ends.
+ */
 public class TrainRunPartitioner implements Partitioner {
 
     public static final String FOLD = "fold";
@@ -14,10 +24,20 @@ public class TrainRunPartitioner implements Partitioner {
 
     private final List<Integer> folds;
     private final List<Integer> seeds;
+    private final IntToLongFunction stepsOfFold;
 
-    public TrainRunPartitioner(List<Integer> folds, List<Integer> seeds) {
+    /** @param stepsOfFold the optimiser steps of a run of the given fold */
+    public TrainRunPartitioner(List<Integer> folds, List<Integer> seeds, IntToLongFunction stepsOfFold) {
         this.folds = folds;
         this.seeds = seeds;
+        this.stepsOfFold = stepsOfFold;
+    }
+
+    /** The partitions of train-bbox: step counts from the box labels of the studies outside each fold. */
+    public static TrainRunPartitioner bbox(WorkLayout work, BboxConfig config) throws IOException {
+        List<SliceBoxes> all = SliceBoxes.readBoxLabels(work.bboxLabels());
+        return new TrainRunPartitioner(config.folds(), config.seeds(),
+                fold -> BboxTrainer.totalSteps(TripletSamples.count(BboxTrainer.trainStudies(all, fold)), config));
     }
 
     @Override
@@ -28,6 +48,8 @@ public class TrainRunPartitioner implements Partitioner {
                 ExecutionContext ctx = new ExecutionContext();
                 ctx.putInt(FOLD, fold);
                 ctx.putInt(SEED, seed);
+                ctx.putLong(JobProgressService.EXPECTED, stepsOfFold.applyAsLong(fold));
+                ctx.putString(JobProgressService.UNIT, "batches");
                 out.put("fold" + fold + "-seed" + seed, ctx);
             }
         }

@@ -76,8 +76,8 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
         ExperimentConfig config = ConfigLoader.load(configName);
         TrainRun run = TrainRun.of(work, config.name(), fold, seed);
         List<SliceBoxes> all = SliceBoxes.readBoxLabels(new WorkLayout(work).bboxLabels());
-        List<SliceBoxes> trainStudies = all.stream().filter(s -> fold < 0 || s.fold() != fold).toList();
-        List<SliceBoxes> valStudies = all.stream().filter(s -> fold >= 0 && s.fold() == fold).toList();
+        List<SliceBoxes> trainStudies = BboxTrainer.trainStudies(all, fold);
+        List<SliceBoxes> valStudies = BboxTrainer.validationStudies(all, fold);
         var c = config.bbox();
         SliceImageCache images = new SliceImageCache(data.trainImages(), dicom, c.imageSize(), c.windowLevel(), c.windowWidth(),
                 CACHE_SLICES);

@@ -1,0 +1,34 @@
+package org.rsna22.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.rsna22.config.BboxConfig;
+import org.rsna22.config.ConfigLoader;
+import org.rsna22.ops.JobProgressService;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+
+class TrainRunPartitionerTest {
+
+    @Test
+    void partitionsAreNamedAfterTheRunAndKnowTheirStepsFromTheStart() {
+        Map<String, ExecutionContext> parts = new TrainRunPartitioner(List.of(0, -1), List.of(0, 2), fold -> 100L + fold)
+                .partition(1);
+        assertThat(parts).containsOnlyKeys("fold0-seed0", "fold0-seed2", "fold-1-seed0", "fold-1-seed2");
+        ExecutionContext ctx = parts.get("fold-1-seed2");
+        assertThat(ctx.getInt(TrainRunPartitioner.FOLD)).isEqualTo(-1);
+        assertThat(ctx.getInt(TrainRunPartitioner.SEED)).isEqualTo(2);
+        assertThat(ctx.getLong(JobProgressService.EXPECTED)).isEqualTo(99L);
+        assertThat(ctx.getString(JobProgressService.UNIT)).isEqualTo("batches");
+    }
+
+    @Test
+    void stepsOfARunAreBatchesPerEpochTimesEpochs() {
+        // 65 triplets in batches of 32 → 3 batches an epoch
+        BboxConfig spec = ConfigLoader.load("cfg_loc_dh_01B").bbox();   // batch 32, 15 epochs
+        assertThat(BboxTrainer.totalSteps(65, spec)).isEqualTo(45);
+        assertThat(BboxTrainer.totalSteps(64, spec)).isEqualTo(30);
+    }
+}
