@@ -3,7 +3,6 @@ package org.rsna22.batch;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -22,8 +21,6 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.launch.JobRestartException;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
-import org.springframework.batch.infrastructure.item.ExecutionContext;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -38,11 +35,10 @@ public class JobRunner {
     private final JobOperator operator;
     private final JobRepository repository;
 
-    private final long staleSeconds;
+    private final DeadExecutionRecovery recovery;
 
-    public JobRunner(List<Job> jobs, JobOperator operator, JobRepository repository,
-                     @Value("${rsna22.owner.stale-seconds:60}") long staleSeconds) {
-        this.staleSeconds = staleSeconds;
+    public JobRunner(List<Job> jobs, JobOperator operator, JobRepository repository, DeadExecutionRecovery recovery) {
+        this.recovery = recovery;
         this.jobs = new LinkedHashMap<>();
         jobs.forEach(j -> this.jobs.put(j.getName(), j));
         if (!this.jobs.keySet().equals(Set.copyOf(JobRequest.JOBS))) {
@@ -63,7 +59,7 @@ public class JobRunner {
      * FAILED. Throws IllegalArgumentException when there is nothing to restart.
      */
     public JobExecution restartLatest(String jobName, PrintWriter out) {
-        recoverDeadExecutions(jobName, out);
+        recovery.recover(jobName, out);
         for (JobInstance instance : repository.getJobInstances(jobName, 0, 100)) {
             JobExecution last = repository.getLastJobExecution(instance);
             if (last == null) {
@@ -91,7 +87,7 @@ public class JobRunner {
 
     /** Runs (or restarts) the job and waits for it; returns the execution. */
     public JobExecution run(String jobName, JobParameters params, PrintWriter out) {
-        recoverDeadExecutions(jobName, out);
+        recovery.recover(jobName, out);
         Job job = jobs.get(jobName);
         JobExecution last = repository.getLastJobExecution(jobName, params);
         if (last != null && last.getStatus() != BatchStatus.COMPLETED) {
@@ -109,45 +105,6 @@ public class JobRunner {
         } catch (JobRestartException | InvalidJobParametersException e) {
             throw new IllegalStateException("job " + jobName + " cannot be restarted: " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Marks FAILED the running executions whose owner is gone: a process of this host that no longer exists,
-     * or, for another host, a heartbeat older than the stale limit. Executions of live owners are untouched.
-     */
-    public void recoverDeadExecutions(String jobName, PrintWriter out) {
-        for (JobExecution e : repository.findRunningJobExecutions(jobName)) {
-            String why = deadOwner(e);
-            if (why != null) {
-                BatchStatus left = e.getStatus();
-                operator.recover(e);
-                out.printf("execution %d of %s was left %s by %s: marked FAILED%n", e.getId(), jobName, left, why);
-                out.flush();
-            }
-        }
-    }
-
-    /** Why the owner of a running execution is gone, or null when it may be alive. */
-    String deadOwner(JobExecution e) {
-        ExecutionContext ctx = e.getExecutionContext();
-        String host = ctx.getString(JobOwnerListener.HOST, null);
-        long pid = ctx.getLong(JobOwnerListener.PID, -1L);
-        long beat = ctx.getLong(JobOwnerListener.HEARTBEAT, -1L);
-        long now = System.currentTimeMillis();
-        if (host != null && host.equals(JobOwnerListener.hostName()) && pid > 0) {
-            if (pid == ProcessHandle.current().pid()) {
-                return null;
-            }
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
-                    ? null : "process " + pid + ", which is gone";
-        }
-        long last = beat > 0 ? beat : e.getCreateTime() == null ? now
-                : e.getCreateTime().atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
-        if (now - last > staleSeconds * 1000) {
-            return (host == null ? "a process that recorded no owner" : "process " + pid + " on " + host)
-                    + ", silent for " + (now - last) / 1000 + " s";
-        }
-        return null;
     }
 
     /** One line per step with its counts, for the end of a run. */

@@ -3,7 +3,6 @@ package org.rsna22.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -15,16 +14,14 @@ import org.rsna22.demo.DemoEvaluation;
 import org.rsna22.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code demo}: a synthetic dataset, then every job in order on it, in a folder of its own. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Generate a synthetic dataset and run the whole pipeline on it (today: prepare, train-bbox, "
                 + "infer-bbox), then compare the study boxes with the generator's truth.",
             "Everything goes to --out: dataset/, work/ (outputs) and db/ (the job repository of the demo)."})
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "data/demo", description = "demo folder, replaced on each run (default: ${DEFAULT-VALUE})")
     Path out;
@@ -32,16 +29,13 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     DemoDataOptions data;
 
-    @Spec
-    CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter log = spec.commandLine().getOut();
+        PrintWriter log = out();
         if (Files.exists(out)) {
             if (!Files.exists(out.resolve("dataset")) && !Files.exists(out.resolve("work"))) {
-                spec.commandLine().getErr().println("error: " + out + " exists and is not a demo folder; choose another --out");
-                return JobLauncherSupport.USAGE;
+                return usage(out + " exists and is not a demo folder; choose another --out");
             }
             AtomicFiles.deleteTree(out);
         }
@@ -57,8 +51,8 @@ final class DemoCommand implements Callable<Integer> {
             log.flush();
             JobRequest request = JobRequest.of(job, Map.of("data", dataset.toString(), "work", work.toString(),
                     "config", "demo"));
-            int code = JobLauncherSupport.run(new JobLauncherSupport.Launch(job, false, props, List.of(), log,
-                    spec.commandLine().getErr()), runner -> runner.run(job, request.parameters(), log));
+            int code = JobLauncherSupport.run(launch(job, false, props),
+                    runner -> runner.run(job, request.parameters(), log));
             if (code != JobLauncherSupport.COMPLETED) {
                 return code;
             }

@@ -6,10 +6,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.rsna22.batch.JobRequest;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Unmatched;
 
 /** {@code run JOB key=value...}: launch a job and wait for it; exit 0 only when it completed. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -21,7 +18,7 @@ import picocli.CommandLine.Unmatched;
             "While it runs, http://localhost:8022/actuator/progress shows where it stands (another port when "
                 + "8022 is taken; --server.port=N to choose, --no-web or --server.port=0 for none).",
             "Spring options such as --rsna22.db-dir=DIR or --spring.profiles.active=postgres may follow."})
-final class RunCommand implements Callable<Integer> {
+final class RunCommand extends LaunchingCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "JOB", description = "the job to run")
     String job;
@@ -29,11 +26,6 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "job parameters")
     List<String> params = new ArrayList<>();
 
-    @Unmatched
-    List<String> springArgs = new ArrayList<>();
-
-    @Spec
-    CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -41,16 +33,13 @@ final class RunCommand implements Callable<Integer> {
         try {
             request = JobRequest.of(job, JobLauncherSupport.keyValues(params));
         } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
-            spec.commandLine().getErr().flush();
-            return JobLauncherSupport.USAGE;
+            return usage(e.getMessage());
         }
-        return JobLauncherSupport.run(new JobLauncherSupport.Launch(job, true, Map.of(), springArgs,
-                spec.commandLine().getOut(), spec.commandLine().getErr()), runner -> {
-                    spec.commandLine().getOut().printf("running %s: data=%s work=%s config=%s%n", job, request.data(),
-                            request.work(), request.config());
-                    spec.commandLine().getOut().flush();
-                    return runner.run(job, request.parameters(), spec.commandLine().getOut());
-                });
+        return JobLauncherSupport.run(launch(job, true, Map.of()), runner -> {
+            out().printf("running %s: data=%s work=%s config=%s%n", job, request.data(), request.work(),
+                    request.config());
+            out().flush();
+            return runner.run(job, request.parameters(), out());
+        });
     }
 }

@@ -1,30 +1,27 @@
 package org.rsna22.cli;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.rsna22.Rsna22Application;
+import org.rsna22.batch.DeadExecutionRecovery;
+import org.rsna22.batch.JobRepositoryContext;
 import org.rsna22.batch.JobRequest;
-import org.rsna22.batch.JobRunner;
 import org.rsna22.ops.JobProgressService.ExecutionProgress;
 import org.rsna22.ops.JobProgressService.StepProgress;
 import org.rsna22.ops.JobProgressService;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Unmatched;
 
 /** {@code status [JOB]}: executions with their steps, counts, partitions and the progress of running steps. */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Show the latest executions (of JOB, or of every job): parameters, status, times, and per step "
                 + "items done/expected, skips, partitions and, for running steps, rate and ETA.")
-final class StatusCommand implements Callable<Integer> {
+final class StatusCommand extends LaunchingCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "JOB", description = "only this job")
     String job;
@@ -32,23 +29,18 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--last", defaultValue = "5", description = "how many executions (default: ${DEFAULT-VALUE})")
     int last;
 
-    @Unmatched
-    List<String> springArgs = new ArrayList<>();
-
-    @Spec
-    CommandSpec spec;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        if (!JobLauncherSupport.knownJob(job, spec.commandLine().getErr())) {
+        PrintWriter out = out();
+        if (!JobLauncherSupport.knownJob(job, err())) {
             return JobLauncherSupport.USAGE;
         }
-        try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(Rsna22Application.class)
-                .properties("spring.main.web-application-type=none").run(springArgs.toArray(String[]::new))) {
-            JobRunner runner = ctx.getBean(JobRunner.class);
+        try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(JobRepositoryContext.class)
+                .web(WebApplicationType.NONE).run(springArgs.toArray(String[]::new))) {
+            DeadExecutionRecovery recovery = ctx.getBean(DeadExecutionRecovery.class);
             for (String j : job == null ? JobRequest.JOBS : List.of(job)) {
-                runner.recoverDeadExecutions(j, out);
+                recovery.recover(j, out);
             }
             List<ExecutionProgress> executions = ctx.getBean(JobProgressService.class).recent(job, last);
             if (executions.isEmpty()) {
