@@ -22,7 +22,7 @@ class PrepareKillRestartIT {
 
     @Test
     void killedMidSliceMetadataResumesToIdenticalOutputs(@TempDir Path tmp) throws Exception {
-        Path data = JarProcess.generateDemo(tmp, 30, 16, 300);
+        Path data = JarProcess.generateDemo(30, 16, 300);
         Path config = tmp.resolve("one-thread.yaml");
         Files.writeString(config, "prepare:\n  threads: 1\n  studies_per_partition: 4\n");
         String[] common = {"run", "prepare", "data=" + data, "config=" + config, "--rsna22.prepare.slice-chunk-size=50"};

@@ -40,7 +40,7 @@ class OperateJobIT {
 
     @BeforeAll
     static void dataset() throws Exception {
-        data = JarProcess.generateDemo(shared, 60, 16, 300);
+        data = JarProcess.generateDemo(60, 16, 300);
         config = shared.resolve("slow.yaml");
         Files.writeString(config, "prepare:\n  threads: 1\n  studies_per_partition: 6\n");
         reference = shared.resolve("reference");

@@ -18,7 +18,7 @@ class TrainBboxKillRestartIT {
 
     @Test
     void killedMidTrainingResumesFromItsCheckpointToTheSameWeights(@TempDir Path tmp) throws Exception {
-        Path data = JarProcess.generateDemo(tmp, 6, 32, 24);
+        Path data = JarProcess.generateDemo(6, 32, 24);
         Path config = tmp.resolve("kill-test.yaml");
         // long enough (in epochs) to be killed mid-run; tiny images keep each epoch short
         Files.writeString(config, Files.readString(Path.of("src/test/resources/bbox-test.yaml"))
