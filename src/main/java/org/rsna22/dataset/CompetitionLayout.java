@@ -36,6 +36,20 @@ public record CompetitionLayout(Path root) {
     }
 
     /** The study folder of a UID under an images folder (train_images/ or test_images/), the UID checked first. */
+    /** The slice number of a file named {@code <n>.dcm} (no leading zeros), or -1 for any other name. */
+    public static int sliceNumberOf(String fileName) {
+        if (!fileName.endsWith(".dcm") || fileName.length() < 5 || fileName.length() > 13) {
+            return -1;
+        }
+        String n = fileName.substring(0, fileName.length() - 4);
+        for (int i = 0; i < n.length(); i++) {
+            if (!Character.isDigit(n.charAt(i)) || (i == 0 && n.charAt(i) == '0' && n.length() > 1)) {
+                return -1;
+            }
+        }
+        return Integer.parseInt(n);
+    }
+
     public static Path studyFolder(Path images, String uid) {
         requireUid(uid);
         return images.resolve(uid);

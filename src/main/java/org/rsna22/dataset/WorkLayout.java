@@ -95,6 +95,51 @@ public record WorkLayout(Path root) {
         return parts("infer-bbox");
     }
 
+    // --- train-fracture (SPEC §6-8) ---
+
+    /** Per segmented slice: the voxel share of C1..C7 (count ÷ the study's maximum). */
+    public Path imageLevelLabels() {
+        return root.resolve("train_image_level_v03.csv.gz");
+    }
+
+    /** Per cropped slice: M2's vertebra shares and the fracture pseudo-labels. */
+    public Path pseudoLabels() {
+        return root.resolve("train_image_pseu_v04_crop.csv.gz");
+    }
+
+    /** Out-of-fold study predictions: StudyInstanceUID, patient_overall, C1..C7. */
+    public Path oofStudyPredictions() {
+        return root.resolve("oof_study_pred_v01.csv.gz");
+    }
+
+    /** The competition metric on the out-of-fold predictions. */
+    public Path cvScore() {
+        return root.resolve("cv_score.json");
+    }
+
+    /** The study crops of one crop size: one HU file per study. */
+    public Path crops(int size) {
+        return root.resolve("crops").resolve("size" + size);
+    }
+
+    public Path crop(int size, String uid) {
+        return crops(size).resolve(uid + ".crop");
+    }
+
+    /** Embeddings of every study by the slice-fracture model of one run (its fold's, or all data's). */
+    public Path embeddings(String experiment, int fold, int seed) {
+        return root.resolve("embeddings").resolve(experiment).resolve("fold" + fold).resolve("seed" + seed);
+    }
+
+    public Path embedding(String experiment, int fold, int seed, String uid) {
+        return embeddings(experiment, fold, seed).resolve(uid + ".emb");
+    }
+
+    /** Skipped items of the fracture job's steps. */
+    public Path fractureParts() {
+        return parts("train-fracture");
+    }
+
     // --- part files of partitioned steps ---
 
     private Path parts(String job) {
@@ -128,6 +173,11 @@ public record WorkLayout(Path root) {
         return new RunFolder(runs(experiment).resolve("fold" + fold).resolve("seed" + seed));
     }
 
+    /** The runs of one of an experiment's models other than the box localiser: runs/EXPERIMENT/MODEL/foldK/seedS. */
+    public RunFolder run(String experiment, String model, int fold, int seed) {
+        return new RunFolder(runs(experiment).resolve(model).resolve("fold" + fold).resolve("seed" + seed));
+    }
+
     /** The finished runs (those with a final model) of one fold, in seed order. */
     public List<RunFolder> trainedRuns(String experiment, int fold) throws IOException {
         return finished(runs(experiment).resolve("fold" + fold));
@@ -138,7 +188,7 @@ public record WorkLayout(Path root) {
         List<RunFolder> out = new ArrayList<>();
         if (Files.isDirectory(runs(experiment))) {
             try (Stream<Path> folds = Files.list(runs(experiment))) {
-                for (Path f : folds.sorted().toList()) {
+                for (Path f : folds.filter(f -> f.getFileName().toString().startsWith("fold")).sorted().toList()) {
                     out.addAll(finished(f));
                 }
             }

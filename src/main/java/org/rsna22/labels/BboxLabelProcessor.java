@@ -1,21 +1,12 @@
 package org.rsna22.labels;
 
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.rsna22.dataset.CompetitionLayout;
-import org.rsna22.io.IoErrors;
+import org.rsna22.dataset.StudySegmentation;
 import org.rsna22.io.dicom.DicomSource;
-import org.rsna22.io.geometry.GeometryMismatchException;
 import org.rsna22.io.geometry.LabelVolume;
-import org.rsna22.io.geometry.SegmentationAligner;
-import org.rsna22.io.geometry.SliceGeometry;
-import org.rsna22.io.nifti.NiftiReader;
-import org.rsna22.io.nifti.NiftiVolume;
 import org.springframework.batch.infrastructure.item.ItemProcessor;
 
 /**
@@ -38,35 +29,13 @@ public class BboxLabelProcessor implements ItemProcessor<StudyEntry, List<BoxRow
     @Override
     public List<BoxRow> process(StudyEntry study) throws Exception {
         String uid = study.studyUid();
-        List<Integer> numbers = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(data.studyFolder(uid), "*.dcm")) {
-            for (Path p : ds) {
-                int n = SliceFile.sliceNumberOf(p.getFileName().toString());
-                if (n >= 0) {
-                    numbers.add(n);
-                }
-            }
-        }
-        numbers.sort(null);
-        List<SliceGeometry> geometry = new ArrayList<>(numbers.size());
-        for (int n : numbers) {
-            Path f = data.studyFolder(uid).resolve(n + ".dcm");
-            try {
-                geometry.add(SliceGeometry.of(dicom.readHeader(f)));
-            } catch (IOException e) {
-                throw new SkippedItemException("slice " + n + " cannot be read, so the mask cannot be aligned: "
-                        + IoErrors.describe(e));
-            }
-        }
-        Path seg = data.segmentation(uid);
-        NiftiVolume volume = NiftiReader.read(seg);
-        LabelVolume labels;
+        StudySegmentation seg;
         try {
-            labels = SegmentationAligner.align(volume, geometry);
-        } catch (GeometryMismatchException e) {
-            throw new SkippedItemException(seg + " does not fit its series: " + e.getMessage());
+            seg = StudySegmentation.load(data, dicom, uid);
+        } catch (StudySegmentation.Unusable e) {
+            throw new SkippedItemException(e.getMessage());
         }
-        return sliceBoxes(uid, folds.getOrDefault(uid, -1), numbers, labels);
+        return sliceBoxes(uid, folds.getOrDefault(uid, -1), seg.sliceNumbers(), seg.labels());
     }
 
     /**

@@ -52,7 +52,7 @@ public class SliceFileReader extends AbstractItemCountingItemStreamItemReader<Sl
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(data.studyFolder(uid))) {
                 for (Path p : ds) {
                     if (Files.isRegularFile(p)) {
-                        files.add(new SliceFile(uid, SliceFile.sliceNumberOf(p.getFileName().toString()), p));
+                        files.add(new SliceFile(uid, CompetitionLayout.sliceNumberOf(p.getFileName().toString()), p));
                     }
                 }
             }

@@ -37,6 +37,20 @@ public final class BoxLocaliserNet {
                         List.of(Linear.builder().setUnits(4).build(), Linear.builder().setUnits(1).build())));
     }
 
+    /** A from-scratch backbone ("resnet" or "efficientnet") whose output is (N, {@link #features}(width)). */
+    public static Block backbone(String kind, int width) {
+        return switch (kind) {
+            case "resnet" -> resnet(width);
+            case "efficientnet" -> efficientnet(width);
+            default -> throw new IllegalArgumentException("unknown backbone '" + kind + "': resnet or efficientnet");
+        };
+    }
+
+    /** Features per image of {@link #backbone} at this width. */
+    public static int features(int width) {
+        return width * 8;
+    }
+
     /** ResNet-like: a stride-2 stem, four stages of one residual block each (the last three downsample). */
     static Block resnet(int width) {
         SequentialBlock net = new SequentialBlock()

@@ -8,7 +8,6 @@ import java.util.function.IntToLongFunction;
 import org.rsna22.config.BboxConfig;
 import org.rsna22.dataset.SliceBoxes;
 import org.rsna22.dataset.WorkLayout;
-import org.rsna22.model.TripletSamples;
 import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.partition.Partitioner;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
@@ -37,7 +36,7 @@ public class TrainRunPartitioner implements Partitioner {
     public static TrainRunPartitioner bbox(WorkLayout work, BboxConfig config) throws IOException {
         List<SliceBoxes> all = SliceBoxes.readBoxLabels(work.bboxLabels());
         return new TrainRunPartitioner(config.folds(), config.seeds(),
-                fold -> BboxTrainer.totalSteps(TripletSamples.count(BboxTrainer.trainStudies(all, fold)), config));
+                fold -> BoxLocaliserTask.totalSteps(all, fold, config));
     }
 
     @Override

@@ -10,7 +10,6 @@ import org.rsna22.dataset.SliceBoxes;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.io.dicom.DicomSource;
-import org.rsna22.model.BoxLocaliserNet;
 import org.rsna22.model.SliceImageCache;
 import org.rsna22.model.TripletSamples;
 import org.rsna22.ops.JobProgressService;
@@ -40,7 +39,7 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
     private final int seed;
     private final DicomSource dicom;
     private final TrainingListener listener;
-    private BboxTrainer trainer;
+    private ModelTrainer trainer;
 
     public TrainRunTasklet(CompetitionLayout data, Path work, String configName, int fold, int seed, DicomSource dicom,
                            TrainingListener listener) {
@@ -65,25 +64,25 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
         if (!trainer.history().isEmpty()) {
             EpochMetrics last = trainer.history().get(trainer.history().size() - 1);
             ctx.putDouble(JobProgressService.DETAIL_PREFIX + "train_loss", round(last.trainLoss()));
-            if (!Double.isNaN(last.valIou())) {
-                ctx.putDouble(JobProgressService.DETAIL_PREFIX + "val_iou", round(last.valIou()));
+            if (!Double.isNaN(last.value("val_iou"))) {
+                ctx.putDouble(JobProgressService.DETAIL_PREFIX + "val_iou", round(last.value("val_iou")));
             }
         }
         return done ? RepeatStatus.FINISHED : RepeatStatus.CONTINUABLE;
     }
 
-    private BboxTrainer open(ExecutionContext ctx) throws Exception {
+    private ModelTrainer open(ExecutionContext ctx) throws Exception {
         ExperimentConfig config = ConfigLoader.load(configName);
         TrainRun run = TrainRun.of(work, config.name(), fold, seed);
         List<SliceBoxes> all = SliceBoxes.readBoxLabels(new WorkLayout(work).bboxLabels());
-        List<SliceBoxes> trainStudies = BboxTrainer.trainStudies(all, fold);
-        List<SliceBoxes> valStudies = BboxTrainer.validationStudies(all, fold);
+        List<SliceBoxes> trainStudies = BoxLocaliserTask.trainStudies(all, fold);
+        List<SliceBoxes> valStudies = BoxLocaliserTask.validationStudies(all, fold);
         var c = config.bbox();
         SliceImageCache images = new SliceImageCache(data.trainImages(), dicom, c.imageSize(), c.windowLevel(), c.windowWidth(),
                 CACHE_SLICES);
         TripletSamples train = new TripletSamples(trainStudies, images, c.mean(), c.std());
         TripletSamples val = new TripletSamples(valStudies, images, c.mean(), c.std());
-        BboxTrainer t = new BboxTrainer(c, run, train, val, BoxLocaliserNet.build(c), listener);
+        ModelTrainer t = new ModelTrainer(new BoxLocaliserTask(c, train, val), run, listener);
         t.open();
         AtomicFiles.write(run.folder().config(), ConfigLoader.toYaml(config).getBytes(StandardCharsets.UTF_8));
         ctx.putLong(JobProgressService.EXPECTED, t.totalSteps());

@@ -11,10 +11,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layers of README "Layout", top to bottom: cli (with the application class) → bench → batch → the stages
- * (labels, training, inference) → model, demo, ops → io, dataset, config. No import points upward, stages do not
+ * (labels, training, inference, fracture; fracture trains with training's trainer) → model, demo, ops → io, dataset, config. No import points upward, stages do not
  * import each other, and no two packages import each other.
  */
 class LayerRulesTest {
+
+    private static final String[] STAGES_AND_ABOVE = {"cli", "bench", "batch", "labels", "training", "inference",
+        "fracture"};
 
     private static JavaClasses classes;
 
@@ -33,6 +36,7 @@ class LayerRulesTest {
                 .layer("labels").definedBy("org.rsna22.labels..")
                 .layer("training").definedBy("org.rsna22.training..")
                 .layer("inference").definedBy("org.rsna22.inference..")
+                .layer("fracture").definedBy("org.rsna22.fracture..")
                 .layer("model").definedBy("org.rsna22.model..")
                 .layer("demo").definedBy("org.rsna22.demo..")
                 .layer("ops").definedBy("org.rsna22.ops..")
@@ -43,11 +47,13 @@ class LayerRulesTest {
                 .whereLayer("bench").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("batch").mayOnlyBeAccessedByLayers("cli", "bench")
                 .whereLayer("labels").mayOnlyBeAccessedByLayers("cli", "bench", "batch")
-                .whereLayer("training").mayOnlyBeAccessedByLayers("cli", "bench", "batch")
+                // the one trainer every model plugs into: the fracture stage trains its three models with it
+                .whereLayer("training").mayOnlyBeAccessedByLayers("cli", "bench", "batch", "fracture")
                 .whereLayer("inference").mayOnlyBeAccessedByLayers("cli", "bench", "batch")
-                .whereLayer("model").mayOnlyBeAccessedByLayers("cli", "bench", "batch", "labels", "training", "inference")
-                .whereLayer("demo").mayOnlyBeAccessedByLayers("cli", "bench", "batch", "labels", "training", "inference")
-                .whereLayer("ops").mayOnlyBeAccessedByLayers("cli", "bench", "batch", "labels", "training", "inference")
+                .whereLayer("fracture").mayOnlyBeAccessedByLayers("cli", "bench", "batch")
+                .whereLayer("model").mayOnlyBeAccessedByLayers(STAGES_AND_ABOVE)
+                .whereLayer("demo").mayOnlyBeAccessedByLayers(STAGES_AND_ABOVE)
+                .whereLayer("ops").mayOnlyBeAccessedByLayers(STAGES_AND_ABOVE)
                 .check(classes);
     }
 

@@ -128,7 +128,7 @@ class TrainAndInferBboxTest {
             while (root.getCause() != null) {
                 root = root.getCause();
             }
-            assertThat(root).hasMessageMatching("fold[01]-seed0 diverged: training loss (NaN|-?Infinity) at epoch 1, batch \\d+ .*lower bbox.lr.*");
+            assertThat(root).hasMessageMatching("bbox fold[01]-seed0 diverged: training loss (NaN|-?Infinity) at epoch 1, batch \\d+ .*lower bbox.lr.*");
         });
         for (int fold : new int[] {0, 1}) {
             assertThat(TrainRun.of(work, "diverging", fold, 0).model()).doesNotExist();

@@ -28,7 +28,7 @@ class TrainRunPartitionerTest {
     void stepsOfARunAreBatchesPerEpochTimesEpochs() {
         // 65 triplets in batches of 32 → 3 batches an epoch
         BboxConfig spec = ConfigLoader.load("cfg_loc_dh_01B").bbox();   // batch 32, 15 epochs
-        assertThat(BboxTrainer.totalSteps(65, spec)).isEqualTo(45);
-        assertThat(BboxTrainer.totalSteps(64, spec)).isEqualTo(30);
+        assertThat(ModelTrainer.totalSteps(65, BoxLocaliserTask.settings(spec))).isEqualTo(45);
+        assertThat(ModelTrainer.totalSteps(64, BoxLocaliserTask.settings(spec))).isEqualTo(30);
     }
 }

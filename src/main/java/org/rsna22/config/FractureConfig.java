@@ -1,0 +1,34 @@
+package org.rsna22.config;
+
+import java.util.List;
+
+/**
+ * The fracture models of SPEC §6-8 (config section {@code fracture}): study crops, the sequence networks of the
+ * vertebra-share model (M2) and the slice-fracture model (M3), and the study classifier (M4).
+ */
+public record FractureConfig(int cropSize, int cropMargin, double windowLevel, double windowWidth,
+                             int imagesPerWindow, int studiesPerPartition, int threads, String backbone, int width,
+                             int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
+                             SequenceModel sliceFracture, SequenceModel study) {
+
+    public FractureConfig {
+        PrepareConfig.require(cropSize >= 16, "fracture.crop_size must be at least 16");
+        PrepareConfig.require(cropMargin >= 0, "fracture.crop_margin must not be negative");
+        PrepareConfig.require(imagesPerWindow >= 2, "fracture.images_per_window must be at least 2");
+        PrepareConfig.require(studiesPerPartition >= 1 && threads >= 1,
+                "fracture.studies_per_partition and fracture.threads must be at least 1");
+        PrepareConfig.require(List.of("resnet", "efficientnet").contains(backbone),
+                "fracture.backbone must be resnet or efficientnet");
+        PrepareConfig.require(width >= 4 && lstm >= 4 && studyLstm >= 4 && maxStudyLength >= 2,
+                "fracture.width, lstm, study_lstm must be at least 4 and max_study_length at least 2");
+    }
+
+    /** The training settings of one of the three models, and its runs (folds × seeds; fold -1 = all data). */
+    public record SequenceModel(int epochs, int batchSize, double lr, double weightDecay, double warmup,
+                                List<Integer> folds, List<Integer> seeds) {
+        public SequenceModel {
+            PrepareConfig.require(epochs >= 1 && batchSize >= 1 && lr > 0 && !folds.isEmpty() && !seeds.isEmpty(),
+                    "fracture model settings: epochs, batch_size, lr, folds and seeds must be set");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package org.rsna22.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.loss.Loss;
+
+/**
+ * The slice models' loss (SPEC §6-7): {@code sum(w · (σ(z) - y)² · m) / (K · sum(m))} over the images of a window,
+ * where w is 2 for non-zero targets and 1 otherwise and m masks the padding images.
+ * Labels: NDList(targets (B, T, K), mask (B, T)); predictions: NDList(raw (B, T, K)).
+ */
+public final class SequenceMseLoss extends Loss {
+
+    public SequenceMseLoss() {
+        super("SequenceMse");
+    }
+
+    @Override
+    public NDArray evaluate(NDList labels, NDList predictions) {
+        NDArray y = labels.get(0);
+        NDArray m = labels.get(1).expandDims(-1);
+        NDArray z = predictions.get(0);
+        NDArray p = z.neg().exp().add(1).pow(-1);
+        NDArray w = y.gt(0).toType(y.getDataType(), false).add(1);
+        long k = y.getShape().get(2);
+        return p.sub(y).square().mul(w).mul(m).sum().div(m.sum().mul(k).maximum(1));
+    }
+}

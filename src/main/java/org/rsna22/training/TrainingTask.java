@@ -1,0 +1,52 @@
+package org.rsna22.training;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.loss.Loss;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * What one model brings to the shared {@link ModelTrainer}: its network, its loss, its samples (made into batches on
+ * loader threads, augmented for training) and its validation metrics. The trainer owns the rest: epochs, order,
+ * optimiser, checkpoints, resume, metrics.csv, divergence guard and progress.
+ */
+public interface TrainingTask {
+
+    /** Names the weight files of checkpoints and of the final model ("bbox", "vertebra", ...). */
+    String modelName();
+
+    TrainingSettings settings();
+
+    Block block();
+
+    Loss loss();
+
+    /** Shapes of the network's inputs for one sample, with a batch dimension of 1. */
+    Shape[] inputShapes();
+
+    int trainSamples();
+
+    int validationSamples();
+
+    /**
+     * Samples {@code order[from..to)} as one batch. For training ({@code augment}) the sample at epoch position p
+     * draws its augmentation from {@code new Random(seed * 0x9E3779B97F4A7C15L + p)}, so a batch does not depend on
+     * which thread builds it; validation batches are built with augment false from the validation samples.
+     */
+    HostBatch batch(List<Integer> order, int from, int to, long seed, boolean augment) throws IOException;
+
+    /** Column names of the validation metrics in metrics.csv, after val_loss. */
+    List<String> validationMetricNames();
+
+    /** A fresh accumulator of the validation metrics over one pass. */
+    Validation newValidation();
+
+    /** Collects a validation pass batch by batch and gives the metrics in {@link #validationMetricNames()} order. */
+    interface Validation {
+        void add(HostBatch batch, NDList predictions);
+
+        double[] result();
+    }
+}
