@@ -16,7 +16,7 @@ import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 public record JobRequest(String job, Path data, Path work, String config) {
 
     /** The jobs this build has, in pipeline order. */
-    public static final List<String> JOBS = List.of("prepare", "train-bbox", "infer-bbox");
+    public static final List<String> JOBS = List.of("prepare", "train-bbox", "infer-bbox", "train-fracture");
 
     /** Parameters every job takes; all of them identify the job instance. */
     public static final List<String> PARAMETERS = List.of("data", "work", "config");

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.rsna22.config.ConfigLoader;
+import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.training.BoxLocaliserTask;
+import org.rsna22.training.TrainRun;
 import org.rsna22.training.TrainRunPartitioner;
 import org.rsna22.training.TrainRunTasklet;
 import org.rsna22.training.TrainingListener;
@@ -71,7 +74,9 @@ public class TrainBboxJobConfiguration {
                                            @Value("#{stepExecutionContext['fold']}") Integer fold,
                                            @Value("#{stepExecutionContext['seed']}") Integer seed,
                                            DicomSource dicom, List<TrainingListener> listeners) {
-        return new TrainRunTasklet(new CompetitionLayout(Path.of(data)), Path.of(work), config, fold, seed, dicom,
-                TrainingListener.all(listeners));
+        ExperimentConfig c = ConfigLoader.load(config);
+        return new TrainRunTasklet(TrainRun.of(Path.of(work), c.name(), fold, seed),
+                () -> BoxLocaliserTask.open(new CompetitionLayout(Path.of(data)), WorkLayout.of(work), c.bbox(), fold, dicom),
+                c, TrainingListener.all(listeners));
     }
 }

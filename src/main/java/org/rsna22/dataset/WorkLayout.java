@@ -135,9 +135,9 @@ public record WorkLayout(Path root) {
         return embeddings(experiment, fold, seed).resolve(uid + ".emb");
     }
 
-    /** Skipped items of the fracture job's steps. */
-    public Path fractureParts() {
-        return parts("train-fracture");
+    /** Part folder (skip files) of one of the fracture job's steps. */
+    public Path fracturePartDir(String step) {
+        return parts("train-fracture").resolve(step);
     }
 
     // --- part files of partitioned steps ---
@@ -181,6 +181,11 @@ public record WorkLayout(Path root) {
     /** The finished runs (those with a final model) of one fold, in seed order. */
     public List<RunFolder> trainedRuns(String experiment, int fold) throws IOException {
         return finished(runs(experiment).resolve("fold" + fold));
+    }
+
+    /** The finished runs of one fold of another model than the box localiser, in seed order. */
+    public List<RunFolder> trainedRuns(String experiment, String model, int fold) throws IOException {
+        return finished(runs(experiment).resolve(model).resolve("fold" + fold));
     }
 
     /** The finished runs of every fold (fold-1 included), in folder order. */

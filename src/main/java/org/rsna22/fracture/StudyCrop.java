@@ -52,6 +52,19 @@ public record StudyCrop(String studyUid, int size, int[] sliceNumbers, int[] box
         });
     }
 
+    /** The number of slices of a cached crop, from its header alone. */
+    public static int readSlices(Path file) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 4096)) {
+            DataInputStream d = new DataInputStream(in);
+            if (d.readInt() != MAGIC || d.readInt() != VERSION) {
+                throw new IOException(file + " is not a study crop of this version; delete it and run train-fracture again");
+            }
+            d.readUTF();
+            d.readInt();
+            return d.readInt();
+        }
+    }
+
     public static StudyCrop read(Path file) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             DataInputStream d = new DataInputStream(in);

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.function.ToLongFunction;
 import java.util.zip.GZIPOutputStream;
 import org.rsna22.dataset.Csv;
+import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.springframework.batch.core.scope.context.ChunkContext;

@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.rsna22.config.PrepareConfig;
 import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.StudyLabels;
 import org.rsna22.dataset.TrainLabelsCsv;
 import org.rsna22.dataset.Uids;

@@ -2,6 +2,7 @@ package org.rsna22.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.nn.Activation;
 import ai.djl.training.loss.Loss;
 
 /**
@@ -19,8 +20,8 @@ public final class SequenceMseLoss extends Loss {
     public NDArray evaluate(NDList labels, NDList predictions) {
         NDArray y = labels.get(0);
         NDArray m = labels.get(1).expandDims(-1);
-        NDArray z = predictions.get(0);
-        NDArray p = z.neg().exp().add(1).pow(-1);
+        // the engine's sigmoid: 1 / (1 + exp(-z)) overflows for very negative z and its gradient turns NaN
+        NDArray p = Activation.sigmoid(predictions.get(0));
         NDArray w = y.gt(0).toType(y.getDataType(), false).add(1);
         long k = y.getShape().get(2);
         return p.sub(y).square().mul(w).mul(m).sum().div(m.sum().mul(k).maximum(1));

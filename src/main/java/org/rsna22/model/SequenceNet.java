@@ -17,6 +17,9 @@ import ai.djl.util.PairList;
  * embedding of the image's position in the study is added, a bidirectional LSTM reads the window and a linear
  * layer gives {@code outputs} values per image. Inputs: images (B, T, 3, S, S) and positions (B, T); output
  * (B, T, outputs), raw (the loss applies the sigmoid). {@link #embed} gives the CNN features alone (M4's input).
+ *
+ * <p>The LSTM has no bias terms: DJL 0.33 hands a bidirectional LSTM's biases to PyTorch in an order it rejects
+ * (a shape error at the first forward pass); the gates keep their input and recurrent weights.
  */
 public final class SequenceNet extends AbstractBlock {
 
@@ -34,7 +37,7 @@ public final class SequenceNet extends AbstractBlock {
         this.outputs = outputs;
         this.cnn = addChildBlock("cnn", BoxLocaliserNet.backbone(backbone, width));
         this.lstm = addChildBlock("lstm", LSTM.builder().setStateSize(lstmSize).setNumLayers(1)
-                .optBidirectional(true).optBatchFirst(true).optReturnState(false).build());
+                .optBidirectional(true).optHasBiases(false).optBatchFirst(true).optReturnState(false).build());
         this.head = addChildBlock("head", Linear.builder().setUnits(outputs).build());
     }
 

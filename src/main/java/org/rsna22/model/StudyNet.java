@@ -17,6 +17,9 @@ import ai.djl.util.PairList;
  * The study classifier of SPEC §8: a bidirectional LSTM over the study's image embeddings, then the concatenation of
  * a masked max-pool and a masked attention pool over time, then Linear→8 logits [patient_overall, C1..C7].
  * Inputs: embeddings (B, L, F) and mask (B, L) with 1 for real images and 0 for padding.
+ *
+ * <p>The LSTM has no bias terms: DJL 0.33 hands a bidirectional LSTM's biases to PyTorch in an order it rejects
+ * (a shape error at the first forward pass); the gates keep their input and recurrent weights.
  */
 public final class StudyNet extends AbstractBlock {
 
@@ -30,7 +33,7 @@ public final class StudyNet extends AbstractBlock {
     public StudyNet(int lstmSize) {
         super(VERSION);
         this.lstm = addChildBlock("lstm", LSTM.builder().setStateSize(lstmSize).setNumLayers(1)
-                .optBidirectional(true).optBatchFirst(true).optReturnState(false).build());
+                .optBidirectional(true).optHasBiases(false).optBatchFirst(true).optReturnState(false).build());
         this.attention = addChildBlock("attention", Linear.builder().setUnits(1).build());
         this.head = addChildBlock("head", Linear.builder().setUnits(8).build());
     }

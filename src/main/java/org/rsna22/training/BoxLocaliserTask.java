@@ -9,10 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.rsna22.config.BboxConfig;
+import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.SliceBoxes;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.model.Augmenter;
 import org.rsna22.model.BoxLocaliserNet;
 import org.rsna22.model.BoxLoss;
+import org.rsna22.model.SliceImageCache;
 import org.rsna22.model.TripletSamples;
 
 /**
@@ -36,6 +40,18 @@ public final class BoxLocaliserTask implements TrainingTask {
         this.augmenter = new Augmenter(config.augment());
         this.loss = new BoxLoss(config.boxLossWeight(), config.hasBoxLossWeight(), config.hasBoxClip().get(0),
                 config.hasBoxClip().get(1));
+    }
+
+    private static final int CACHE_SLICES = 4096;
+
+    /** The task of a (fold, seed) run: its studies' triplets from the box labels in the work folder. */
+    public static BoxLocaliserTask open(CompetitionLayout data, WorkLayout work, BboxConfig c, int fold, DicomSource dicom)
+            throws IOException {
+        List<SliceBoxes> all = SliceBoxes.readBoxLabels(work.bboxLabels());
+        SliceImageCache images = new SliceImageCache(data.trainImages(), dicom, c.imageSize(), c.windowLevel(),
+                c.windowWidth(), CACHE_SLICES);
+        return new BoxLocaliserTask(c, new TripletSamples(trainStudies(all, fold), images, c.mean(), c.std()),
+                new TripletSamples(validationStudies(all, fold), images, c.mean(), c.std()));
     }
 
     public static TrainingSettings settings(BboxConfig c) {

@@ -1,6 +1,5 @@
-package org.rsna22.labels;
+package org.rsna22.dataset;
 
-import org.rsna22.dataset.Csv;
 
 /** One row of skipped.csv: the step, the study, the slice (if any) and a reason a user can act on. */
 public record SkipRecord(String step, String studyUid, String slice, String reason) {
@@ -11,7 +10,7 @@ public record SkipRecord(String step, String studyUid, String slice, String reas
         return line(step, studyUid, slice, reason);
     }
 
-    static String line(String step, String uid, String slice, String reason) {
+    public static String line(String step, String uid, String slice, String reason) {
         return Csv.line(step, uid, slice, reason);
     }
 }

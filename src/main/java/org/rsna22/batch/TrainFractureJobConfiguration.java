@@ -1,0 +1,315 @@
+package org.rsna22.batch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.rsna22.config.ConfigLoader;
+import org.rsna22.config.ExperimentConfig;
+import org.rsna22.config.FractureConfig.SequenceModel;
+import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.fracture.FractureModels;
+import org.rsna22.fracture.FractureStudy;
+import org.rsna22.fracture.FractureWork;
+import org.rsna22.fracture.OofTasklet;
+import org.rsna22.fracture.PseudoLabelsTasklet;
+import org.rsna22.fracture.StudyPartitionTasklet;
+import org.rsna22.fracture.VertebraLabelsTasklet;
+import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.ops.PartitionRanges;
+import org.rsna22.training.TrainRunPartitioner;
+import org.rsna22.training.TrainRunTasklet;
+import org.rsna22.training.TrainingListener;
+import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.partition.Partitioner;
+import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * The train-fracture job (SPEC §6-8): studyCrops (partitioned over studies) → vertebraLabels → trainVertebra (M2,
+ * fold × seed) → pseudoLabels → trainSliceFracture (M3) → embeddings (partitioned over studies) → trainStudy (M4)
+ * → oof (out-of-fold predictions and cv_score.json).
+ */
+@Configuration
+public class TrainFractureJobConfiguration {
+
+    public static final String JOB = "train-fracture";
+    static final String CROPS = "studyCrops";
+    static final String EMBEDDINGS = "embeddings";
+    private static final String DATA = "#{jobParameters['data']}";
+    private static final String WORK = "#{jobParameters['work']}";
+    private static final String CONFIG = "#{jobParameters['config']}";
+    private static final String FIRST = "#{stepExecutionContext['first']}";
+    private static final String COUNT = "#{stepExecutionContext['count']}";
+    private static final String PARTITION = "#{stepExecution.stepName}";
+
+    @Bean
+    public Job trainFractureJob(JobRepository repository, JobOwnerListener owner, Step studyCrops, Step vertebraLabels,
+                                Step trainVertebra, Step pseudoLabels, Step trainSliceFracture, Step embeddings,
+                                Step trainStudy, Step oof) {
+        return new JobBuilder(JOB, repository).listener(owner).start(studyCrops).next(vertebraLabels)
+                .next(trainVertebra).next(pseudoLabels).next(trainSliceFracture).next(embeddings).next(trainStudy)
+                .next(oof).build();
+    }
+
+    // --- per-study partitioned steps: crops and embeddings ---
+
+    @Bean
+    public Step studyCrops(JobRepository repository, Step studyCropsPartition,
+                           @Qualifier("fractureStudyPartitioner") Partitioner partitioner,
+                           @Qualifier("studyCropsHandler") TaskExecutorPartitionHandler handler) {
+        return new StepBuilder(CROPS, repository).partitioner(studyCropsPartition.getName(), partitioner)
+                .partitionHandler(handler).build();
+    }
+
+    @Bean
+    public Step embeddings(JobRepository repository, Step embeddingsPartition,
+                           @Qualifier("fractureStudyPartitioner") Partitioner partitioner,
+                           @Qualifier("embeddingsHandler") TaskExecutorPartitionHandler handler) {
+        return new StepBuilder(EMBEDDINGS, repository).partitioner(embeddingsPartition.getName(), partitioner)
+                .partitionHandler(handler).build();
+    }
+
+    @Bean
+    @StepScope
+    public Partitioner fractureStudyPartitioner(@Value(WORK) String work, @Value(CONFIG) String config) throws IOException {
+        List<FractureStudy> studies = FractureStudy.readAll(WorkLayout.of(work));
+        int per = ConfigLoader.load(config).fracture().studiesPerPartition();
+        return grid -> PartitionRanges.of(studies, per, s -> 1, "studies");
+    }
+
+    @Bean
+    @StepScope
+    public TaskExecutorPartitionHandler studyCropsHandler(Step studyCropsPartition, @Value(CONFIG) String config) {
+        return PartFiles.handler(studyCropsPartition, ConfigLoader.load(config).fracture().threads(), "crops-");
+    }
+
+    @Bean
+    @StepScope
+    public TaskExecutorPartitionHandler embeddingsHandler(Step embeddingsPartition, @Value(CONFIG) String config) {
+        return PartFiles.handler(embeddingsPartition, 1, "embeddings-");
+    }
+
+    @Bean
+    public Step studyCropsPartition(JobRepository repository, PlatformTransactionManager tx,
+                                    @Qualifier("studyCropsTasklet") StudyPartitionTasklet tasklet) {
+        return new StepBuilder(CROPS + "Partition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    }
+
+    @Bean
+    public Step embeddingsPartition(JobRepository repository, PlatformTransactionManager tx,
+                                    @Qualifier("embeddingsTasklet") StudyPartitionTasklet tasklet) {
+        return new StepBuilder(EMBEDDINGS + "Partition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    }
+
+    @Bean
+    @StepScope
+    public StudyPartitionTasklet studyCropsTasklet(@Value(DATA) String data, @Value(WORK) String work,
+                                                   @Value(CONFIG) String config, @Value(FIRST) Integer first,
+                                                   @Value(COUNT) Integer count, @Value(PARTITION) String stepName,
+                                                   DicomSource dicom) throws IOException {
+        WorkLayout w = WorkLayout.of(work);
+        return new StudyPartitionTasklet(CROPS, StudyPartitionTasklet.of(FractureStudy.readAll(w), first, count),
+                FractureWork.crops(new CompetitionLayout(Path.of(data)), w, dicom, ConfigLoader.load(config).fracture()),
+                w.fracturePartDir(CROPS), partition(stepName));
+    }
+
+    @Bean
+    @StepScope
+    public StudyPartitionTasklet embeddingsTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
+                                                   @Value(FIRST) Integer first, @Value(COUNT) Integer count,
+                                                   @Value(PARTITION) String stepName) throws IOException {
+        WorkLayout w = WorkLayout.of(work);
+        ExperimentConfig c = ConfigLoader.load(config);
+        return new StudyPartitionTasklet(EMBEDDINGS, StudyPartitionTasklet.of(FractureStudy.readAll(w), first, count),
+                FractureWork.embeddings(w, c.name(), new FractureModels(w, c), c.fracture()),
+                w.fracturePartDir(EMBEDDINGS), partition(stepName));
+    }
+
+    // --- whole-dataset steps ---
+
+    @Bean
+    public Step vertebraLabels(JobRepository repository, PlatformTransactionManager tx, VertebraLabelsTasklet tasklet) {
+        return new StepBuilder(VertebraLabelsTasklet.STEP, repository).tasklet(tasklet, tx).build();
+    }
+
+    @Bean
+    @StepScope
+    public VertebraLabelsTasklet vertebraLabelsTasklet(@Value(DATA) String data, @Value(WORK) String work,
+                                                       DicomSource dicom) {
+        return new VertebraLabelsTasklet(new CompetitionLayout(Path.of(data)), WorkLayout.of(work), dicom);
+    }
+
+    @Bean
+    public Step pseudoLabels(JobRepository repository, PlatformTransactionManager tx, PseudoLabelsTasklet tasklet) {
+        return new StepBuilder("pseudoLabels", repository).tasklet(tasklet, tx).build();
+    }
+
+    @Bean
+    @StepScope
+    public PseudoLabelsTasklet pseudoLabelsTasklet(@Value(WORK) String work, @Value(CONFIG) String config) {
+        ExperimentConfig c = ConfigLoader.load(config);
+        return new PseudoLabelsTasklet(WorkLayout.of(work), new FractureModels(WorkLayout.of(work), c), c.fracture());
+    }
+
+    @Bean
+    public Step oof(JobRepository repository, PlatformTransactionManager tx, OofTasklet tasklet) {
+        return new StepBuilder("oof", repository).tasklet(tasklet, tx).build();
+    }
+
+    @Bean
+    @StepScope
+    public OofTasklet oofTasklet(@Value(WORK) String work, @Value(CONFIG) String config) {
+        ExperimentConfig c = ConfigLoader.load(config);
+        WorkLayout w = WorkLayout.of(work);
+        return new OofTasklet(w, new FractureModels(w, c), c.fracture(),
+                List.of(CROPS, VertebraLabelsTasklet.STEP, EMBEDDINGS));
+    }
+
+    // --- the three models: partitions fold × seed ---
+
+    @Bean
+    public Step trainVertebra(JobRepository repository, Step trainVertebraPartition,
+                              @Qualifier("vertebraRuns") TrainRunPartitioner partitioner,
+                              @Qualifier("vertebraHandler") TaskExecutorPartitionHandler handler) {
+        return trainStep("trainVertebra", repository, trainVertebraPartition, partitioner, handler);
+    }
+
+    @Bean
+    public Step trainSliceFracture(JobRepository repository, Step trainSliceFracturePartition,
+                                   @Qualifier("sliceFractureRuns") TrainRunPartitioner partitioner,
+                                   @Qualifier("sliceFractureHandler") TaskExecutorPartitionHandler handler) {
+        return trainStep("trainSliceFracture", repository, trainSliceFracturePartition, partitioner, handler);
+    }
+
+    @Bean
+    public Step trainStudy(JobRepository repository, Step trainStudyPartition,
+                           @Qualifier("studyRuns") TrainRunPartitioner partitioner,
+                           @Qualifier("studyHandler") TaskExecutorPartitionHandler handler) {
+        return trainStep("trainStudy", repository, trainStudyPartition, partitioner, handler);
+    }
+
+    @Bean
+    @StepScope
+    public TrainRunPartitioner vertebraRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
+        return runs(work, config, FractureModels.VERTEBRA);
+    }
+
+    @Bean
+    @StepScope
+    public TrainRunPartitioner sliceFractureRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
+        return runs(work, config, FractureModels.SLICE_FRACTURE);
+    }
+
+    @Bean
+    @StepScope
+    public TrainRunPartitioner studyRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
+        return runs(work, config, FractureModels.STUDY);
+    }
+
+    @Bean
+    @StepScope
+    public TaskExecutorPartitionHandler vertebraHandler(Step trainVertebraPartition) {
+        return PartFiles.handler(trainVertebraPartition, 1, "vertebra-");
+    }
+
+    @Bean
+    @StepScope
+    public TaskExecutorPartitionHandler sliceFractureHandler(Step trainSliceFracturePartition) {
+        return PartFiles.handler(trainSliceFracturePartition, 1, "slice-fracture-");
+    }
+
+    @Bean
+    @StepScope
+    public TaskExecutorPartitionHandler studyHandler(Step trainStudyPartition) {
+        return PartFiles.handler(trainStudyPartition, 1, "study-");
+    }
+
+    @Bean
+    public Step trainVertebraPartition(JobRepository repository, PlatformTransactionManager tx,
+                                       @Qualifier("vertebraTasklet") TrainRunTasklet tasklet) {
+        return new StepBuilder("trainVertebraPartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    }
+
+    @Bean
+    public Step trainSliceFracturePartition(JobRepository repository, PlatformTransactionManager tx,
+                                            @Qualifier("sliceFractureTasklet") TrainRunTasklet tasklet) {
+        return new StepBuilder("trainSliceFracturePartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    }
+
+    @Bean
+    public Step trainStudyPartition(JobRepository repository, PlatformTransactionManager tx,
+                                    @Qualifier("studyTasklet") TrainRunTasklet tasklet) {
+        return new StepBuilder("trainStudyPartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    }
+
+    @Bean
+    @StepScope
+    public TrainRunTasklet vertebraTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
+                                           @Value("#{stepExecutionContext['fold']}") Integer fold,
+                                           @Value("#{stepExecutionContext['seed']}") Integer seed,
+                                           List<TrainingListener> listeners) {
+        return trainTasklet(work, config, FractureModels.VERTEBRA, fold, seed, listeners);
+    }
+
+    @Bean
+    @StepScope
+    public TrainRunTasklet sliceFractureTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
+                                                @Value("#{stepExecutionContext['fold']}") Integer fold,
+                                                @Value("#{stepExecutionContext['seed']}") Integer seed,
+                                                List<TrainingListener> listeners) {
+        return trainTasklet(work, config, FractureModels.SLICE_FRACTURE, fold, seed, listeners);
+    }
+
+    @Bean
+    @StepScope
+    public TrainRunTasklet studyTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
+                                        @Value("#{stepExecutionContext['fold']}") Integer fold,
+                                        @Value("#{stepExecutionContext['seed']}") Integer seed,
+                                        List<TrainingListener> listeners) {
+        return trainTasklet(work, config, FractureModels.STUDY, fold, seed, listeners);
+    }
+
+    // --- helpers: the three models are wired alike ---
+
+    private static Step trainStep(String name, JobRepository repository, Step partition, TrainRunPartitioner partitioner,
+                                  TaskExecutorPartitionHandler handler) {
+        return new StepBuilder(name, repository).partitioner(partition.getName(), partitioner).partitionHandler(handler)
+                .build();
+    }
+
+    private static TrainRunPartitioner runs(String work, String config, String model) {
+        FractureModels models = new FractureModels(WorkLayout.of(work), ConfigLoader.load(config));
+        SequenceModel m = models.settingsOf(model);
+        return new TrainRunPartitioner(m.folds(), m.seeds(), fold -> {
+            try {
+                return models.steps(model, fold);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static TrainRunTasklet trainTasklet(String work, String config, String model, int fold, int seed,
+                                                List<TrainingListener> listeners) {
+        ExperimentConfig c = ConfigLoader.load(config);
+        FractureModels models = new FractureModels(WorkLayout.of(work), c);
+        return new TrainRunTasklet(models.run(model, fold, seed), () -> models.task(model, fold), c,
+                TrainingListener.all(listeners));
+    }
+
+    /** "studyCropsPartition:studies-0003" → "studies-0003". */
+    private static String partition(String stepName) {
+        return stepName.substring(stepName.indexOf(':') + 1);
+    }
+}

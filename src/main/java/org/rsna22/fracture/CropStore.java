@@ -1,0 +1,80 @@
+package org.rsna22.fracture;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.model.SliceWindow;
+
+/**
+ * Reads study crops from the cache, keeping the most recently used in memory, and turns them into the 3-slice
+ * images of the sequence models: image i holds crop slices 3i, 3i+1, 3i+2 (the last repeats at the end), each
+ * windowed after resizing (SPEC §6) and scaled to 0..1 by its own min and max.
+ */
+public final class CropStore {
+
+    private final WorkLayout work;
+    private final int size;
+    private final double level;
+    private final double width;
+    private final Map<String, StudyCrop> recent;
+
+    public CropStore(WorkLayout work, int size, double level, double width, int capacity) {
+        this.work = work;
+        this.size = size;
+        this.level = level;
+        this.width = width;
+        this.recent = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, StudyCrop> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public boolean has(String uid) {
+        return Files.isRegularFile(work.crop(size, uid));
+    }
+
+    public StudyCrop get(String uid) throws IOException {
+        synchronized (recent) {
+            StudyCrop c = recent.get(uid);
+            if (c != null) {
+                return c;
+            }
+        }
+        if (!has(uid)) {
+            throw new IOException("no crop of study " + uid + " in " + work.crops(size) + " (skipped by studyCrops?)");
+        }
+        StudyCrop c = StudyCrop.read(work.crop(size, uid));
+        synchronized (recent) {
+            recent.put(uid, c);
+        }
+        return c;
+    }
+
+    /** How many 3-slice images a crop of n slices gives. */
+    public static int images(int slices) {
+        return (slices + 2) / 3;
+    }
+
+    /** The crop slice in the middle of image i (its label and position). */
+    public static int middleSlice(int image, int slices) {
+        return Math.min(slices - 1, image * 3 + 1);
+    }
+
+    /** Writes image i of a crop into {@code out} at {@code offset}: 3 planes of size×size. */
+    public void image(StudyCrop crop, int i, float[] out, int offset) {
+        int plane = size * size;
+        for (int k = 0; k < 3; k++) {
+            int s = Math.min(crop.slices() - 1, i * 3 + k);
+            float[] w = SliceWindow.window(crop.hu()[s], level, width);
+            System.arraycopy(w, 0, out, offset + k * plane, plane);
+        }
+    }
+}

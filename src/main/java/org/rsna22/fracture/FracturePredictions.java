@@ -1,0 +1,98 @@
+package org.rsna22.fracture;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.util.Arrays;
+import java.util.List;
+import org.rsna22.model.SequenceNet;
+
+/** Prediction with trained fracture-stage models: per-image outputs, image embeddings, study probabilities. */
+final class FracturePredictions {
+
+    private static final int EMBED_BATCH = 32;
+
+    private FracturePredictions() {
+    }
+
+    /**
+     * σ(output) of every image of a crop, averaged over the windows that cover it and over the models:
+     * images × outputs values.
+     */
+    static float[][] perImage(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs) {
+        int images = CropStore.images(crop.slices());
+        double[][] sum = new double[images][outputs];
+        int[] count = new int[images];
+        int size = crops.size();
+        for (int first : SequenceTask.windowStarts(images, window)) {
+            float[] x = new float[window * 3 * size * size];
+            float[] pos = new float[window];
+            float[] mask = new float[window];
+            SequenceTask.fillWindow(crops, crop, first, window, x, pos, mask, 0);
+            for (Model m : models) {
+                try (NDManager nd = m.getNDManager().newSubManager()) {
+                    NDList in = new NDList(nd.create(x, new Shape(1, window, 3, size, size)), nd.create(pos, new Shape(1, window)));
+                    float[] z = m.getBlock().forward(new ParameterStore(nd, false), in, false).singletonOrThrow().toFloatArray();
+                    for (int t = 0; t < window && first + t < images; t++) {
+                        for (int k = 0; k < outputs; k++) {
+                            sum[first + t][k] += 1 / (1 + Math.exp(-z[t * outputs + k]));
+                        }
+                        count[first + t]++;
+                    }
+                }
+            }
+        }
+        float[][] out = new float[images][outputs];
+        for (int i = 0; i < images; i++) {
+            for (int k = 0; k < outputs; k++) {
+                out[i][k] = (float) (sum[i][k] / count[i]);
+            }
+        }
+        return out;
+    }
+
+    /** The CNN features of every image of a crop by one slice-fracture model. */
+    static StudyEmbedding embed(Model model, CropStore crops, StudyCrop crop) {
+        SequenceNet net = (SequenceNet) model.getBlock();
+        int images = CropStore.images(crop.slices());
+        int size = crops.size();
+        int plane = 3 * size * size;
+        float[] values = new float[images * net.features()];
+        for (int from = 0; from < images; from += EMBED_BATCH) {
+            int n = Math.min(EMBED_BATCH, images - from);
+            float[] x = new float[n * plane];
+            for (int i = 0; i < n; i++) {
+                crops.image(crop, from + i, x, i * plane);
+            }
+            try (NDManager nd = model.getNDManager().newSubManager()) {
+                NDArray f = net.embed(new ParameterStore(nd, false), nd.create(x, new Shape(n, 3, size, size)), false);
+                System.arraycopy(f.toFloatArray(), 0, values, from * net.features(), n * net.features());
+            }
+        }
+        return new StudyEmbedding(crop.studyUid(), images, net.features(), values);
+    }
+
+    /** The 8 probabilities of a study (TARGETS order), averaged over the study models. */
+    static double[] study(List<Model> models, StudyEmbedding e, int maxLength) {
+        int len = e.fittedLength(maxLength);
+        float[] x = Arrays.copyOf(e.fitted(maxLength), maxLength * e.features()); // zero-padded as in training
+        float[] mask = new float[maxLength];
+        Arrays.fill(mask, 0, len, 1f);
+        double[] p = new double[8];
+        for (Model m : models) {
+            try (NDManager nd = m.getNDManager().newSubManager()) {
+                NDList in = new NDList(nd.create(x, new Shape(1, maxLength, e.features())),
+                        nd.create(mask, new Shape(1, maxLength)));
+                float[] z = m.getBlock().forward(new ParameterStore(nd, false), in, false).singletonOrThrow().toFloatArray();
+                double[] q = StudyTask.probabilities(z, 0);
+                for (int j = 0; j < 8; j++) {
+                    p[j] += q[j] / models.size();
+                }
+            }
+        }
+        return p;
+    }
+}

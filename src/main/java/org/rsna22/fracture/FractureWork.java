@@ -1,0 +1,78 @@
+package org.rsna22.fracture;
+
+import ai.djl.Model;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rsna22.config.FractureConfig;
+import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.dataset.WorkLayout.RunFolder;
+import org.rsna22.fracture.StudyPartitionTasklet.StudyWork;
+import org.rsna22.io.dicom.DicomSource;
+
+/** The per-study work of the fracture job's partitioned steps: study crops and embeddings. */
+public final class FractureWork {
+
+    private FractureWork() {
+    }
+
+    /** studyCrops: each study's crop, decoded once from DICOM into the crop cache (kept when already there). */
+    public static StudyWork crops(CompetitionLayout data, WorkLayout work, DicomSource dicom, FractureConfig c) {
+        CropBuilder builder = new CropBuilder(data.trainImages(), dicom, c.cropSize(), c.cropMargin());
+        return s -> {
+            Path file = work.crop(c.cropSize(), s.uid());
+            if (!Files.isRegularFile(file)) {
+                builder.build(s.uid(), s.box(), s.slnumFrom(), s.slnumTo(), s.sliceNumbers()).write(file);
+            }
+        };
+    }
+
+    /**
+     * embeddings: each study's image embeddings by every slice-fracture run that a study model uses (each fold's
+     * first seed, or the all-data model), kept when already there.
+     */
+    public static StudyWork embeddings(WorkLayout work, String experiment, FractureModels models, FractureConfig c)
+            throws IOException {
+        List<RunFolder> runs = new ArrayList<>();
+        for (int fold : c.sliceFracture().folds()) {
+            runs.add(models.runsFor(FractureModels.SLICE_FRACTURE, fold).get(0));
+        }
+        CropStore crops = models.crops();
+        int seed = c.sliceFracture().seeds().get(0);
+        return new StudyWork() {
+            private final TrainedModels[] loaded = new TrainedModels[runs.size()];
+
+            @Override
+            public void process(FractureStudy s) throws IOException {
+                if (!crops.has(s.uid())) {
+                    return; // skipped by studyCrops, recorded there
+                }
+                for (int i = 0; i < runs.size(); i++) {
+                    Path file = work.embedding(experiment, FractureModels.foldOf(runs.get(i)), seed, s.uid());
+                    if (Files.isRegularFile(file)) {
+                        continue;
+                    }
+                    if (loaded[i] == null) {
+                        loaded[i] = new TrainedModels(FractureModels.SLICE_FRACTURE, List.of(runs.get(i)),
+                                () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS));
+                    }
+                    Model m = loaded[i].models().get(0);
+                    FracturePredictions.embed(m, crops, crops.get(s.uid())).write(file);
+                }
+            }
+
+            @Override
+            public void close() {
+                for (int i = 0; i < loaded.length; i++) {
+                    if (loaded[i] != null) {
+                        loaded[i].close();
+                        loaded[i] = null;
+                    }
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,164 @@
+package org.rsna22.fracture;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.rsna22.config.FractureConfig;
+import org.rsna22.dataset.CompetitionMetric;
+import org.rsna22.dataset.CsvFiles;
+import org.rsna22.dataset.SkipRecord;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.dataset.WorkLayout.RunFolder;
+import org.rsna22.io.AtomicFiles;
+import org.rsna22.model.StudyNet;
+import org.rsna22.ops.JobProgressService;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The end of train-fracture: every study predicted by the study models of its own fold (seeds averaged) →
+ * oof_study_pred_v01.csv.gz; the competition metric on them overall, per fold and per label, beside the metric of
+ * the constant prevalence prediction on the same studies → cv_score.json; the job's skips joined to skipped.csv.
+ */
+public class OofTasklet implements Tasklet {
+
+    static final String HEADER = "StudyInstanceUID,patient_overall,C1,C2,C3,C4,C5,C6,C7";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final WorkLayout work;
+    private final FractureModels models;
+    private final FractureConfig config;
+    private final List<String> steps;
+
+    /** @param steps the fracture job's steps that skip items: their skip files are joined into skipped.csv */
+    public OofTasklet(WorkLayout work, FractureModels models, FractureConfig config, List<String> steps) {
+        this.work = work;
+        this.models = models;
+        this.config = config;
+        this.steps = steps;
+    }
+
+    @Override
+    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+        Map<String, int[]> labels = new LinkedHashMap<>();
+        Map<String, double[]> predictions = new LinkedHashMap<>();
+        Map<String, Integer> folds = new HashMap<>();
+        List<String> rows = new ArrayList<>();
+        Map<Integer, TrainedModels> byFold = new HashMap<>();
+        long done = 0;
+        try {
+            for (FractureStudy s : FractureStudy.readAll(work)) {
+                Path embedding = models.embeddingFile(FractureModels.foldOf(models.embeddingRun(s.fold())), s.uid());
+                if (!Files.isRegularFile(embedding)) {
+                    continue; // no crop: skipped by studyCrops, recorded there
+                }
+                TrainedModels m = byFold.get(s.fold());
+                if (m == null) {
+                    List<RunFolder> runs = models.runsFor(FractureModels.STUDY, s.fold());
+                    m = new TrainedModels(FractureModels.STUDY, runs, () -> new StudyNet(config.studyLstm()));
+                    byFold.put(s.fold(), m);
+                }
+                double[] p = FracturePredictions.study(m.models(), StudyEmbedding.read(embedding), config.maxStudyLength());
+                labels.put(s.uid(), s.labels());
+                predictions.put(s.uid(), p);
+                folds.put(s.uid(), s.fold());
+                StringBuilder sb = new StringBuilder(s.uid());
+                for (double v : p) {
+                    sb.append(String.format(Locale.ROOT, ",%.6f", v));
+                }
+                rows.add(sb.toString());
+                chunkContext.getStepContext().getStepExecution().getExecutionContext().putLong(JobProgressService.DONE,
+                        ++done);
+            }
+        } finally {
+            byFold.values().forEach(TrainedModels::close);
+        }
+        if (labels.isEmpty()) {
+            throw new IllegalStateException("no study could be predicted: every study was skipped (see "
+                    + work.skipped() + ")");
+        }
+        CsvFiles.writeGz(work.oofStudyPredictions(), HEADER, rows);
+        AtomicFiles.write(work.cvScore(), JSON.writerWithDefaultPrettyPrinter()
+                .writeValueAsBytes(cvScore(labels, predictions, folds, models.sliceFracturePerFold())));
+        joinSkips();
+        contribution.incrementWriteCount(rows.size());
+        return RepeatStatus.FINISHED;
+    }
+
+    /** The metric overall, per fold and per label, and the constant prevalence prediction's on the same studies. */
+    static Map<String, Object> cvScore(Map<String, int[]> labels, Map<String, double[]> predictions,
+                                       Map<String, Integer> folds, boolean sliceModelPerFold) {
+        CompetitionMetric.Score all = CompetitionMetric.score(labels, predictions);
+        double[] prevalence = CompetitionMetric.prevalence(labels.values());
+        Map<String, double[]> constant = new LinkedHashMap<>();
+        labels.keySet().forEach(uid -> constant.put(uid, prevalence));
+        CompetitionMetric.Score baseline = CompetitionMetric.score(labels, constant);
+        Map<String, Object> perFold = new TreeMap<>();
+        for (int fold : new TreeSet<>(folds.values())) {
+            Map<String, int[]> l = new LinkedHashMap<>();
+            Map<String, double[]> p = new LinkedHashMap<>();
+            labels.forEach((uid, y) -> {
+                if (folds.get(uid) == fold) {
+                    l.put(uid, y);
+                    p.put(uid, predictions.get(uid));
+                }
+            });
+            perFold.put(Integer.toString(fold), CompetitionMetric.score(l, p).overall());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("metric", all.overall());
+        out.put("studies", all.studies());
+        out.put("per_fold", perFold);
+        out.put("per_label", all.perLabel());
+        Map<String, Object> constantScore = new LinkedHashMap<>();
+        constantScore.put("metric", baseline.overall());
+        constantScore.put("per_label", baseline.perLabel());
+        constantScore.put("prevalence", prevalenceMap(prevalence));
+        out.put("prevalence_constant", constantScore);
+        out.put("ratio_to_constant", all.overall() / baseline.overall());
+        out.put("slice_fracture_models", sliceModelPerFold ? "per fold (honest CV)"
+                : "all data, fold -1 (the original's choice: the study model's CV is optimistic, since the slice "
+                        + "model saw the validation studies' labels)");
+        return out;
+    }
+
+    private static Map<String, Double> prevalenceMap(double[] p) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int j = 0; j < p.length; j++) {
+            m.put(CompetitionMetric.TARGETS.get(j), p[j]);
+        }
+        return m;
+    }
+
+    /** skipped.csv: the rows of earlier jobs (other steps) and then this job's skip files. */
+    private void joinSkips() throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add(SkipRecord.HEADER);
+        if (Files.exists(work.skipped())) {
+            for (String line : Files.readAllLines(work.skipped(), StandardCharsets.UTF_8)) {
+                String step = line.split(",", 2)[0];
+                if (!line.isBlank() && !line.equals(SkipRecord.HEADER) && !steps.contains(step)) {
+                    lines.add(line);
+                }
+            }
+        }
+        for (String step : steps) {
+            for (Path p : WorkLayout.partFiles(work.fracturePartDir(step), true)) {
+                Files.readAllLines(p, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).forEach(lines::add);
+            }
+        }
+        AtomicFiles.write(work.skipped(), (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,224 @@
+package org.rsna22.fracture;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.loss.Loss;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.rsna22.config.FractureConfig;
+import org.rsna22.model.SequenceMseLoss;
+import org.rsna22.model.SequenceNet;
+import org.rsna22.training.HostBatch;
+import org.rsna22.training.TrainingSettings;
+import org.rsna22.training.TrainingTask;
+
+/**
+ * A slice model (M2 vertebra share, M3 slice fracture) as a {@link TrainingTask}: samples are windows of
+ * {@code images_per_window} consecutive 3-slice images of a study crop (stride half a window), each image with its
+ * position in the study and K per-image targets taken at its middle slice; training flips a whole window
+ * horizontally with probability 0.5. Validated by the mean absolute error of σ(output) on real images.
+ */
+public final class SequenceTask implements TrainingTask {
+
+    /** A window: a study and its first image. */
+    record Window(int study, int first) {
+    }
+
+    private final String modelName;
+    private final TrainingSettings settings;
+    private final FractureConfig config;
+    private final CropStore crops;
+    private final Map<String, Map<Integer, float[]>> targets;
+    private final int outputs;
+    private final List<String> trainStudies;
+    private final List<String> validationStudies;
+    private final List<Window> train;
+    private final List<Window> validation;
+    private final SequenceMseLoss loss = new SequenceMseLoss();
+    private SequenceNet block;
+
+    /**
+     * @param targets per study and slice number, the K targets of that slice; a slice that is not listed has zeros
+     */
+    public SequenceTask(String modelName, TrainingSettings settings, FractureConfig config, CropStore crops,
+                        Map<String, Map<Integer, float[]>> targets, int outputs, List<String> trainStudies,
+                        List<String> validationStudies) throws IOException {
+        this.modelName = modelName;
+        this.settings = settings;
+        this.config = config;
+        this.crops = crops;
+        this.targets = targets;
+        this.outputs = outputs;
+        this.trainStudies = trainStudies;
+        this.validationStudies = validationStudies;
+        this.train = windows(trainStudies);
+        this.validation = windows(validationStudies);
+    }
+
+    private List<Window> windows(List<String> studies) throws IOException {
+        List<Window> out = new ArrayList<>();
+        for (int s = 0; s < studies.size(); s++) {
+            for (int first : windowStarts(CropStore.images(crops.get(studies.get(s)).slices()), config.imagesPerWindow())) {
+                out.add(new Window(s, first));
+            }
+        }
+        return out;
+    }
+
+    /** First images of the windows over a study of n images: stride half a window, the last one ends at n. */
+    static List<Integer> windowStarts(int images, int window) {
+        List<Integer> starts = new ArrayList<>();
+        if (images <= window) {
+            starts.add(0);
+            return starts;
+        }
+        int stride = Math.max(1, window / 2);
+        for (int s = 0; s + window < images; s += stride) {
+            starts.add(s);
+        }
+        starts.add(images - window);
+        return starts;
+    }
+
+    public static SequenceNet network(FractureConfig c, int outputs) {
+        return new SequenceNet(c.backbone(), c.width(), c.lstm(), outputs);
+    }
+
+    @Override
+    public String modelName() {
+        return modelName;
+    }
+
+    @Override
+    public TrainingSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public Block block() {
+        if (block == null) {
+            block = network(config, outputs);
+        }
+        return block;
+    }
+
+    @Override
+    public Loss loss() {
+        return loss;
+    }
+
+    @Override
+    public Shape[] inputShapes() {
+        int w = config.imagesPerWindow();
+        return new Shape[] {new Shape(1, w, 3, crops.size(), crops.size()), new Shape(1, w)};
+    }
+
+    @Override
+    public int trainSamples() {
+        return train.size();
+    }
+
+    @Override
+    public int validationSamples() {
+        return validation.size();
+    }
+
+    @Override
+    public HostBatch batch(List<Integer> order, int from, int to, long seed, boolean augment) throws IOException {
+        List<Window> windows = augment ? train : validation;
+        List<String> studies = augment ? trainStudies : validationStudies;
+        int n = to - from;
+        int w = config.imagesPerWindow();
+        int size = crops.size();
+        int image = 3 * size * size;
+        float[] x = new float[n * w * image];
+        float[] pos = new float[n * w];
+        float[] y = new float[n * w * outputs];
+        float[] mask = new float[n * w];
+        for (int i = 0; i < n; i++) {
+            Window win = windows.get(order.get(from + i));
+            String uid = studies.get(win.study());
+            StudyCrop crop = crops.get(uid);
+            int images = CropStore.images(crop.slices());
+            boolean flip = augment && new Random(seed * 0x9E3779B97F4A7C15L + from + i).nextBoolean();
+            Map<Integer, float[]> studyTargets = targets.getOrDefault(uid, Map.of());
+            fillWindow(crops, crop, win.first(), w, x, pos, mask, i);
+            for (int t = 0; t < w && win.first() + t < images; t++) {
+                int img = win.first() + t;
+                if (flip) {
+                    flipRows(x, (i * w + t) * image, 3 * size, size);
+                }
+                float[] target = studyTargets.get(crop.sliceNumbers()[CropStore.middleSlice(img, crop.slices())]);
+                if (target != null) {
+                    System.arraycopy(target, 0, y, (i * w + t) * outputs, outputs);
+                }
+            }
+        }
+        return new HostBatch(n, List.of(new HostBatch.Array(x, new Shape(n, w, 3, size, size)),
+                new HostBatch.Array(pos, new Shape(n, w))),
+                List.of(new HostBatch.Array(y, new Shape(n, w, outputs)), new HostBatch.Array(mask, new Shape(n, w))));
+    }
+
+    /**
+     * Writes window number {@code slot} of a batch: the images first..first+w-1 of a crop (those that exist), their
+     * positions in the study and a mask of 1 for real images.
+     */
+    static void fillWindow(CropStore crops, StudyCrop crop, int first, int w, float[] x, float[] pos, float[] mask,
+                           int slot) {
+        int image = 3 * crops.size() * crops.size();
+        int images = CropStore.images(crop.slices());
+        for (int t = 0; t < w && first + t < images; t++) {
+            crops.image(crop, first + t, x, (slot * w + t) * image);
+            pos[slot * w + t] = first + t;
+            mask[slot * w + t] = 1;
+        }
+    }
+
+    /** Mirrors {@code rows} rows of {@code size} values left to right, starting at {@code offset}. */
+    static void flipRows(float[] a, int offset, int rows, int size) {
+        for (int r = 0; r < rows; r++) {
+            for (int l = offset + r * size, h = l + size - 1; l < h; l++, h--) {
+                float t = a[l];
+                a[l] = a[h];
+                a[h] = t;
+            }
+        }
+    }
+
+    @Override
+    public List<String> validationMetricNames() {
+        return List.of("val_mae");
+    }
+
+    @Override
+    public Validation newValidation() {
+        return new Validation() {
+            private double sum;
+            private long count;
+
+            @Override
+            public void add(HostBatch b, NDList out) {
+                float[] z = out.get(0).toFloatArray();
+                float[] y = b.labels().get(0).data();
+                float[] m = b.labels().get(1).data();
+                for (int i = 0; i < m.length; i++) {
+                    if (m[i] > 0) {
+                        for (int k = 0; k < outputs; k++) {
+                            sum += Math.abs(1 / (1 + Math.exp(-z[i * outputs + k])) - y[i * outputs + k]);
+                            count++;
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public double[] result() {
+                return new double[] {count == 0 ? Double.NaN : sum / count};
+            }
+        };
+    }
+}

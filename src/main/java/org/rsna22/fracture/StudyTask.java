@@ -1,0 +1,150 @@
+package org.rsna22.fracture;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.loss.Loss;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.rsna22.dataset.CompetitionMetric;
+import org.rsna22.model.CompetitionLoss;
+import org.rsna22.model.StudyNet;
+import org.rsna22.training.HostBatch;
+import org.rsna22.training.TrainingSettings;
+import org.rsna22.training.TrainingTask;
+import org.rsna22.training.ValidationMetrics;
+
+/**
+ * The study classifier (M4, SPEC §8) as a {@link TrainingTask}: one sample per study, its image embeddings fitted to
+ * max_study_length (longer ones resized over time, shorter ones zero-padded with a mask), the 8 labels as
+ * targets and the competition metric as the loss. Validated by the AUC of patient_overall.
+ */
+public final class StudyTask implements TrainingTask {
+
+    private final TrainingSettings settings;
+    private final int lstm;
+    private final int maxLength;
+    private final int features;
+    private final List<FractureStudy> train;
+    private final List<FractureStudy> validation;
+    private final Function<String, Path> embeddingFile;
+    private final CompetitionLoss loss = new CompetitionLoss();
+    private StudyNet block;
+
+    public StudyTask(TrainingSettings settings, int lstm, int maxLength, int features, List<FractureStudy> train,
+                     List<FractureStudy> validation, Function<String, Path> embeddingFile) {
+        this.settings = settings;
+        this.lstm = lstm;
+        this.maxLength = maxLength;
+        this.features = features;
+        this.train = train;
+        this.validation = validation;
+        this.embeddingFile = embeddingFile;
+    }
+
+    @Override
+    public String modelName() {
+        return "study";
+    }
+
+    @Override
+    public TrainingSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public Block block() {
+        if (block == null) {
+            block = new StudyNet(lstm);
+        }
+        return block;
+    }
+
+    @Override
+    public Loss loss() {
+        return loss;
+    }
+
+    @Override
+    public Shape[] inputShapes() {
+        return new Shape[] {new Shape(1, maxLength, features), new Shape(1, maxLength)};
+    }
+
+    @Override
+    public int trainSamples() {
+        return train.size();
+    }
+
+    @Override
+    public int validationSamples() {
+        return validation.size();
+    }
+
+    @Override
+    public HostBatch batch(List<Integer> order, int from, int to, long seed, boolean augment) throws IOException {
+        List<FractureStudy> studies = augment ? train : validation;
+        int n = to - from;
+        List<StudyEmbedding> embeddings = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            embeddings.add(StudyEmbedding.read(embeddingFile.apply(studies.get(order.get(from + i)).uid())));
+        }
+        // always padded to max_study_length, in training and prediction alike: the backward direction of the LSTM
+        // reads the padding first, so a study's output must not depend on how long the others in its batch are
+        int length = maxLength;
+        float[] x = new float[n * length * features];
+        float[] mask = new float[n * length];
+        float[] y = new float[n * 8];
+        for (int i = 0; i < n; i++) {
+            StudyEmbedding e = embeddings.get(i);
+            int len = e.fittedLength(maxLength);
+            System.arraycopy(e.fitted(maxLength), 0, x, i * length * features, len * features);
+            for (int t = 0; t < len; t++) {
+                mask[i * length + t] = 1;
+            }
+            int[] labels = studies.get(order.get(from + i)).labels();
+            for (int j = 0; j < 8; j++) {
+                y[i * 8 + j] = labels[j];
+            }
+        }
+        return new HostBatch(n, List.of(new HostBatch.Array(x, new Shape(n, length, features)),
+                new HostBatch.Array(mask, new Shape(n, length))), List.of(new HostBatch.Array(y, new Shape(n, 8))));
+    }
+
+    @Override
+    public List<String> validationMetricNames() {
+        return List.of("val_auc_overall");
+    }
+
+    @Override
+    public Validation newValidation() {
+        return new Validation() {
+            private final List<double[]> scored = new ArrayList<>();
+
+            @Override
+            public void add(HostBatch b, NDList out) {
+                float[] z = out.get(0).toFloatArray();
+                float[] y = b.labels().get(0).data();
+                for (int i = 0; i < b.count(); i++) {
+                    scored.add(new double[] {z[i * 8], y[i * 8]});
+                }
+            }
+
+            @Override
+            public double[] result() {
+                return new double[] {ValidationMetrics.auc(scored)};
+            }
+        };
+    }
+
+    /** The 8 probabilities of logits in TARGETS order. */
+    static double[] probabilities(float[] logits, int offset) {
+        double[] p = new double[CompetitionMetric.TARGETS.size()];
+        for (int j = 0; j < p.length; j++) {
+            p[j] = 1 / (1 + Math.exp(-logits[offset + j]));
+        }
+        return p;
+    }
+}

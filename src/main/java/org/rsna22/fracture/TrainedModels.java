@@ -1,0 +1,48 @@
+package org.rsna22.fracture;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.rsna22.dataset.WorkLayout.RunFolder;
+
+/** The finished runs of one model (several seeds, or folds), loaded for prediction and closed together. */
+final class TrainedModels implements AutoCloseable {
+
+    private final List<Model> models = new ArrayList<>();
+
+    TrainedModels(String name, List<RunFolder> runs, Supplier<Block> network) throws IOException {
+        if (runs.isEmpty()) {
+            throw new IllegalStateException("no trained " + name + " model to predict with");
+        }
+        try {
+            for (RunFolder run : runs) {
+                Model m = Model.newInstance(name);
+                models.add(m);
+                m.setBlock(network.get());
+                try {
+                    m.load(run.model(), name);
+                } catch (MalformedModelException e) {
+                    throw new IOException(run.dir() + ": the " + name + " model does not fit the config's network: "
+                            + e.getMessage(), e);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    List<Model> models() {
+        return models;
+    }
+
+    @Override
+    public void close() {
+        models.forEach(Model::close);
+        models.clear();
+    }
+}
