@@ -16,6 +16,8 @@ public record BboxConfig(String backbone, int width, String torchscriptPath, int
         PrepareConfig.require(!backbone.equals("torchscript") || (torchscriptPath != null && !torchscriptPath.isBlank()),
                 "bbox.backbone torchscript needs bbox.torchscript_path");
         PrepareConfig.require(imageSize >= 16, "bbox.image_size must be at least 16");
+        PrepareConfig.require(backbone.equals("torchscript") || width >= FractureConfig.MIN_WIDTH,
+                "bbox.width must be at least " + FractureConfig.MIN_WIDTH + FractureConfig.WIDTH_REASON);
         PrepareConfig.require(mean.size() == 3 && std.size() == 3, "bbox.mean and bbox.std need 3 values");
         PrepareConfig.require(epochs >= 1 && batchSize >= 1 && valBatchSize >= 1, "bbox epochs and batch sizes must be positive");
         PrepareConfig.require(hasBoxClip.size() == 2, "bbox.has_box_clip needs 2 values");

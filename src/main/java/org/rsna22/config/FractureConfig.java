@@ -11,6 +11,11 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study) {
 
+    /** Narrower backbones trip the engine: see {@link #WIDTH_REASON}. */
+    public static final int MIN_WIDTH = 16;
+    static final String WIDTH_REASON = ": with 8 filters in the first convolution, PyTorch 2.5.1 on CPU (DJL 0.33) "
+            + "returns NaN gradients for that layer after a few steps, at any learning rate";
+
     public FractureConfig {
         PrepareConfig.require(cropSize >= 16, "fracture.crop_size must be at least 16");
         PrepareConfig.require(cropMargin >= 0, "fracture.crop_margin must not be negative");
@@ -19,8 +24,9 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                 "fracture.studies_per_partition and fracture.threads must be at least 1");
         PrepareConfig.require(List.of("resnet", "efficientnet").contains(backbone),
                 "fracture.backbone must be resnet or efficientnet");
-        PrepareConfig.require(width >= 4 && lstm >= 4 && studyLstm >= 4 && maxStudyLength >= 2,
-                "fracture.width, lstm, study_lstm must be at least 4 and max_study_length at least 2");
+        PrepareConfig.require(width >= MIN_WIDTH, "fracture.width must be at least " + MIN_WIDTH + WIDTH_REASON);
+        PrepareConfig.require(lstm >= 4 && studyLstm >= 4 && maxStudyLength >= 2,
+                "fracture.lstm and study_lstm must be at least 4 and max_study_length at least 2");
     }
 
     /** The training settings of one of the three models, and its runs (folds × seeds; fold -1 = all data). */

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.rsna22.config.FractureConfig;
 import org.rsna22.dataset.CompetitionLayout;
-import org.rsna22.dataset.WorkLayout;
 import org.rsna22.dataset.WorkLayout.RunFolder;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.fracture.StudyPartitionTasklet.StudyWork;
 import org.rsna22.io.dicom.DicomSource;
 

@@ -164,17 +164,20 @@ public final class SequenceTask implements TrainingTask {
     }
 
     /**
-     * Writes window number {@code slot} of a batch: the images first..first+w-1 of a crop (those that exist), their
-     * positions in the study and a mask of 1 for real images.
+     * Writes window number {@code slot} of a batch: the images first..first+w-1 of a crop, their positions in the
+     * study and a mask of 1 for real images. Past the end of a short study the last image is repeated with mask 0:
+     * zero images would enter the batch-norm statistics as a flood of identical values (in tests their variance
+     * collapsed and the first layer's gradient overflowed to NaN), and the mask keeps them out of the loss.
      */
     static void fillWindow(CropStore crops, StudyCrop crop, int first, int w, float[] x, float[] pos, float[] mask,
                            int slot) {
         int image = 3 * crops.size() * crops.size();
         int images = CropStore.images(crop.slices());
-        for (int t = 0; t < w && first + t < images; t++) {
-            crops.image(crop, first + t, x, (slot * w + t) * image);
-            pos[slot * w + t] = first + t;
-            mask[slot * w + t] = 1;
+        for (int t = 0; t < w; t++) {
+            int img = Math.min(images - 1, first + t);
+            crops.image(crop, img, x, (slot * w + t) * image);
+            pos[slot * w + t] = img;
+            mask[slot * w + t] = first + t < images ? 1 : 0;
         }
     }
 

@@ -1,0 +1,224 @@
+package org.rsna22.fracture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rsna22.batch.JobRunner;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.demo.DemoDatasetGenerator;
+import org.rsna22.testsupport.FailingDicomSource;
+import org.rsna22.testsupport.JobTestSupport;
+import org.rsna22.testsupport.PrepareJobTestSupport;
+import org.rsna22.training.TrainRun;
+import org.rsna22.training.TrainingListener;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * train-fracture on a tiny generated dataset: every output with its columns and rows; a run of each model (M2, M3,
+ * M4) failed in its second epoch resumes from its checkpoint to the uninterrupted run's weights and predictions;
+ * a failed crop partition is the only one rerun.
+ */
+@SpringBootTest(properties = "spring.datasource.url=jdbc:h2:mem:fracture;DB_CLOSE_DELAY=-1")
+@Import({JobTestSupport.FailingSourceConfig.class, TrainFractureJobTest.FailingEpoch.class})
+class TrainFractureJobTest {
+
+    static final String CONFIG = Path.of("src/test/resources/fracture-test.yaml").toAbsolutePath().toString();
+    static final String[] MODELS = {FractureModels.VERTEBRA, FractureModels.SLICE_FRACTURE, FractureModels.STUDY};
+
+    /** Throws once when the run of a chosen model and fold starts its second epoch. */
+    @TestConfiguration
+    static class FailingEpoch {
+        static final AtomicReference<String> FAIL = new AtomicReference<>();
+
+        @Bean
+        TrainingListener failingEpoch() {
+            return new TrainingListener() {
+                @Override
+                public void onEpochStart(TrainRun run, int epoch) {
+                    String key = run.experiment() + "/" + run.name();
+                    String armed = FAIL.get();
+                    if (epoch == 1 && key.equals(armed) && FAIL.compareAndSet(armed, null)) {
+                        throw new IllegalStateException("injected failure at the start of epoch 2 of " + key);
+                    }
+                }
+            };
+        }
+    }
+
+    @TempDir
+    static Path shared;
+    static Path data;
+    static Path boxes;
+    static Path reference;
+
+    @Autowired
+    JobRunner runner;
+
+    @Autowired
+    FailingDicomSource source;
+
+    @BeforeAll
+    static void dataset() throws IOException {
+        data = shared.resolve("data");
+        new DemoDatasetGenerator(new DemoDatasetGenerator.Options(6, 32, 5, 24, 2, true)).generate(data, null);
+    }
+
+    /** A work folder with prepare, train-bbox and infer-bbox done (run once, then copied). */
+    private Path withStudyBoxes(Path work) throws Exception {
+        if (boxes == null) {
+            Path w = shared.resolve("boxes");
+            for (String job : List.of("prepare", "train-bbox", "infer-bbox")) {
+                assertThat(JobTestSupport.run(runner, job, data, w, CONFIG).getStatus()).as(job)
+                        .isEqualTo(BatchStatus.COMPLETED);
+            }
+            boxes = w;
+        }
+        copyTree(boxes, work);
+        return work;
+    }
+
+    /** An uninterrupted train-fracture (run once). */
+    private Path reference() throws Exception {
+        if (reference == null) {
+            source.disarm();
+            Path w = withStudyBoxes(shared.resolve("reference"));
+            JobExecution e = JobTestSupport.run(runner, "train-fracture", data, w, CONFIG);
+            assertThat(e.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+            reference = w;
+        }
+        return reference;
+    }
+
+    @Test
+    void theWholeJobWritesEveryOutputWithItsColumns() throws Exception {
+        WorkLayout w = new WorkLayout(reference());
+        int slices = PrepareJobTestSupport.gunzip(w.allSlices()).size() - 1;
+        List<String> levels = PrepareJobTestSupport.gunzip(w.imageLevelLabels());
+        assertThat(levels.get(0)).isEqualTo("StudyInstanceUID,slice_number,C1,C2,C3,C4,C5,C6,C7");
+        assertThat(levels).hasSize(slices + 1); // every study is segmented: one row per slice
+        assertThat(levels.subList(1, levels.size())).allSatisfy(r -> assertThat(r.split(",")).hasSize(9));
+
+        List<String> pseudo = PrepareJobTestSupport.gunzip(w.pseudoLabels());
+        assertThat(pseudo.get(0)).isEqualTo("StudyInstanceUID,slice_number,C1_pred,C2_pred,C3_pred,C4_pred,C5_pred,"
+                + "C6_pred,C7_pred,C1_frac,C2_frac,C3_frac,C4_frac,C5_frac,C6_frac,C7_frac");
+        int cropSlices = 0;
+        try (Stream<Path> crops = Files.list(w.crops(32))) {
+            List<Path> files = crops.toList();
+            assertThat(files).hasSize(6);
+            for (Path f : files) {
+                cropSlices += StudyCrop.readSlices(f);
+            }
+        }
+        assertThat(pseudo).hasSize(cropSlices + 1);
+
+        List<String> oof = PrepareJobTestSupport.gunzip(w.oofStudyPredictions());
+        assertThat(oof.get(0)).isEqualTo("StudyInstanceUID,patient_overall,C1,C2,C3,C4,C5,C6,C7");
+        assertThat(oof).hasSize(7);
+        assertThat(oof.subList(1, 7)).allSatisfy(r -> {
+            String[] f = r.split(",");
+            assertThat(f).hasSize(9);
+            for (int j = 1; j < 9; j++) {
+                assertThat(Double.parseDouble(f[j])).isBetween(0.0, 1.0);
+            }
+        });
+
+        JsonNode cv = JsonMapper.builder().build().readTree(Files.readString(w.cvScore()));
+        assertThat(cv.get("metric").asDouble()).isPositive();
+        assertThat(cv.get("studies").asInt()).isEqualTo(6);
+        assertThat(cv.get("per_fold").has("0")).isTrue();
+        assertThat(cv.get("per_fold").has("1")).isTrue();
+        assertThat(cv.get("per_label").size()).isEqualTo(8);
+        assertThat(cv.get("prevalence_constant").get("metric").asDouble()).isPositive();
+        assertThat(cv.get("slice_fracture_models").asString()).startsWith("per fold");
+        for (String model : MODELS) {
+            for (int fold : new int[] {0, 1}) {
+                assertThat(w.run("fracture-test", model, fold, 0).model()).as(model + " fold " + fold).isDirectory();
+                assertThat(Files.readAllLines(w.run("fracture-test", model, fold, 0).metrics())).hasSize(4);
+            }
+        }
+    }
+
+    @Test
+    void eachModelFailedInItsSecondEpochResumesToTheSameWeights() throws Exception {
+        Path ref = reference();
+        Path work = withStudyBoxes(shared.resolve("resumed"));
+        for (String model : MODELS) {
+            FailingEpoch.FAIL.set("fracture-test/" + model + "/fold1-seed0");
+            JobExecution failed = JobTestSupport.run(runner, "train-fracture", data, work, CONFIG);
+            assertThat(failed.getStatus()).as("run failed in " + model).isEqualTo(BatchStatus.FAILED);
+            assertThat(new WorkLayout(work).run("fracture-test", model, 1, 0).checkpoint(1)).isDirectory();
+        }
+        JobExecution resumed = JobTestSupport.run(runner, "train-fracture", data, work, CONFIG);
+        assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        WorkLayout a = new WorkLayout(ref);
+        WorkLayout b = new WorkLayout(work);
+        for (String model : MODELS) {
+            for (int fold : new int[] {0, 1}) {
+                Path wa = a.run("fracture-test", model, fold, 0).model().resolve(model + "-0000.params");
+                Path wb = b.run("fracture-test", model, fold, 0).model().resolve(model + "-0000.params");
+                assertThat(Files.readAllBytes(wb)).as(model + " weights of fold " + fold).isEqualTo(Files.readAllBytes(wa));
+            }
+        }
+        assertThat(Files.readAllBytes(b.oofStudyPredictions())).isEqualTo(Files.readAllBytes(a.oofStudyPredictions()));
+    }
+
+    @Test
+    void aFailedCropPartitionIsTheOnlyOneRerun() throws Exception {
+        Path ref = reference();
+        Path work = withStudyBoxes(shared.resolve("crops-failed"));
+        List<FractureStudy> studies = FractureStudy.readAll(new WorkLayout(work));
+        FractureStudy third = studies.get(2); // partition studies-0001 of 2-study partitions
+        source.failOn(data.resolve("train_images").resolve(third.uid())
+                .resolve(third.sliceNumbers()[third.sliceNumbers().length / 2] + ".dcm"));
+        JobExecution failed = JobTestSupport.run(runner, "train-fracture", data, work, CONFIG);
+        source.disarm();
+        assertThat(failed.getStatus()).isEqualTo(BatchStatus.FAILED);
+        assertThat(partitions(failed, BatchStatus.FAILED)).containsExactly("studyCropsPartition:studies-0001");
+        JobExecution resumed = JobTestSupport.run(runner, "train-fracture", data, work, CONFIG);
+        assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        assertThat(resumed.getStepExecutions().stream().map(StepExecution::getStepName)
+                .filter(n -> n.startsWith("studyCropsPartition:")).toList()).containsExactly("studyCropsPartition:studies-0001");
+        WorkLayout a = new WorkLayout(ref);
+        WorkLayout b = new WorkLayout(work);
+        for (FractureStudy s : studies) {
+            assertThat(Files.readAllBytes(b.crop(32, s.uid()))).isEqualTo(Files.readAllBytes(a.crop(32, s.uid())));
+        }
+        assertThat(Files.readAllBytes(b.oofStudyPredictions())).isEqualTo(Files.readAllBytes(a.oofStudyPredictions()));
+    }
+
+    private static List<String> partitions(JobExecution e, BatchStatus status) {
+        return e.getStepExecutions().stream().filter(s -> s.getStepName().contains(":") && s.getStatus() == status)
+                .map(StepExecution::getStepName).toList();
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}
