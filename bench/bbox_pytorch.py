@@ -10,60 +10,18 @@ import time
 import torch
 from torch import nn
 
+from torch_backbones import backbone
+
 arch, width, size, batch, threads, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), \
     int(sys.argv[5]), float(sys.argv[6])
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
 
-def conv(i, o, k, s, p, g=1):
-    return nn.Conv2d(i, o, k, stride=s, padding=p, groups=g, bias=False)
-
-
-class Residual(nn.Module):
-    def __init__(self, i, o, s):
-        super().__init__()
-        self.main = nn.Sequential(conv(i, o, 3, s, 1), nn.BatchNorm2d(o), nn.ReLU(), conv(o, o, 3, 1, 1), nn.BatchNorm2d(o))
-        self.short = nn.Identity() if i == o and s == 1 else nn.Sequential(conv(i, o, 1, s, 0), nn.BatchNorm2d(o))
-
-    def forward(self, x):
-        return torch.relu(self.main(x) + self.short(x))
-
-
-class MBConv(nn.Module):
-    def __init__(self, i, o, s):
-        super().__init__()
-        m = i * 4
-        self.main = nn.Sequential(conv(i, m, 1, 1, 0), nn.BatchNorm2d(m), nn.SiLU(), conv(m, m, 3, s, 1, m),
-                                  nn.BatchNorm2d(m), nn.SiLU(), conv(m, o, 1, 1, 0), nn.BatchNorm2d(o))
-        self.res = i == o and s == 1
-
-    def forward(self, x):
-        return self.main(x) + x if self.res else self.main(x)
-
-
-def backbone():
-    if arch == "resnet":
-        layers = [conv(3, width, 3, 2, 1), nn.BatchNorm2d(width), nn.ReLU()]
-        i = width
-        for n, w in enumerate([width, width * 2, width * 4, width * 8]):
-            layers.append(Residual(i, w, 1 if n == 0 else 2))
-            i = w
-    else:
-        layers = [conv(3, width, 3, 2, 1), nn.BatchNorm2d(width), nn.SiLU()]
-        i = width
-        for w, r, s in [(max(1, width // 2), 1, 1), (width, 2, 2), (width * 3 // 2, 2, 2), (width * 3, 3, 2), (width * 4, 2, 2)]:
-            for k in range(r):
-                layers.append(MBConv(i, w, s if k == 0 else 1))
-                i = w
-        layers += [conv(i, width * 8, 1, 1, 0), nn.BatchNorm2d(width * 8), nn.SiLU()]
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
-
-
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
-        self.backbone = backbone()
+        self.backbone = backbone(arch, width)
         f = width * 8
         self.box = nn.Linear(f, 4)
         self.logit = nn.Linear(f, 1)

@@ -16,7 +16,6 @@ import ai.djl.util.Pair;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,8 +34,6 @@ public final class BboxBenchmark {
 
     public record Result(double trainImagesPerSecond, double inferSlicesPerSecond) {
     }
-
-    private static final int WINDOWS = 5;
 
     private BboxBenchmark() {
     }
@@ -71,14 +68,14 @@ public final class BboxBenchmark {
                         adam.endStep();
                     }
                 };
-                double train = measure(step, batch, seconds);
+                double train = Throughput.measure(step, batch, seconds);
                 Runnable infer = () -> {
                     try (NDManager s = m.newSubManager()) {
                         NDList o = trainer.evaluate(new NDList(in(x, s)));
                         o.get(1).toFloatArray();
                     }
                 };
-                double inf = measure(infer, batch, seconds);
+                double inf = Throughput.measure(infer, batch, seconds);
                 out.printf(Locale.ROOT, "djl     %s w%d %dpx batch %d, %d threads: training %.1f images/s, inference %.1f "
                                 + "slices/s%n", c.backbone(), c.width(), size, batch,
                         Runtime.getRuntime().availableProcessors(), train, inf);
@@ -96,33 +93,9 @@ public final class BboxBenchmark {
                 Integer.toString(Runtime.getRuntime().availableProcessors()), Double.toString(seconds)), out);
     }
 
-    private static NDArray in(NDArray a, NDManager m) {
+    static NDArray in(NDArray a, NDManager m) {
         NDArray copy = a.duplicate();
         copy.attach(m);
         return copy;
-    }
-
-    /**
-     * Throughput of {@code r}: a warm-up of a fifth of the time (JIT, allocator, oneDNN primitive caches), then
-     * five equal windows; the median window's rate, so that a stray pause on a shared 2-core machine does not
-     * decide the result. bench/bbox_pytorch.py measures the same way.
-     */
-    private static double measure(Runnable r, int perCall, double seconds) {
-        long warmEnd = System.nanoTime() + (long) (seconds / 5 * 1e9);
-        do {
-            r.run();
-        } while (System.nanoTime() < warmEnd);
-        double[] rates = new double[WINDOWS];
-        for (int w = 0; w < WINDOWS; w++) {
-            long t0 = System.nanoTime();
-            long n = 0;
-            while (System.nanoTime() - t0 < seconds / WINDOWS * 1e9) {
-                r.run();
-                n += perCall;
-            }
-            rates[w] = n / ((System.nanoTime() - t0) / 1e9);
-        }
-        Arrays.sort(rates);
-        return rates[WINDOWS / 2];
     }
 }

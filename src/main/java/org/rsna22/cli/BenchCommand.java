@@ -7,10 +7,14 @@ import java.util.concurrent.Callable;
 import org.rsna22.Rsna22Application;
 import org.rsna22.batch.JobRunner;
 import org.rsna22.bench.BboxBenchmark;
+import org.rsna22.bench.FractureBenchmark;
 import org.rsna22.bench.IoBenchmark;
 import org.rsna22.bench.PrepareBenchmark;
 import org.rsna22.config.BboxConfig;
 import org.rsna22.config.ConfigLoader;
+import org.rsna22.config.FractureConfig;
+import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.dataset.WorkLayout;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -22,7 +26,8 @@ import picocli.CommandLine.Spec;
 /** {@code bench}: throughput benchmarks that print their numbers. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput benchmarks; run under 'taskset -c 0' to measure one core.",
-        subcommands = {BenchCommand.Io.class, BenchCommand.Prepare.class, BenchCommand.Bbox.class})
+        subcommands = {BenchCommand.Io.class, BenchCommand.Prepare.class, BenchCommand.Bbox.class,
+            BenchCommand.Fracture.class})
 final class BenchCommand {
 
     @Command(name = "io", mixinStandardHelpOptions = true,
@@ -121,6 +126,49 @@ final class BenchCommand {
                 out.printf("%s:%n", config);
                 BboxBenchmark.run(c, size, batch, seconds, out);
                 BboxBenchmark.runPytorch(c, size, batch, seconds, out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "fracture", mixinStandardHelpOptions = true,
+            description = {"Training speed of the fracture models in DJL on random inputs (the slice model in images/s, "
+                + "the study model in studies/s), then the same architectures in PyTorch (bench/fracture_pytorch.py).",
+                "With --work: also an epoch's images from the crop cache against decoding the DICOM files again."})
+    static final class Fracture implements Callable<Integer> {
+        @Option(names = "--config", defaultValue = "demo", description = "experiment whose fracture section is measured (default: ${DEFAULT-VALUE})")
+        String config;
+
+        @Option(names = "--batch", defaultValue = "4", description = "windows per slice-model batch (default: ${DEFAULT-VALUE})")
+        int batch;
+
+        @Option(names = "--study-batch", defaultValue = "8", description = "studies per study-model batch (default: ${DEFAULT-VALUE})")
+        int studyBatch;
+
+        @Option(names = "--seconds", defaultValue = "10", description = "measuring time per case (default: ${DEFAULT-VALUE})")
+        double seconds;
+
+        @Option(names = "--data", description = "the dataset train-fracture ran on (with --work)")
+        Path data;
+
+        @Option(names = "--work", description = "a work folder where train-fracture made the crop cache")
+        Path work;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("jemalloc preloaded: %s%n", String.valueOf(System.getenv("LD_PRELOAD")).contains("jemalloc"));
+            FractureConfig c = ConfigLoader.load(config).fracture();
+            FractureBenchmark.run(c, batch, studyBatch, seconds, out);
+            if (work != null) {
+                if (data == null) {
+                    spec.commandLine().getErr().println("error: --work needs --data (the dataset of that work folder)");
+                    return 2;
+                }
+                FractureBenchmark.cropCache(new CompetitionLayout(data), new WorkLayout(work), c, out);
             }
             return 0;
         }

@@ -15,13 +15,18 @@ import org.rsna22.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** {@code demo}: a synthetic dataset, then every job in order on it, in a folder of its own. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Generate a synthetic dataset and run the whole pipeline on it (today: prepare, train-bbox, "
-                + "infer-bbox), then compare the study boxes with the generator's truth.",
+        description = {"Generate a synthetic dataset and run the whole pipeline on it (prepare, train-bbox, infer-bbox, "
+                + "train-fracture), then compare the study boxes with the generator's truth and the out-of-fold "
+                + "fracture predictions with the constant prevalence prediction.",
             "Everything goes to --out: dataset/, work/ (outputs) and db/ (the job repository of the demo)."})
 final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Option(names = "--out", defaultValue = "data/demo", description = "demo folder, replaced on each run (default: ${DEFAULT-VALUE})")
     Path out;
@@ -61,6 +66,12 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
         DemoEvaluation eval = DemoEvaluation.of(DemoDatasetGenerator.studyBoxTruth(dataset), w.bboxPred(Subset.TRAIN));
         log.printf(Locale.ROOT, "demo done: %d studies, study boxes mean IoU %.3f against the truth, slice range off by "
                 + "%.1f slices on average%n", eval.studies(), eval.meanIou(), eval.meanRangeError());
+        JsonNode cv = JSON.readTree(Files.readString(w.cvScore()));
+        log.printf(Locale.ROOT, "fracture models, out of fold: competition metric %.4f on %d studies; the constant "
+                + "prevalence prediction scores %.4f on the same studies (ratio %.2f)%n", cv.get("metric").asDouble(),
+                cv.get("studies").asInt(), cv.get("prevalence_constant").get("metric").asDouble(),
+                cv.get("ratio_to_constant").asDouble());
+        log.printf("out-of-fold predictions: %s%ncv score: %s%n", w.oofStudyPredictions(), w.cvScore());
         log.printf("study boxes: %s%nslice predictions: %s%ntraining metrics: %s%nbox labels: %s%nskipped items: %s%n",
                 w.bboxPred(Subset.TRAIN), w.bboxSlicePred(Subset.TRAIN),
                 w.runs("demo").resolve("fold*").resolve("seed*").resolve(w.run("demo", 0, 0).metrics().getFileName()),

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -18,6 +17,7 @@ import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.testsupport.FailingDicomSource;
 import org.rsna22.testsupport.JobTestSupport;
 import org.rsna22.testsupport.PrepareJobTestSupport;
+import org.rsna22.testsupport.TestFiles;
 import org.rsna22.training.TrainRun;
 import org.rsna22.training.TrainingListener;
 import org.springframework.batch.core.BatchStatus;
@@ -91,7 +91,7 @@ class TrainFractureJobTest {
             }
             boxes = w;
         }
-        copyTree(boxes, work);
+        TestFiles.copyTree(boxes, work);
         return work;
     }
 
@@ -207,18 +207,5 @@ class TrainFractureJobTest {
     private static List<String> partitions(JobExecution e, BatchStatus status) {
         return e.getStepExecutions().stream().filter(s -> s.getStepName().contains(":") && s.getStatus() == status)
                 .map(StepExecution::getStepName).toList();
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }

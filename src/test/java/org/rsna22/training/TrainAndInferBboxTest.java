@@ -16,6 +16,7 @@ import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.testsupport.FailingDicomSource;
 import org.rsna22.testsupport.JobTestSupport;
 import org.rsna22.testsupport.PrepareJobTestSupport;
+import org.rsna22.testsupport.TestFiles;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.step.StepExecution;
@@ -145,7 +146,7 @@ class TrainAndInferBboxTest {
                 .isEqualTo(BatchStatus.COMPLETED);
 
         Path work = shared.resolve("resumed-infer");
-        copyTree(reference.resolve("runs"), work.resolve("runs"));
+        TestFiles.copyTree(reference.resolve("runs"), work.resolve("runs"));
         preparedWork(work);
         source.failAfter(60);
         JobExecution failed = JobTestSupport.run(runner, "infer-bbox", data, work, CONFIG);
@@ -172,9 +173,9 @@ class TrainAndInferBboxTest {
                 .isEqualTo(BatchStatus.COMPLETED);
         // a test set: the same images under test_images/, no labels
         Path testSet = shared.resolve("test-set");
-        copyTree(data.resolve("train_images"), testSet.resolve("test_images"));
+        TestFiles.copyTree(data.resolve("train_images"), testSet.resolve("test_images"));
         Path work = shared.resolve("test-work");
-        copyTree(trained.resolve("runs"), work.resolve("runs"));
+        TestFiles.copyTree(trained.resolve("runs"), work.resolve("runs"));
         JobExecution e = JobTestSupport.run(runner, "infer-bbox", testSet, work, CONFIG);
         assertThat(e.getStatus()).isEqualTo(BatchStatus.COMPLETED);
         List<String> boxes = PrepareJobTestSupport.gunzip(work.resolve("test_bbox_pred_v02.csv.gz"));
@@ -187,18 +188,5 @@ class TrainAndInferBboxTest {
             }
         }
         assertThat(work.resolve("train_bbox_pred_v02.csv.gz")).doesNotExist();
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (var s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }

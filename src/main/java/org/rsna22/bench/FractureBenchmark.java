@@ -1,0 +1,152 @@
+package org.rsna22.bench;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.util.Pair;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.rsna22.config.FractureConfig;
+import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.fracture.CropBuilder;
+import org.rsna22.fracture.CropStore;
+import org.rsna22.fracture.FractureStudy;
+import org.rsna22.fracture.StudyCrop;
+import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.model.BoxLocaliserNet;
+import org.rsna22.model.CompetitionLoss;
+import org.rsna22.model.SequenceMseLoss;
+import org.rsna22.model.SequenceNet;
+import org.rsna22.model.StudyNet;
+import org.rsna22.training.CheckpointableAdamW;
+import org.rsna22.training.WarmupCosine;
+
+/**
+ * Training speed of the fracture models in DJL on random inputs, beside the same architectures in PyTorch
+ * (bench/fracture_pytorch.py): the M3-like slice model (CNN per 3-slice image, position embedding, BiLSTM) in
+ * images/s, and the study model (M4) on embeddings in studies/s.
+ */
+public final class FractureBenchmark {
+
+    private FractureBenchmark() {
+    }
+
+    public static void run(FractureConfig c, int batch, int studyBatch, double seconds, PrintWriter out)
+            throws IOException, InterruptedException {
+        int w = c.imagesPerWindow();
+        int s = c.cropSize();
+        int features = BoxLocaliserNet.features(c.width());
+        double slice = measure(new SequenceNet(c.backbone(), c.width(), c.lstm(), 15), new SequenceMseLoss(),
+                m -> new NDList(m.randomNormal(new Shape(batch, w, 3, s, s)),
+                        m.arange(0f, w).tile(batch).reshape(batch, w)),
+                m -> new NDList(m.randomUniform(0, 1, new Shape(batch, w, 15)), m.ones(new Shape(batch, w))),
+                new Shape[] {new Shape(batch, w, 3, s, s), new Shape(batch, w)}, batch * w, seconds);
+        out.printf(Locale.ROOT, "djl     slice model (M3-like) w%d %dpx window %d batch %d, %d threads: training %.1f "
+                + "images/s%n", c.width(), s, w, batch, Runtime.getRuntime().availableProcessors(), slice);
+        int len = c.maxStudyLength();
+        double study = measure(new StudyNet(c.studyLstm()), new CompetitionLoss(),
+                m -> new NDList(m.randomNormal(new Shape(studyBatch, len, features)), m.ones(new Shape(studyBatch, len))),
+                m -> new NDList(m.randomUniform(0, 1, new Shape(studyBatch, 8)).gt(0.7).toType(DataType.FLOAT32, false)),
+                new Shape[] {new Shape(studyBatch, len, features), new Shape(studyBatch, len)}, studyBatch, seconds);
+        out.printf(Locale.ROOT, "djl     study model (M4) len %d batch %d, %d threads: training %.1f studies/s%n", len,
+                studyBatch, Runtime.getRuntime().availableProcessors(), study);
+        out.flush();
+        PythonPeer.run(Path.of("bench/fracture_pytorch.py"), List.of(Integer.toString(c.width()), Integer.toString(s),
+                Integer.toString(w), Integer.toString(c.lstm()), Integer.toString(batch), Integer.toString(c.studyLstm()),
+                Integer.toString(len), Integer.toString(studyBatch),
+                Integer.toString(Runtime.getRuntime().availableProcessors()), Double.toString(seconds)), out);
+    }
+
+    /**
+     * One epoch's input over the studies of a work folder that train-fracture filled: every 3-slice image windowed
+     * from the crop cache, against decoding the DICOM files, cropping and resizing them again. Prints studies/s of
+     * both and their ratio.
+     */
+    public static void cropCache(CompetitionLayout data, WorkLayout work, FractureConfig c, PrintWriter out)
+            throws IOException {
+        List<FractureStudy> studies = FractureStudy.readAll(work);
+        CropStore store = new CropStore(work, c.cropSize(), c.windowLevel(), c.windowWidth(), 1);
+        CropBuilder builder = new CropBuilder(data.trainImages(), DicomSource.own(), c.cropSize(), c.cropMargin());
+        float[] image = new float[3 * c.cropSize() * c.cropSize()];
+        for (int round = 0; round < 2; round++) { // the first round warms the JIT and the page cache
+            long t0 = System.nanoTime();
+            for (FractureStudy s : studies) {
+                windowAll(store, StudyCrop.read(work.crop(c.cropSize(), s.uid())), image);
+            }
+            double cached = studies.size() / ((System.nanoTime() - t0) / 1e9);
+            t0 = System.nanoTime();
+            for (FractureStudy s : studies) {
+                windowAll(store, builder.build(s.uid(), s.box(), s.slnumFrom(), s.slnumTo(), s.sliceNumbers()), image);
+            }
+            double decoded = studies.size() / ((System.nanoTime() - t0) / 1e9);
+            if (round == 1) {
+                out.printf(Locale.ROOT, "crop cache: an epoch's images of %d studies at %.1f studies/s from the cache, "
+                        + "%.1f studies/s decoding DICOM again: %.1f× faster%n", studies.size(), cached, decoded,
+                        cached / decoded);
+            }
+        }
+        out.flush();
+    }
+
+    private static void windowAll(CropStore store, StudyCrop crop, float[] image) {
+        for (int i = 0; i < CropStore.images(crop.slices()); i++) {
+            store.image(crop, i, image, 0);
+        }
+    }
+
+    /** Makes the arrays of one batch in a manager. */
+    private interface Arrays {
+        NDList make(NDManager m);
+    }
+
+    /** Training steps per second × samples per step: forward, loss, backward, AdamW. */
+    private static double measure(Block net, Loss loss, Arrays inputs, Arrays labels, Shape[] shapes, int perStep,
+                                  double seconds) {
+        Engine.getInstance().setRandomSeed(0);
+        try (Model model = Model.newInstance("bench")) {
+            model.setBlock(net);
+            Map<String, String> names = new HashMap<>();
+            for (Pair<String, Parameter> p : net.getParameters()) {
+                names.put(p.getValue().getId(), p.getKey());
+            }
+            CheckpointableAdamW adam = new CheckpointableAdamW(new WarmupCosine(1e-3, 1_000_000, 0), 0f,
+                    model.getNDManager().newSubManager(), names);
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(loss).optOptimizer(adam));
+                 NDManager m = trainer.getManager().newSubManager()) {
+                trainer.initialize(shapes);
+                NDList x = inputs.make(m);
+                NDList y = labels.make(m);
+                // every array of a step lives in its own sub-manager, as in the trainer
+                return Throughput.measure(() -> {
+                    try (NDManager step = m.newSubManager()) {
+                        NDList xs = new NDList();
+                        x.forEach(a -> xs.add(BboxBenchmark.in(a, step)));
+                        NDList ys = new NDList();
+                        y.forEach(a -> ys.add(BboxBenchmark.in(a, step)));
+                        try (GradientCollector gc = trainer.newGradientCollector()) {
+                            gc.backward(loss.evaluate(ys, trainer.forward(xs)));
+                        }
+                        trainer.step();
+                        adam.endStep();
+                    }
+                }, perStep, seconds);
+            }
+        }
+    }
+
+}

@@ -1,0 +1,83 @@
+package org.rsna22.fracture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rsna22.io.geometry.LabelVolume;
+
+/** The fracture stage's pure pieces, with hand-checked values. */
+class FracturePiecesTest {
+
+    @Test
+    void windowsOverlapByHalfAndTheLastEndsAtTheStudyEnd() {
+        assertThat(SequenceTask.windowStarts(5, 8)).containsExactly(0);
+        assertThat(SequenceTask.windowStarts(8, 8)).containsExactly(0);
+        assertThat(SequenceTask.windowStarts(20, 8)).containsExactly(0, 4, 8, 12);
+        assertThat(SequenceTask.windowStarts(21, 8)).containsExactly(0, 4, 8, 12, 13);
+    }
+
+    @Test
+    void imagesAreSliceTripletsWithTheLastOneRepeated() {
+        assertThat(CropStore.images(9)).isEqualTo(3);
+        assertThat(CropStore.images(10)).isEqualTo(4);
+        assertThat(CropStore.middleSlice(0, 10)).isEqualTo(1);
+        assertThat(CropStore.middleSlice(3, 10)).isEqualTo(9); // slices 9, 9, 9
+    }
+
+    @Test
+    void cropIsTheSquareAboutTheBoxWithAirOutsideTheImage() {
+        // a 4×4 image 0..15; the square at (-1, -1) of side 2 covers one air row and column, then pixel 0
+        short[] image = new short[16];
+        for (int i = 0; i < 16; i++) {
+            image[i] = (short) i;
+        }
+        assertThat(CropBuilder.cut(image, 4, 4, -1, -1, 2, 2)).containsExactly(CropBuilder.AIR, CropBuilder.AIR,
+                CropBuilder.AIR, (short) 0);
+        // the whole image at half size: bilinear means of 2×2 blocks (centres aligned)
+        assertThat(CropBuilder.cut(image, 4, 4, 0, 0, 4, 2)).containsExactly((short) 3, (short) 5, (short) 11,
+                (short) 13);
+    }
+
+    @Test
+    void vertebraSharesAreCountsOverTheStudyMaximum() {
+        byte[] a = {1, 1, 2, 0};
+        byte[] b = {1, 0, 9, 0};   // label 9 (T2) does not count
+        byte[] c = {0, 0, 0, 0};
+        List<String> rows = VertebraLabelsTasklet.rows("u", List.of(4, 5, 6), LabelVolume.of(2, 2, a, b, c));
+        assertThat(rows).containsExactly(
+                "u,4,1.0000,1.0000,0,0,0,0,0",
+                "u,5,0.5000,0.0000,0,0,0,0,0",
+                "u,6,0.0000,0.0000,0,0,0,0,0");
+    }
+
+    @Test
+    void longStudiesAreResizedOverTimeShortOnesKept() {
+        // 3 images of 1 feature: 0, 10, 20; to 5 steps: 0, 5, 10, 15, 20
+        StudyEmbedding e = new StudyEmbedding("u", 3, 1, new float[] {0, 10, 20});
+        assertThat(e.fitted(8)).containsExactly(0, 10, 20);
+        StudyEmbedding longer = new StudyEmbedding("u", 5, 2, new float[] {0, 1, 10, 11, 20, 21, 30, 31, 40, 41});
+        assertThat(longer.fitted(3)).containsExactly(new float[] {0, 1, 20, 21, 40, 41}, within(1e-6f));
+        assertThat(longer.fittedLength(3)).isEqualTo(3);
+    }
+
+    @Test
+    void cropsAndEmbeddingsSurviveTheirFiles(@TempDir Path tmp) throws IOException {
+        StudyCrop crop = new StudyCrop("1.2.3", 2, new int[] {7, 6}, new int[] {1, 2, 3},
+                new short[][] {{-1024, 0, 5, 1300}, {1, 2, 3, 4}});
+        crop.write(tmp.resolve("a.crop"));
+        StudyCrop back = StudyCrop.read(tmp.resolve("a.crop"));
+        assertThat(back.studyUid()).isEqualTo("1.2.3");
+        assertThat(back.sliceNumbers()).containsExactly(7, 6);
+        assertThat(back.box()).containsExactly(1, 2, 3);
+        assertThat(back.hu()[0]).containsExactly((short) -1024, (short) 0, (short) 5, (short) 1300);
+        assertThat(StudyCrop.readSlices(tmp.resolve("a.crop"))).isEqualTo(2);
+        StudyEmbedding e = new StudyEmbedding("1.2.3", 2, 2, new float[] {0.5f, -1, 3, 4});
+        e.write(tmp.resolve("a.emb"));
+        assertThat(StudyEmbedding.read(tmp.resolve("a.emb")).values()).containsExactly(0.5f, -1, 3, 4);
+    }
+}
