@@ -1,4 +1,5 @@
 """The from-scratch backbones of org.rsna22.model.BoxLocaliserNet in PyTorch, shared by the speed comparisons."""
+import torch
 from torch import nn
 
 
