@@ -5,12 +5,11 @@ has_box heads), same loss, AdamW; random inputs. Prints training images/s and in
 Usage: bbox_pytorch.py ARCH WIDTH SIZE BATCH THREADS SECONDS   (ARCH: resnet | efficientnet)
 """
 import sys
-import time
 
 import torch
 from torch import nn
 
-from torch_backbones import backbone
+from torch_peer import backbone, measure
 
 arch, width, size, batch, threads, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), \
     int(sys.argv[5]), float(sys.argv[6])
@@ -48,27 +47,10 @@ def step():
     opt.step()
 
 
-def measure(fn, n_per):
-    """Warm-up of a fifth of the time, then five equal windows; the median window's rate (as BboxBenchmark)."""
-    warm_end = time.time() + seconds / 5
-    fn()
-    while time.time() < warm_end:
-        fn()
-    rates = []
-    for _ in range(5):
-        t0 = time.time()
-        n = 0
-        while time.time() - t0 < seconds / 5:
-            fn()
-            n += n_per
-        rates.append(n / (time.time() - t0))
-    return sorted(rates)[2]
-
-
 net.train()
-train = measure(step, batch)
+train = measure(step, batch, seconds)
 net.eval()
 with torch.no_grad():
-    infer = measure(lambda: net(x), batch)
+    infer = measure(lambda: net(x), batch, seconds)
 print(f"pytorch {arch} w{width} {size}px batch {batch}, {threads} threads: training {train:.1f} images/s, "
       f"inference {infer:.1f} slices/s")

@@ -7,12 +7,11 @@ Usage: fracture_pytorch.py WIDTH CROP WINDOW LSTM BATCH STUDY_LSTM STUDY_LEN STU
 """
 import math
 import sys
-import time
 
 import torch
 from torch import nn
 
-from torch_backbones import backbone
+from torch_peer import backbone, measure
 
 width, crop, window, lstm, batch, study_lstm, study_len, study_batch, threads = (int(a) for a in sys.argv[1:10])
 seconds = float(sys.argv[10])
@@ -56,23 +55,6 @@ class StudyNet(nn.Module):
         return self.head(torch.cat([mx, (h * w).sum(1)], 1))
 
 
-def measure(fn, n_per):
-    """Warm-up of a fifth of the time, then five equal windows; the median window's rate (as the DJL side)."""
-    warm_end = time.time() + seconds / 5
-    fn()
-    while time.time() < warm_end:
-        fn()
-    rates = []
-    for _ in range(5):
-        t0 = time.time()
-        n = 0
-        while time.time() - t0 < seconds / 5:
-            fn()
-            n += n_per
-        rates.append(n / (time.time() - t0))
-    return sorted(rates)[2]
-
-
 seq = SequenceNet()
 seq_opt = torch.optim.AdamW(seq.parameters(), lr=1e-3, weight_decay=5e-4)
 x = torch.randn(batch, window, 3, crop, crop)
@@ -109,9 +91,9 @@ def study_step():
 
 
 seq.train()
-seq_rate = measure(seq_step, batch * window)
+seq_rate = measure(seq_step, batch * window, seconds)
 study.train()
-study_rate = measure(study_step, study_batch)
+study_rate = measure(study_step, study_batch, seconds)
 print(f"pytorch slice model (M3-like) w{width} {crop}px window {window} batch {batch}, {threads} threads: "
       f"training {seq_rate:.1f} images/s")
 print(f"pytorch study model (M4) len {study_len} batch {study_batch}, {threads} threads: "

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.config.FractureConfig.SequenceModel;
@@ -29,6 +30,7 @@ import org.springframework.batch.core.partition.support.TaskExecutorPartitionHan
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -52,6 +54,8 @@ public class TrainFractureJobConfiguration {
     private static final String FIRST = "#{stepExecutionContext['first']}";
     private static final String COUNT = "#{stepExecutionContext['count']}";
     private static final String PARTITION = "#{stepExecution.stepName}";
+    /** The key of a training partition's model (vertebra, slice_fracture, study). */
+    static final String MODEL = "model";
 
     @Bean
     public Job trainFractureJob(JobRepository repository, JobOwnerListener owner, Step studyCrops, Step vertebraLabels,
@@ -180,132 +184,96 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     public Step trainVertebra(JobRepository repository, Step trainVertebraPartition,
-                              @Qualifier("vertebraRuns") TrainRunPartitioner partitioner,
-                              @Qualifier("vertebraHandler") TaskExecutorPartitionHandler handler) {
-        return trainStep("trainVertebra", repository, trainVertebraPartition, partitioner, handler);
+                              @Qualifier("vertebraRuns") Partitioner partitioner) {
+        return trainStep("trainVertebra", repository, trainVertebraPartition, partitioner);
     }
 
     @Bean
     public Step trainSliceFracture(JobRepository repository, Step trainSliceFracturePartition,
-                                   @Qualifier("sliceFractureRuns") TrainRunPartitioner partitioner,
-                                   @Qualifier("sliceFractureHandler") TaskExecutorPartitionHandler handler) {
-        return trainStep("trainSliceFracture", repository, trainSliceFracturePartition, partitioner, handler);
+                                   @Qualifier("sliceFractureRuns") Partitioner partitioner) {
+        return trainStep("trainSliceFracture", repository, trainSliceFracturePartition, partitioner);
     }
 
     @Bean
     public Step trainStudy(JobRepository repository, Step trainStudyPartition,
-                           @Qualifier("studyRuns") TrainRunPartitioner partitioner,
-                           @Qualifier("studyHandler") TaskExecutorPartitionHandler handler) {
-        return trainStep("trainStudy", repository, trainStudyPartition, partitioner, handler);
+                           @Qualifier("studyRuns") Partitioner partitioner) {
+        return trainStep("trainStudy", repository, trainStudyPartition, partitioner);
     }
 
     @Bean
     @StepScope
-    public TrainRunPartitioner vertebraRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
+    public Partitioner vertebraRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
         return runs(work, config, FractureModels.VERTEBRA);
     }
 
     @Bean
     @StepScope
-    public TrainRunPartitioner sliceFractureRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
+    public Partitioner sliceFractureRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
         return runs(work, config, FractureModels.SLICE_FRACTURE);
     }
 
     @Bean
     @StepScope
-    public TrainRunPartitioner studyRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
+    public Partitioner studyRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
         return runs(work, config, FractureModels.STUDY);
     }
 
     @Bean
-    @StepScope
-    public TaskExecutorPartitionHandler vertebraHandler(Step trainVertebraPartition) {
-        return PartFiles.handler(trainVertebraPartition, 1, "vertebra-");
-    }
-
-    @Bean
-    @StepScope
-    public TaskExecutorPartitionHandler sliceFractureHandler(Step trainSliceFracturePartition) {
-        return PartFiles.handler(trainSliceFracturePartition, 1, "slice-fracture-");
-    }
-
-    @Bean
-    @StepScope
-    public TaskExecutorPartitionHandler studyHandler(Step trainStudyPartition) {
-        return PartFiles.handler(trainStudyPartition, 1, "study-");
-    }
-
-    @Bean
     public Step trainVertebraPartition(JobRepository repository, PlatformTransactionManager tx,
-                                       @Qualifier("vertebraTasklet") TrainRunTasklet tasklet) {
+                                       @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
         return new StepBuilder("trainVertebraPartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
     }
 
     @Bean
     public Step trainSliceFracturePartition(JobRepository repository, PlatformTransactionManager tx,
-                                            @Qualifier("sliceFractureTasklet") TrainRunTasklet tasklet) {
+                                            @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
         return new StepBuilder("trainSliceFracturePartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
     }
 
     @Bean
     public Step trainStudyPartition(JobRepository repository, PlatformTransactionManager tx,
-                                    @Qualifier("studyTasklet") TrainRunTasklet tasklet) {
+                                    @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
         return new StepBuilder("trainStudyPartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
     }
 
+    /** One (model, fold, seed) run; the partition's context names the model. */
     @Bean
     @StepScope
-    public TrainRunTasklet vertebraTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
-                                           @Value("#{stepExecutionContext['fold']}") Integer fold,
-                                           @Value("#{stepExecutionContext['seed']}") Integer seed,
-                                           List<TrainingListener> listeners) {
-        return trainTasklet(work, config, FractureModels.VERTEBRA, fold, seed, listeners);
-    }
-
-    @Bean
-    @StepScope
-    public TrainRunTasklet sliceFractureTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
-                                                @Value("#{stepExecutionContext['fold']}") Integer fold,
-                                                @Value("#{stepExecutionContext['seed']}") Integer seed,
-                                                List<TrainingListener> listeners) {
-        return trainTasklet(work, config, FractureModels.SLICE_FRACTURE, fold, seed, listeners);
-    }
-
-    @Bean
-    @StepScope
-    public TrainRunTasklet studyTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
-                                        @Value("#{stepExecutionContext['fold']}") Integer fold,
-                                        @Value("#{stepExecutionContext['seed']}") Integer seed,
-                                        List<TrainingListener> listeners) {
-        return trainTasklet(work, config, FractureModels.STUDY, fold, seed, listeners);
+    public TrainRunTasklet fractureRunTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
+                                              @Value("#{stepExecutionContext['" + MODEL + "']}") String model,
+                                              @Value("#{stepExecutionContext['fold']}") Integer fold,
+                                              @Value("#{stepExecutionContext['seed']}") Integer seed,
+                                              List<TrainingListener> listeners) {
+        ExperimentConfig c = ConfigLoader.load(config);
+        FractureModels models = new FractureModels(WorkLayout.of(work), c);
+        return new TrainRunTasklet(models.run(model, fold, seed), () -> models.task(model, fold), c,
+                TrainingListener.all(listeners));
     }
 
     // --- helpers: the three models are wired alike ---
 
-    private static Step trainStep(String name, JobRepository repository, Step partition, TrainRunPartitioner partitioner,
-                                  TaskExecutorPartitionHandler handler) {
-        return new StepBuilder(name, repository).partitioner(partition.getName(), partitioner).partitionHandler(handler)
-                .build();
+    /** A model's runs, one partition after another (one model training at a time uses both cores). */
+    private static Step trainStep(String name, JobRepository repository, Step partition, Partitioner partitioner) {
+        return new StepBuilder(name, repository).partitioner(partition.getName(), partitioner)
+                .partitionHandler(PartFiles.handler(partition, 1, name + "-")).build();
     }
 
-    private static TrainRunPartitioner runs(String work, String config, String model) {
+    /** fold × seed partitions of one model, each with its model's name and step count. */
+    private static Partitioner runs(String work, String config, String model) {
         FractureModels models = new FractureModels(WorkLayout.of(work), ConfigLoader.load(config));
         SequenceModel m = models.settingsOf(model);
-        return new TrainRunPartitioner(m.folds(), m.seeds(), fold -> {
+        TrainRunPartitioner runs = new TrainRunPartitioner(m.folds(), m.seeds(), fold -> {
             try {
                 return models.steps(model, fold);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
-    }
-
-    private static TrainRunTasklet trainTasklet(String work, String config, String model, int fold, int seed,
-                                                List<TrainingListener> listeners) {
-        ExperimentConfig c = ConfigLoader.load(config);
-        FractureModels models = new FractureModels(WorkLayout.of(work), c);
-        return new TrainRunTasklet(models.run(model, fold, seed), () -> models.task(model, fold), c,
-                TrainingListener.all(listeners));
+        return grid -> {
+            Map<String, ExecutionContext> parts = runs.partition(grid);
+            parts.values().forEach(ctx -> ctx.putString(MODEL, model));
+            return parts;
+        };
     }
 
     /** "studyCropsPartition:studies-0003" → "studies-0003". */

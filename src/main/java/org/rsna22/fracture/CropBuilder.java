@@ -3,6 +3,7 @@ package org.rsna22.fracture;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.io.IoErrors;
@@ -37,19 +38,15 @@ public final class CropBuilder {
      * @param sliceNumbers every slice number of the study, ascending
      */
     public StudyCrop build(String uid, int[] box, int slnumFrom, int slnumTo, int[] sliceNumbers) throws IOException {
-        List<Integer> chosen = new ArrayList<>();
-        for (int n : sliceNumbers) {
-            if (n >= slnumFrom - margin && n <= slnumTo + margin) {
-                chosen.add(n);
-            }
-        }
+        List<Integer> chosen = chosen(slnumFrom, slnumTo, sliceNumbers);
         if (chosen.size() < 3) {
             throw new IOException("study " + uid + ": only " + chosen.size() + " slices in its range " + slnumFrom + ".."
                     + slnumTo + "; a crop needs at least 3");
         }
-        int side = Math.max(box[2] - box[0], box[3] - box[1]) + 1;
-        int x0 = (box[0] + box[2] + 1) / 2 - side / 2;
-        int y0 = (box[1] + box[3] + 1) / 2 - side / 2;
+        int[] square = square(box);
+        int x0 = square[0];
+        int y0 = square[1];
+        int side = square[2];
         short[][] hu = new short[chosen.size()][];
         double zFirst = 0;
         double zLast = 0;
@@ -75,7 +72,35 @@ public final class CropBuilder {
             reverse(numbers);
             reverse(hu);
         }
-        return new StudyCrop(uid, size, numbers, new int[] {x0, y0, side}, hu);
+        return new StudyCrop(uid, size, numbers, square, hu);
+    }
+
+    /**
+     * Whether a cached crop was made from this box, range and size: a crop of an earlier infer-bbox or another
+     * crop_margin in the same work folder is made again, not reused.
+     */
+    public boolean matches(StudyCrop.Header h, int[] box, int slnumFrom, int slnumTo, int[] sliceNumbers) {
+        List<Integer> chosen = chosen(slnumFrom, slnumTo, sliceNumbers);
+        int[] sorted = h.sliceNumbers().clone();
+        Arrays.sort(sorted);
+        return h.size() == size && Arrays.equals(h.box(), square(box))
+                && Arrays.equals(sorted, chosen.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    private List<Integer> chosen(int slnumFrom, int slnumTo, int[] sliceNumbers) {
+        List<Integer> chosen = new ArrayList<>();
+        for (int n : sliceNumbers) {
+            if (n >= slnumFrom - margin && n <= slnumTo + margin) {
+                chosen.add(n);
+            }
+        }
+        return chosen;
+    }
+
+    /** The study box made square about its centre: x0, y0, side. */
+    static int[] square(int[] box) {
+        int side = Math.max(box[2] - box[0], box[3] - box[1]) + 1;
+        return new int[] {(box[0] + box[2] + 1) / 2 - side / 2, (box[1] + box[3] + 1) / 2 - side / 2, side};
     }
 
     /** The side×side square at (x0, y0), air outside the image, resized to size×size and rounded to HU. */

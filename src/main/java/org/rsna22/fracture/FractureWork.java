@@ -19,12 +19,16 @@ public final class FractureWork {
     private FractureWork() {
     }
 
-    /** studyCrops: each study's crop, decoded once from DICOM into the crop cache (kept when already there). */
+    /**
+     * studyCrops: each study's crop, decoded once from DICOM into the crop cache; a cached crop of the same box,
+     * slice range and size is kept.
+     */
     public static StudyWork crops(CompetitionLayout data, WorkLayout work, DicomSource dicom, FractureConfig c) {
         CropBuilder builder = new CropBuilder(data.trainImages(), dicom, c.cropSize(), c.cropMargin());
         return s -> {
             Path file = work.crop(c.cropSize(), s.uid());
-            if (!Files.isRegularFile(file)) {
+            if (!Files.isRegularFile(file)
+                    || !builder.matches(StudyCrop.readHeader(file), s.box(), s.slnumFrom(), s.slnumTo(), s.sliceNumbers())) {
                 builder.build(s.uid(), s.box(), s.slnumFrom(), s.slnumTo(), s.sliceNumbers()).write(file);
             }
         };

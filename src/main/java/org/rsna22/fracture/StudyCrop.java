@@ -52,17 +52,34 @@ public record StudyCrop(String studyUid, int size, int[] sliceNumbers, int[] box
         });
     }
 
-    /** The number of slices of a cached crop, from its header alone. */
-    public static int readSlices(Path file) throws IOException {
+    /** What a cached crop holds, without its pixels: its slice numbers (crop order) and box. */
+    public record Header(int size, int[] sliceNumbers, int[] box) {
+    }
+
+    /** The header of a cached crop, read alone. */
+    public static Header readHeader(Path file) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 4096)) {
             DataInputStream d = new DataInputStream(in);
             if (d.readInt() != MAGIC || d.readInt() != VERSION) {
                 throw new IOException(file + " is not a study crop of this version; delete it and run train-fracture again");
             }
             d.readUTF();
-            d.readInt();
-            return d.readInt();
+            int size = d.readInt();
+            int n = d.readInt();
+            if (n < 0 || n > 100_000) {
+                throw new IOException(file + ": impossible crop header (" + n + " slices)");
+            }
+            int[] numbers = new int[n];
+            for (int i = 0; i < n; i++) {
+                numbers[i] = d.readInt();
+            }
+            return new Header(size, numbers, new int[] {d.readInt(), d.readInt(), d.readInt()});
         }
+    }
+
+    /** The number of slices of a cached crop, from its header alone. */
+    public static int readSlices(Path file) throws IOException {
+        return readHeader(file).sliceNumbers().length;
     }
 
     public static StudyCrop read(Path file) throws IOException {

@@ -44,6 +44,21 @@ class FracturePiecesTest {
     }
 
     @Test
+    void aCachedCropIsReusedOnlyForTheSameBoxRangeAndSize(@TempDir Path tmp) throws IOException {
+        CropBuilder builder = new CropBuilder(tmp, null, 2, 1);
+        int[] box = {10, 20, 19, 25};                         // 10 wide, 6 high: a square of side 10 about (15, 23)
+        assertThat(CropBuilder.square(box)).containsExactly(10, 18, 10);
+        int[] slices = {1, 2, 3, 4, 5, 6};
+        // slices 3..5 with a margin of 1 → 2..6, stored head to feet
+        new StudyCrop("u", 2, new int[] {6, 5, 4, 3, 2}, CropBuilder.square(box), new short[5][4]).write(tmp.resolve("u"));
+        StudyCrop.Header h = StudyCrop.readHeader(tmp.resolve("u"));
+        assertThat(builder.matches(h, box, 3, 5, slices)).isTrue();
+        assertThat(builder.matches(h, box, 3, 4, slices)).as("another slice range").isFalse();
+        assertThat(builder.matches(h, new int[] {11, 20, 19, 25}, 3, 5, slices)).as("another box").isFalse();
+        assertThat(new CropBuilder(tmp, null, 4, 1).matches(h, box, 3, 5, slices)).as("another size").isFalse();
+    }
+
+    @Test
     void vertebraSharesAreCountsOverTheStudyMaximum() {
         byte[] a = {1, 1, 2, 0};
         byte[] b = {1, 0, 9, 0};   // label 9 (T2) does not count

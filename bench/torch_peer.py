@@ -1,4 +1,6 @@
-"""The from-scratch backbones of org.rsna22.model.BoxLocaliserNet in PyTorch, shared by the speed comparisons."""
+"""What the PyTorch peers of the benchmarks share: BoxLocaliserNet's from-scratch backbones and the measuring method."""
+import time
+
 import torch
 from torch import nn
 
@@ -46,3 +48,20 @@ def backbone(arch, width):
                 i = w
         layers += [conv(i, width * 8, 1, 1, 0), nn.BatchNorm2d(width * 8), nn.SiLU()]
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+
+def measure(fn, n_per, seconds):
+    """Warm-up of a fifth of the time, then five equal windows; the median window's rate (as Throughput.java)."""
+    warm_end = time.time() + seconds / 5
+    fn()
+    while time.time() < warm_end:
+        fn()
+    rates = []
+    for _ in range(5):
+        t0 = time.time()
+        n = 0
+        while time.time() - t0 < seconds / 5:
+            fn()
+            n += n_per
+        rates.append(n / (time.time() - t0))
+    return sorted(rates)[2]
