@@ -6,7 +6,8 @@ import picocli.CommandLine;
 /** The command-line entry of rsna22: dispatches to the subcommands. */
 @Command(name = "rsna22", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "RSNA 2022 cervical spine fracture detection pipeline.",
-        subcommands = {RunCommand.class, RestartCommand.class, StatusCommand.class, InspectCommand.class, GenerateDemoCommand.class, DemoCommand.class,
+        subcommands = {RunCommand.class, RestartCommand.class, StatusCommand.class, InspectCommand.class, ScoreCommand.class,
+            GenerateDemoCommand.class, DemoCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {

@@ -11,13 +11,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layers of README "Layout", top to bottom: cli (with the application class) → bench → batch → the stages
- * (labels, training, inference, fracture; fracture trains with training's trainer) → model, demo, ops → io, dataset, config. No import points upward, stages do not
+ * (labels, training, inference, fracture, submission; fracture trains with training's trainer) → model, demo, ops → io, dataset, config. No import points upward, stages do not
  * import each other, and no two packages import each other.
  */
 class LayerRulesTest {
 
     private static final String[] STAGES_AND_ABOVE = {"cli", "bench", "batch", "labels", "training", "inference",
-        "fracture"};
+        "fracture", "submission"};
 
     private static JavaClasses classes;
 
@@ -37,6 +37,7 @@ class LayerRulesTest {
                 .layer("training").definedBy("org.rsna22.training..")
                 .layer("inference").definedBy("org.rsna22.inference..")
                 .layer("fracture").definedBy("org.rsna22.fracture..")
+                .layer("submission").definedBy("org.rsna22.submission..")
                 .layer("model").definedBy("org.rsna22.model..")
                 .layer("demo").definedBy("org.rsna22.demo..")
                 .layer("ops").definedBy("org.rsna22.ops..")
@@ -51,6 +52,7 @@ class LayerRulesTest {
                 .whereLayer("training").mayOnlyBeAccessedByLayers("cli", "bench", "batch", "fracture")
                 .whereLayer("inference").mayOnlyBeAccessedByLayers("cli", "bench", "batch")
                 .whereLayer("fracture").mayOnlyBeAccessedByLayers("cli", "bench", "batch")
+                .whereLayer("submission").mayOnlyBeAccessedByLayers("cli", "bench", "batch")
                 .whereLayer("model").mayOnlyBeAccessedByLayers(STAGES_AND_ABOVE)
                 .whereLayer("demo").mayOnlyBeAccessedByLayers(STAGES_AND_ABOVE)
                 .whereLayer("ops").mayOnlyBeAccessedByLayers(STAGES_AND_ABOVE)

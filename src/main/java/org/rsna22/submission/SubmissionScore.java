@@ -1,0 +1,124 @@
+package org.rsna22.submission;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.rsna22.dataset.CompetitionMetric;
+import org.rsna22.dataset.Csv;
+import org.rsna22.dataset.TrainLabelsCsv;
+
+/**
+ * Scores a submission file (row_id,fractured; 8 rows per study, row_id = UID_C1 … UID_C7, UID_patient_overall)
+ * against labels in train.csv's layout with the competition metric. Every way the two files can disagree is an
+ * {@link IllegalArgumentException} whose message names the file, the line and what is wrong.
+ */
+public final class SubmissionScore {
+
+    private SubmissionScore() {
+    }
+
+    public static CompetitionMetric.Score score(Path submission, Path labels) throws IOException {
+        Map<String, int[]> truth = labels(labels);
+        Map<String, double[]> predicted = submission(submission);
+        for (String uid : predicted.keySet()) {
+            if (!truth.containsKey(uid)) {
+                throw new IllegalArgumentException(submission + ": study " + uid + " is not in " + labels);
+            }
+        }
+        for (String uid : truth.keySet()) {
+            if (!predicted.containsKey(uid)) {
+                throw new IllegalArgumentException(submission + ": study " + uid + " of " + labels + " has no rows");
+            }
+        }
+        return CompetitionMetric.score(truth, predicted);
+    }
+
+    private static Map<String, int[]> labels(Path labels) throws IOException {
+        List<String> rejected = new ArrayList<>();
+        Map<String, int[]> truth = new LinkedHashMap<>();
+        for (TrainLabelsCsv.Row r : TrainLabelsCsv.read(labels, (uid, reason) -> rejected.add(reason))) {
+            if (truth.put(r.labels().studyUid(), CompetitionMetric.targets(r.labels())) != null) {
+                throw new IllegalArgumentException(labels + ": study " + r.labels().studyUid() + " is listed twice");
+            }
+        }
+        if (!rejected.isEmpty()) {
+            throw new IllegalArgumentException(rejected.get(0));
+        }
+        if (truth.isEmpty()) {
+            throw new IllegalArgumentException(labels + " has no study");
+        }
+        return truth;
+    }
+
+    private static Map<String, double[]> submission(Path submission) throws IOException {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        Map<String, Integer> seen = new LinkedHashMap<>();
+        try (BufferedReader r = Files.newBufferedReader(submission, StandardCharsets.UTF_8)) {
+            String header = r.readLine();
+            if (header == null || !Csv.parse(header.replace("\uFEFF", "").trim()).equals(List.of("row_id", "fractured"))) {
+                throw new IllegalArgumentException(submission + ": the header must be row_id,fractured");
+            }
+            String line;
+            int lineNo = 1;
+            while ((line = r.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                List<String> f = Csv.parse(line);
+                String where = submission + " line " + lineNo;
+                if (f.size() != 2) {
+                    throw new IllegalArgumentException(where + ": " + f.size() + " fields, expected row_id,fractured");
+                }
+                String rowId = f.get(0).trim();
+                int cut = rowId.lastIndexOf('_');
+                String target = cut < 0 ? "" : rowId.substring(cut + 1);
+                if (rowId.endsWith("_patient_overall")) {
+                    cut = rowId.length() - "_patient_overall".length();
+                    target = "patient_overall";
+                }
+                int j = CompetitionMetric.TARGETS.indexOf(target);
+                if (cut <= 0 || j < 0) {
+                    throw new IllegalArgumentException(where + ": row_id '" + rowId + "' is not UID_C1 … UID_C7 or "
+                            + "UID_patient_overall");
+                }
+                double p;
+                try {
+                    p = Double.parseDouble(f.get(1).trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(where + ": '" + f.get(1) + "' is not a probability");
+                }
+                if (!(p >= 0 && p <= 1)) {
+                    throw new IllegalArgumentException(where + ": probability " + f.get(1).trim() + " is outside [0, 1]");
+                }
+                if (seen.putIfAbsent(rowId, lineNo) != null) {
+                    throw new IllegalArgumentException(where + ": row " + rowId + " again (first on line "
+                            + seen.get(rowId) + ")");
+                }
+                String uid = rowId.substring(0, cut);
+                double[] v = out.computeIfAbsent(uid, u -> {
+                    double[] a = new double[CompetitionMetric.TARGETS.size()];
+                    Arrays.fill(a, Double.NaN);
+                    return a;
+                });
+                v[j] = p;
+            }
+        }
+        for (Map.Entry<String, double[]> e : out.entrySet()) {
+            for (int j = 0; j < e.getValue().length; j++) {
+                if (Double.isNaN(e.getValue()[j])) {
+                    throw new IllegalArgumentException(submission + ": row " + e.getKey() + "_"
+                            + CompetitionMetric.TARGETS.get(j) + " is missing");
+                }
+            }
+        }
+        return out;
+    }
+}
