@@ -37,7 +37,9 @@ public record JobRequest(String job, Path data, Path work, String config) {
         }
         Path dataPath = Path.of(data).toAbsolutePath().normalize();
         if (!Files.isDirectory(dataPath)) {
-            throw new IllegalArgumentException("data folder " + dataPath + " does not exist");
+            throw new IllegalArgumentException(Files.exists(dataPath)
+                    ? "data=" + dataPath + " is a file; expected the dataset folder (with train.csv and train_images/)"
+                    : "data folder " + dataPath + " does not exist");
         }
         if (job.equals("infer-bbox")) {
             new CompetitionLayout(dataPath).requireTrainingOrTestLayout();

@@ -23,7 +23,19 @@ public final class Main {
 
     /** The configured command line, for callers (tests) that redirect its output. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main());
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        // "rsna22 nope --help" would print the help and exit 0: the help option hides the unknown command
+        cl.setExecutionStrategy(parsed -> {
+            if (!parsed.hasSubcommand() && !parsed.unmatched().isEmpty()) {
+                cl.getErr().println("error: unknown command '" + parsed.unmatched().get(0) + "'; commands: "
+                        + String.join(", ", cl.getSubcommands().keySet()));
+                cl.getErr().flush();
+                return JobLauncherSupport.USAGE;
+            }
+            return runLast.execute(parsed);
+        });
+        return cl;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -71,6 +71,21 @@ class CommandLineErrorsTest {
     }
 
     @Test
+    void anUnknownCommandIsAnErrorEvenWithHelp() {
+        Result r = cli("nope", "--help");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: unknown command 'nope'; commands: run, restart, status");
+    }
+
+    @Test
+    void dataPointingAtAFileSaysSo() throws Exception {
+        Path file = data.resolve("train.csv");
+        Result r = cli("run", "prepare", "data=" + file);
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("is a file; expected the dataset folder");
+    }
+
+    @Test
     void unknownParameter() {
         Result r = cli("run", "prepare", "data=" + data, "fold=3");
         assertThat(r.exit()).isEqualTo(2);
