@@ -60,9 +60,12 @@ public record CompetitionLayout(Path root) {
         return !Files.isRegularFile(trainCsv()) && Files.isDirectory(testImages());
     }
 
+    /** A study's segmentation: {@code <UID>.nii}, or {@code <UID>.nii.gz} when only that exists. */
     public Path segmentation(String uid) {
         requireUid(uid);
-        return segmentations().resolve(uid + ".nii");
+        Path nii = segmentations().resolve(uid + ".nii");
+        Path gz = segmentations().resolve(uid + ".nii.gz");
+        return !Files.exists(nii) && Files.exists(gz) ? gz : nii;
     }
 
     private static void requireUid(String uid) {

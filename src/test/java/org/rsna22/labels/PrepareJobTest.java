@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.testsupport.FailingDicomSource;
 import org.rsna22.testsupport.JobTestSupport;
 import org.rsna22.testsupport.PrepareJobTestSupport;
+import org.rsna22.testsupport.TestFiles;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.step.StepExecution;
@@ -66,6 +68,24 @@ class PrepareJobTest {
             referenceExecution = JobTestSupport.run(runner, "prepare", dataset, reference, CONFIG);
             assertThat(referenceExecution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
         }
+    }
+
+    @Test
+    void gzippedSegmentationsGiveTheSameBoxes() throws Exception {
+        Path copy = shared.resolve("gz-dataset");
+        TestFiles.copyTree(dataset, copy);
+        try (var segs = Files.list(copy.resolve("segmentations"))) {
+            for (Path nii : segs.toList()) {
+                try (var out = new GZIPOutputStream(Files.newOutputStream(nii.resolveSibling(nii.getFileName() + ".gz")))) {
+                    out.write(Files.readAllBytes(nii));
+                }
+                Files.delete(nii);
+            }
+        }
+        Path work = shared.resolve("gz-work");
+        assertThat(JobTestSupport.run(runner, "prepare", copy, work, CONFIG).getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        assertThat(PrepareJobTestSupport.gunzip(work.resolve("train_bbox_v01.csv.gz")))
+                .isEqualTo(PrepareJobTestSupport.gunzip(reference.resolve("train_bbox_v01.csv.gz")));
     }
 
     @Test
