@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.config.FractureConfig.SequenceModel;
@@ -262,6 +263,12 @@ public class TrainFractureJobConfiguration {
     private static Partitioner runs(String work, String config, String model) {
         FractureModels models = new FractureModels(WorkLayout.of(work), ConfigLoader.load(config));
         SequenceModel m = models.settingsOf(model);
+        try {
+            TrainRunPartitioner.requireCovers(FractureStudy.readAll(WorkLayout.of(work)).stream().map(FractureStudy::fold)
+                    .collect(Collectors.toSet()), m.folds(), "fracture." + model + ".folds");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         TrainRunPartitioner runs = new TrainRunPartitioner(m.folds(), m.seeds(), fold -> {
             try {
                 return models.steps(model, fold);

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntToLongFunction;
+import java.util.stream.Collectors;
 import org.rsna22.config.BboxConfig;
 import org.rsna22.dataset.SliceBoxes;
 import org.rsna22.dataset.WorkLayout;
@@ -35,8 +37,25 @@ public class TrainRunPartitioner implements Partitioner {
     /** The partitions of train-bbox: step counts from the box labels of the studies outside each fold. */
     public static TrainRunPartitioner bbox(WorkLayout work, BboxConfig config) throws IOException {
         List<SliceBoxes> all = SliceBoxes.readBoxLabels(work.bboxLabels());
+        requireCovers(all.stream().map(SliceBoxes::fold).collect(Collectors.toSet()), config.folds(), "bbox.folds");
         return new TrainRunPartitioner(config.folds(), config.seeds(),
                 fold -> BoxLocaliserTask.totalSteps(all, fold, config));
+    }
+
+    /**
+     * Fails before any training when the runs cannot predict every study out of fold: a fold of the dataset that
+     * has no run, and no all-data run (-1) to stand in, would only be found by the inference after it.
+     */
+    public static void requireCovers(Set<Integer> datasetFolds, List<Integer> folds, String setting) {
+        if (folds.contains(-1)) {
+            return;
+        }
+        List<Integer> missing = datasetFolds.stream().filter(f -> !folds.contains(f)).sorted().toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException(setting + " " + folds + " leaves the dataset's fold(s) " + missing
+                    + " without a model (the work folder's folds come from prepare's config); list them, or add -1 "
+                    + "for an all-data model, or run prepare with as many folds");
+        }
     }
 
     @Override

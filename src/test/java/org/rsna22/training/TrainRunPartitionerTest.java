@@ -1,9 +1,11 @@
 package org.rsna22.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.rsna22.config.BboxConfig;
 import org.rsna22.config.ConfigLoader;
@@ -30,5 +32,13 @@ class TrainRunPartitionerTest {
         BboxConfig spec = ConfigLoader.load("cfg_loc_dh_01B").bbox();   // batch 32, 15 epochs
         assertThat(ModelTrainer.totalSteps(65, BoxLocaliserTask.settings(spec))).isEqualTo(45);
         assertThat(ModelTrainer.totalSteps(64, BoxLocaliserTask.settings(spec))).isEqualTo(30);
+    }
+
+    @Test
+    void runsMustCoverEveryFoldOfTheDatasetUnlessAnAllDataModelStandsIn() {
+        TrainRunPartitioner.requireCovers(Set.of(0, 1), List.of(0, 1), "bbox.folds");
+        TrainRunPartitioner.requireCovers(Set.of(0, 1, 2, 3, 4), List.of(0, -1), "bbox.folds");
+        assertThatThrownBy(() -> TrainRunPartitioner.requireCovers(Set.of(0, 1, 2, 3, 4), List.of(0, 1), "bbox.folds"))
+                .hasMessageStartingWith("bbox.folds [0, 1] leaves the dataset's fold(s) [2, 3, 4] without a model");
     }
 }
