@@ -26,7 +26,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    @Parameters(index = "0", paramLabel = "SUBMISSION", description = "submission.csv")
+    @Parameters(index = "0", paramLabel = "SUBMISSION", description = "the submission file: row_id,fractured")
     Path submission;
 
     @Parameters(index = "1", paramLabel = "LABELS", description = "labels in train.csv's layout")
