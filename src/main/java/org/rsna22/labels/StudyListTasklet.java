@@ -51,8 +51,10 @@ public class StudyListTasklet implements Tasklet {
         List<String> skipped = new ArrayList<>();
         TreeMap<String, StudyLabels> labelled = new TreeMap<>();
         int[] problems = {0};
+        Set<String> rejected = new HashSet<>();
         for (TrainLabelsCsv.Row row : TrainLabelsCsv.read(data.trainCsv(), (uid, reason) -> {
             skipped.add(SkipRecord.line(STEP, uid, "", reason));
+            rejected.add(uid);
             problems[0]++;
         })) {
             String uid = row.labels().studyUid();
@@ -75,8 +77,10 @@ public class StudyListTasklet implements Tasklet {
                     skipped.add(SkipRecord.line(STEP, "", "", "train_images/" + name + ": folder name " + Uids.invalidReason(name)));
                     problems[0]++;
                 } else if (!labelled.containsKey(name)) {
-                    skipped.add(SkipRecord.line(STEP, name, "", "train_images/" + name + " has no row in train.csv"));
-                    problems[0]++;
+                    if (!rejected.contains(name)) { // a rejected row already says why the study is left out
+                        skipped.add(SkipRecord.line(STEP, name, "", "train_images/" + name + " has no row in train.csv"));
+                        problems[0]++;
+                    }
                 } else {
                     folders.add(name);
                 }

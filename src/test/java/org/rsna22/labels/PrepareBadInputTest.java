@@ -93,6 +93,25 @@ class PrepareBadInputTest {
     }
 
     @Test
+    void aRejectedLabelRowIsTheOnlyReasonGivenForItsStudy(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("dataset");
+        List<DemoDatasetGenerator.StudyInfo> studies = new DemoDatasetGenerator(
+                new DemoDatasetGenerator.Options(4, 32, 9, 20, 2)).generate(data, null);
+        String uid = studies.get(1).uid();
+        List<String> lines = Files.readAllLines(data.resolve("train.csv"));
+        Files.write(data.resolve("train.csv"), lines.stream()
+                .map(l -> l.startsWith(uid + ",") ? uid + ",x,0,0,0,0,0,0,0" : l).toList());
+        Path config = tmp.resolve("exp.yaml");
+        Files.writeString(config, "prepare:\n  max_skip_share: 0.5\n");
+        assertThat(JobTestSupport.run(runner, "prepare", data, tmp.resolve("work"), config.toString()).getStatus())
+                .isEqualTo(BatchStatus.COMPLETED);
+        List<List<String>> skipped = Files.readAllLines(tmp.resolve("work/skipped.csv")).stream().skip(1)
+                .map(Csv::parse).filter(r -> r.get(1).equals(uid)).toList();
+        assertThat(skipped).hasSize(1);
+        assertThat(skipped.get(0).get(3)).doesNotContain("has no row in train.csv");
+    }
+
+    @Test
     void tooManySkipsFailTheJobWithTheNumbers(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("dataset");
         List<DemoDatasetGenerator.StudyInfo> studies = new DemoDatasetGenerator(
