@@ -87,7 +87,12 @@ final class JobLauncherSupport {
         try {
             ctx = builder.run(args.toArray(String[]::new));
         } catch (RuntimeException e) {
-            err.println("error: the application did not start: " + IoErrors.rootMessage(e));
+            String why = IoErrors.rootMessage(e);
+            String port = args.stream().filter(a -> a.startsWith("--server.port=")).reduce((a, b) -> b)
+                    .map(a -> a.substring("--server.port=".length())).orElse("?");
+            err.println("error: the application did not start: " + (why.contains("Address already in use")
+                    ? "port " + port + " is taken by another program; choose another with --server.port=N, or --no-web"
+                    : why));
             err.flush();
             return FAILED;
         }

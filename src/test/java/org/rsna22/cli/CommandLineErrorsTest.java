@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +77,18 @@ class CommandLineErrorsTest {
         Result r = cli("nope", "--help");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).startsWith("error: unknown command 'nope'; commands: run, restart, status");
+    }
+
+    @Test
+    void aTakenWebPortIsNamed() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            Result r = cli("run", "prepare", "data=" + data, "work=" + tmp.resolve("work-port"), db(),
+                    "--server.port=" + port);
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).contains("port " + port + " is taken by another program; choose another with "
+                    + "--server.port=N, or --no-web");
+        }
     }
 
     @Test
