@@ -162,8 +162,9 @@ public class PrepareJobConfiguration {
     }
 
     @Bean
-    public SliceHeaderProcessor sliceHeaderProcessor(DicomSource dicom) {
-        return new SliceHeaderProcessor(dicom);
+    @StepScope
+    public SliceHeaderProcessor sliceHeaderProcessor(@Value(DATA) String data, DicomSource dicom) {
+        return new SliceHeaderProcessor(dicom, layout(data));
     }
 
     @Bean

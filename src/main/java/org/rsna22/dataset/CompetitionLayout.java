@@ -1,5 +1,6 @@
 package org.rsna22.dataset;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -58,6 +59,21 @@ public record CompetitionLayout(Path root) {
     /** A test set: test_images/ and no train.csv (inference only, with the models of fold -1 or all folds). */
     public boolean isTestSet() {
         return !Files.isRegularFile(trainCsv()) && Files.isDirectory(testImages());
+    }
+
+    /**
+     * Whether a file of a study folder may be read as a slice: a regular file (links followed) whose real path is
+     * inside the dataset. Pipes would block a read; links out of the dataset are not followed.
+     */
+    public boolean readableFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try {
+            return file.toRealPath().startsWith(root.toRealPath());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** A study's segmentation: {@code <UID>.nii}, or {@code <UID>.nii.gz} when only that exists. */

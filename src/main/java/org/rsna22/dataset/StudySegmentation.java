@@ -35,7 +35,7 @@ public record StudySegmentation(List<Integer> sliceNumbers, LabelVolume labels) 
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(data.studyFolder(uid), "*.dcm")) {
             for (Path p : ds) {
                 int n = CompetitionLayout.sliceNumberOf(p.getFileName().toString());
-                if (n >= 0) {
+                if (n >= 0 && data.readableFile(p)) { // the others are skipped with their reason by sliceMetadata
                     numbers.add(n);
                 }
             }

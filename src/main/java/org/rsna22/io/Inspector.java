@@ -25,6 +25,10 @@ public final class Inspector {
     }
 
     public static Map<String, Object> inspect(Path file) throws IOException {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // a pipe would block the read forever
+            throw new IOException(file + ": not a regular file (a pipe, device, socket or folder)");
+        }
         return isNifti(file) ? nifti(file) : dicom(file);
     }
 

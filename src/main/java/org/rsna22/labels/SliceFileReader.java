@@ -3,6 +3,7 @@ package org.rsna22.labels;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -51,7 +52,8 @@ public class SliceFileReader extends AbstractItemCountingItemStreamItemReader<Sl
             List<SliceFile> files = new ArrayList<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(data.studyFolder(uid))) {
                 for (Path p : ds) {
-                    if (Files.isRegularFile(p)) {
+                    // everything but folders: pipes, devices and links are skipped with their reason, not ignored
+                    if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                         files.add(new SliceFile(uid, CompetitionLayout.sliceNumberOf(p.getFileName().toString()), p));
                     }
                 }

@@ -1,5 +1,7 @@
 package org.rsna22.labels;
 
+import java.nio.file.Files;
+import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.Csv;
 import org.rsna22.io.dicom.DicomFile;
 import org.rsna22.io.dicom.DicomSource;
@@ -11,13 +13,23 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
 public class SliceHeaderProcessor implements ItemProcessor<SliceFile, SliceMeta> {
 
     private final DicomSource dicom;
+    private final CompetitionLayout data;
 
-    public SliceHeaderProcessor(DicomSource dicom) {
+    /** @param data the dataset: a file whose real path leaves it is not read */
+    public SliceHeaderProcessor(DicomSource dicom, CompetitionLayout data) {
         this.dicom = dicom;
+        this.data = data;
     }
 
     @Override
     public SliceMeta process(SliceFile item) throws Exception {
+        if (!Files.isRegularFile(item.path())) {
+            throw new SkippedItemException(item.path() + ": not a regular file (a pipe, device, socket or broken link)");
+        }
+        if (!data.readableFile(item.path())) {
+            throw new SkippedItemException(item.path() + ": a link to " + item.path().toRealPath() + ", outside the "
+                    + "dataset " + data.root() + "; copy the file into the dataset to use it");
+        }
         if (item.sliceNumber() < 0) {
             throw new SkippedItemException(item.path() + ": not a slice file (expected <slice_number>.dcm)");
         }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.testsupport.ExternalTools;
 import tools.jackson.databind.JsonNode;
@@ -81,5 +82,15 @@ class InspectCommandTest {
         Run run = inspect("inspect", missing.toString());
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.out()).startsWith(missing + "  error=").contains("no such file");
+    }
+
+    @Test
+    @Timeout(30)
+    void aPipeIsReportedInsteadOfBlocking(@TempDir Path tmp) throws Exception {
+        Path pipe = tmp.resolve("pipe.dcm");
+        assertThat(new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor()).isZero();
+        Run run = inspect("inspect", "--json", pipe.toString());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("\"error\"").contains("not a regular file");
     }
 }

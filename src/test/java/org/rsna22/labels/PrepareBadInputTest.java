@@ -112,6 +112,37 @@ class PrepareBadInputTest {
     }
 
     @Test
+    void pipesAndLinksOutOfTheDatasetAreSkippedWithTheirReason(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("dataset");
+        List<DemoDatasetGenerator.StudyInfo> studies = new DemoDatasetGenerator(
+                new DemoDatasetGenerator.Options(4, 32, 9, 20, 2)).generate(data, null);
+        Path study = data.resolve("train_images").resolve(studies.get(0).uid());
+        Path pipe = study.resolve("998.dcm");
+        assertThat(new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor()).isZero();
+        Path outside = tmp.resolve("outside.dcm");
+        Files.copy(study.resolve("1.dcm"), outside);
+        Path link = study.resolve("999.dcm");
+        Files.createSymbolicLink(link, outside);
+        Path config = tmp.resolve("exp.yaml");
+        Files.writeString(config, "prepare:\n  max_skip_share: 0.5\n");
+
+        assertThat(JobTestSupport.run(runner, "prepare", data, tmp.resolve("work"), config.toString()).getStatus())
+                .isEqualTo(BatchStatus.COMPLETED);
+        List<List<String>> skipped = Files.readAllLines(tmp.resolve("work/skipped.csv")).stream().skip(1)
+                .map(Csv::parse).toList();
+        assertThat(skipped).anySatisfy(r -> {
+            assertThat(r.subList(0, 3)).containsExactly("sliceMetadata", studies.get(0).uid(), "998");
+            assertThat(r.get(3)).isEqualTo(pipe + ": not a regular file (a pipe, device, socket or broken link)");
+        });
+        assertThat(skipped).anySatisfy(r -> {
+            assertThat(r.subList(0, 3)).containsExactly("sliceMetadata", studies.get(0).uid(), "999");
+            assertThat(r.get(3)).startsWith(link + ": a link to ").contains("outside the dataset");
+        });
+        List<String> boxes = PrepareJobTestSupport.gunzip(tmp.resolve("work/train_bbox_v01.csv.gz"));
+        assertThat(boxes).noneMatch(l -> l.contains("," + "998,") || l.contains(",999,"));
+    }
+
+    @Test
     void tooManySkipsFailTheJobWithTheNumbers(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("dataset");
         List<DemoDatasetGenerator.StudyInfo> studies = new DemoDatasetGenerator(
