@@ -137,7 +137,7 @@ public class TrainFractureJobConfiguration {
         WorkLayout w = WorkLayout.of(work);
         ExperimentConfig c = ConfigLoader.load(config);
         return new StudyPartitionTasklet(EMBEDDINGS, StudyPartitionTasklet.of(FractureStudy.readAll(w), first, count),
-                FractureWork.embeddings(w, c.name(), new FractureModels(w, c), c.fracture()),
+                FractureWork.embeddings(new FractureModels(w, c), c.fracture()),
                 w.fracturePartDir(EMBEDDINGS), partition(stepName));
     }
 

@@ -41,6 +41,11 @@ public final class CropStore {
         return Files.isRegularFile(work.crop(size, uid));
     }
 
+    /** How many slices a cached crop has, from its header alone. */
+    public int slices(String uid) throws IOException {
+        return StudyCrop.readSlices(work.crop(size, uid));
+    }
+
     public StudyCrop get(String uid) throws IOException {
         synchronized (recent) {
             StudyCrop c = recent.get(uid);

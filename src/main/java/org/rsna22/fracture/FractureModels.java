@@ -69,61 +69,93 @@ public final class FractureModels {
     /** The training task of one (model, fold) run. */
     public TrainingTask task(String model, int fold) throws IOException {
         List<FractureStudy> studies = FractureStudy.readAll(work);
-        CropStore crops = crops();
-        Predicate<FractureStudy> inTrain = s -> fold < 0 || s.fold() != fold;
-        Predicate<FractureStudy> inValidation = s -> fold >= 0 && s.fold() == fold;
-        switch (model) {
-            case VERTEBRA, SLICE_FRACTURE -> {
-                Map<String, Map<Integer, float[]>> targets = model.equals(VERTEBRA) ? vertebraTargets() : pseudoTargets();
-                Predicate<FractureStudy> usable = s -> targets.containsKey(s.uid()) && crops.has(s.uid());
-                return new SequenceTask(model, settings(model), config, crops, targets,
-                        model.equals(VERTEBRA) ? 7 : SLICE_OUTPUTS, uids(studies, usable.and(inTrain)),
-                        uids(studies, usable.and(inValidation)));
-            }
-            case STUDY -> {
-                RunFolder m3 = embeddingRun(fold);
-                int m3Fold = foldOf(m3);
-                Predicate<FractureStudy> embedded = s -> Files.isRegularFile(embeddingFile(m3Fold, s.uid()));
-                return new StudyTask(settings(model), config.studyLstm(), config.maxStudyLength(),
-                        BoxLocaliserNet.features(config.width()),
-                        studies.stream().filter(embedded.and(inTrain)).toList(),
-                        studies.stream().filter(embedded.and(inValidation)).toList(), uid -> embeddingFile(m3Fold, uid));
-            }
-            default -> throw new IllegalArgumentException("unknown fracture model " + model);
+        if (model.equals(STUDY)) {
+            int m3Fold = modelFold(SLICE_FRACTURE, fold);
+            return new StudyTask(settings(model), config.studyLstm(), config.maxStudyLength(),
+                    BoxLocaliserNet.features(config.width()), studyTrain(studies, fold),
+                    studies.stream().filter(s -> embedded(s, fold) && TrainRun.validatesOn(fold, s.fold())).toList(),
+                    uid -> embeddingFile(m3Fold, uid));
         }
+        CropStore crops = crops();
+        Map<String, Map<Integer, float[]>> targets = targets(model);
+        return new SequenceTask(model, settings(model), config, crops, targets, outputs(model),
+                sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold())),
+                sequenceStudies(studies, crops, targets, s -> TrainRun.validatesOn(fold, s.fold())));
     }
 
-    /** Optimiser steps of a run, known before it starts (for progress). */
+    /** Optimiser steps of a run, known before it starts (for progress): the samples {@link #task} will have. */
     public long steps(String model, int fold) throws IOException {
         List<FractureStudy> studies = FractureStudy.readAll(work);
-        long samples = 0;
+        long samples;
         if (model.equals(STUDY)) {
-            samples = studies.stream().filter(s -> fold < 0 || s.fold() != fold).count();
+            samples = studyTrain(studies, fold).size();
         } else {
-            Map<String, Map<Integer, float[]>> targets = model.equals(VERTEBRA) ? vertebraTargets() : Map.of();
-            for (FractureStudy s : studies) {
-                boolean usable = Files.isRegularFile(work.crop(config.cropSize(), s.uid()))
-                        && (!model.equals(VERTEBRA) || targets.containsKey(s.uid()));
-                if (usable && (fold < 0 || s.fold() != fold)) {
-                    int images = CropStore.images(StudyCrop.readSlices(work.crop(config.cropSize(), s.uid())));
-                    samples += SequenceTask.windowStarts(images, config.imagesPerWindow()).size();
-                }
-            }
+            CropStore crops = crops();
+            samples = SequenceTask.windowCount(crops, sequenceStudies(studies, crops, targets(model),
+                    s -> TrainRun.trainsOn(fold, s.fold())), config.imagesPerWindow());
         }
         return ModelTrainer.totalSteps(samples, settings(model));
     }
 
-    /**
-     * The finished runs that predict a study of {@code fold}: that fold's (every seed), else the all-data runs
-     * (fold -1) when the config trains no model for the fold.
-     */
-    public List<RunFolder> runsFor(String model, int fold) throws IOException {
-        List<Integer> folds = settingsOf(model).folds();
-        int use = folds.contains(fold) ? fold : folds.contains(-1) ? -1 : Integer.MIN_VALUE;
-        if (use == Integer.MIN_VALUE) {
-            throw new IllegalStateException("fracture." + model + ".folds " + folds + " has neither fold " + fold
-                    + " nor -1 (all data): no model can predict the studies of fold " + fold);
+    private List<FractureStudy> studyTrain(List<FractureStudy> studies, int fold) throws IOException {
+        List<FractureStudy> out = new ArrayList<>();
+        for (FractureStudy s : studies) {
+            if (embedded(s, fold) && TrainRun.trainsOn(fold, s.fold())) {
+                out.add(s);
+            }
         }
+        return out;
+    }
+
+    /** Whether a study has the embedding that the study model of {@code fold} reads. */
+    private boolean embedded(FractureStudy s, int fold) {
+        return Files.isRegularFile(embeddingFile(modelFold(SLICE_FRACTURE, fold), s.uid()));
+    }
+
+    /** The studies a slice model can learn from: with a crop and with targets, among those {@code keep} picks. */
+    private static List<String> sequenceStudies(List<FractureStudy> studies, CropStore crops,
+                                                Map<String, Map<Integer, float[]>> targets,
+                                                Predicate<FractureStudy> keep) {
+        List<String> out = new ArrayList<>();
+        for (FractureStudy s : studies) {
+            if (keep.test(s) && targets.containsKey(s.uid()) && crops.has(s.uid())) {
+                out.add(s.uid());
+            }
+        }
+        return out;
+    }
+
+    private Map<String, Map<Integer, float[]>> targets(String model) throws IOException {
+        return switch (model) {
+            case VERTEBRA -> vertebraTargets();
+            case SLICE_FRACTURE -> pseudoTargets();
+            default -> throw new IllegalArgumentException("unknown slice model " + model);
+        };
+    }
+
+    private static int outputs(String model) {
+        return model.equals(VERTEBRA) ? 7 : SLICE_OUTPUTS;
+    }
+
+    /**
+     * The fold whose models predict a study of {@code fold}: that fold, else -1 (all data) when the config trains no
+     * model for the fold.
+     */
+    public int modelFold(String model, int fold) {
+        List<Integer> folds = settingsOf(model).folds();
+        if (folds.contains(fold)) {
+            return fold;
+        }
+        if (folds.contains(-1)) {
+            return -1;
+        }
+        throw new IllegalStateException("fracture." + model + ".folds " + folds + " has neither fold " + fold
+                + " nor -1 (all data): no model can predict the studies of fold " + fold);
+    }
+
+    /** The finished runs (every seed) that predict a study of {@code fold}. */
+    public List<RunFolder> runsFor(String model, int fold) throws IOException {
+        int use = modelFold(model, fold);
         List<RunFolder> runs = work.trainedRuns(experiment.name(), model, use);
         if (runs.isEmpty()) {
             throw new IllegalStateException("no finished " + model + " run of fold " + use + " under "
@@ -132,9 +164,16 @@ public final class FractureModels {
         return runs;
     }
 
-    /** The M3 run whose embeddings M4 of {@code fold} uses: its fold's first seed, or the all-data model's. */
-    public RunFolder embeddingRun(int fold) throws IOException {
-        return runsFor(SLICE_FRACTURE, fold).get(0);
+    /**
+     * The slice-fracture run of a fold (as {@link #modelFold} gives it) whose embeddings the study model reads: the
+     * run of the first configured seed.
+     */
+    public RunFolder embeddingRun(int m3Fold) {
+        RunFolder run = work.run(experiment.name(), SLICE_FRACTURE, m3Fold, embeddingSeed());
+        if (!Files.isDirectory(run.model())) {
+            throw new IllegalStateException("no finished slice_fracture run at " + run.dir() + " to embed with");
+        }
+        return run;
     }
 
     /** Whether M3 was trained per fold (an honest CV) rather than once on all data (the original's choice). */
@@ -142,12 +181,13 @@ public final class FractureModels {
         return !config.sliceFracture().folds().contains(-1);
     }
 
+    /** The embedding of a study by the slice-fracture run of {@code m3Fold} and the first configured seed. */
     Path embeddingFile(int m3Fold, String uid) {
-        return work.embedding(experiment.name(), m3Fold, config.sliceFracture().seeds().get(0), uid);
+        return work.embedding(experiment.name(), m3Fold, embeddingSeed(), uid);
     }
 
-    static int foldOf(RunFolder run) {
-        return Integer.parseInt(run.dir().getParent().getFileName().toString().substring("fold".length()));
+    private int embeddingSeed() {
+        return config.sliceFracture().seeds().get(0);
     }
 
     /** train_image_level_v03: per segmented study and slice, the shares of C1..C7. */
@@ -179,16 +219,6 @@ public final class FractureModels {
                 v[k] = Float.parseFloat(f.get(2 + k));
             }
             out.computeIfAbsent(f.get(0), u -> new HashMap<>()).put(Integer.parseInt(f.get(1)), v);
-        }
-        return out;
-    }
-
-    private static List<String> uids(List<FractureStudy> studies, Predicate<FractureStudy> keep) {
-        List<String> out = new ArrayList<>();
-        for (FractureStudy s : studies) {
-            if (keep.test(s)) {
-                out.add(s.uid());
-            }
         }
         return out;
     }

@@ -35,17 +35,16 @@ public final class FractureWork {
     }
 
     /**
-     * embeddings: each study's image embeddings by every slice-fracture run that a study model uses (each fold's
-     * first seed, or the all-data model), kept when already there.
+     * embeddings: each study's image embeddings by every slice-fracture run that a study model uses (each fold's run
+     * of the first configured seed, or the all-data one), kept when already there.
      */
-    public static StudyWork embeddings(WorkLayout work, String experiment, FractureModels models, FractureConfig c)
-            throws IOException {
+    public static StudyWork embeddings(FractureModels models, FractureConfig c) {
+        List<Integer> folds = c.sliceFracture().folds();
         List<RunFolder> runs = new ArrayList<>();
-        for (int fold : c.sliceFracture().folds()) {
-            runs.add(models.runsFor(FractureModels.SLICE_FRACTURE, fold).get(0));
+        for (int fold : folds) {
+            runs.add(models.embeddingRun(fold));
         }
         CropStore crops = models.crops();
-        int seed = c.sliceFracture().seeds().get(0);
         return new StudyWork() {
             private final TrainedModels[] loaded = new TrainedModels[runs.size()];
 
@@ -55,7 +54,7 @@ public final class FractureWork {
                     return; // skipped by studyCrops, recorded there
                 }
                 for (int i = 0; i < runs.size(); i++) {
-                    Path file = work.embedding(experiment, FractureModels.foldOf(runs.get(i)), seed, s.uid());
+                    Path file = models.embeddingFile(folds.get(i), s.uid());
                     if (Files.isRegularFile(file)) {
                         continue;
                     }

@@ -16,7 +16,6 @@ import org.rsna22.config.FractureConfig;
 import org.rsna22.dataset.CompetitionMetric;
 import org.rsna22.dataset.CsvFiles;
 import org.rsna22.dataset.SkipRecord;
-import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.model.StudyNet;
@@ -56,21 +55,16 @@ public class OofTasklet implements Tasklet {
         Map<String, double[]> predictions = new LinkedHashMap<>();
         Map<String, Integer> folds = new HashMap<>();
         List<String> rows = new ArrayList<>();
-        Map<Integer, TrainedModels> byFold = new HashMap<>();
         long done = 0;
-        try {
+        try (TrainedModels.ByFold byFold = new TrainedModels.ByFold(models, FractureModels.STUDY,
+                () -> new StudyNet(config.studyLstm()))) {
             for (FractureStudy s : FractureStudy.readAll(work)) {
-                Path embedding = models.embeddingFile(FractureModels.foldOf(models.embeddingRun(s.fold())), s.uid());
+                Path embedding = models.embeddingFile(models.modelFold(FractureModels.SLICE_FRACTURE, s.fold()), s.uid());
                 if (!Files.isRegularFile(embedding)) {
                     continue; // no crop: skipped by studyCrops, recorded there
                 }
-                TrainedModels m = byFold.get(s.fold());
-                if (m == null) {
-                    List<RunFolder> runs = models.runsFor(FractureModels.STUDY, s.fold());
-                    m = new TrainedModels(FractureModels.STUDY, runs, () -> new StudyNet(config.studyLstm()));
-                    byFold.put(s.fold(), m);
-                }
-                double[] p = FracturePredictions.study(m.models(), StudyEmbedding.read(embedding), config.maxStudyLength());
+                double[] p = FracturePredictions.study(byFold.of(s.fold()), StudyEmbedding.read(embedding),
+                        config.maxStudyLength());
                 labels.put(s.uid(), s.labels());
                 predictions.put(s.uid(), p);
                 folds.put(s.uid(), s.fold());
@@ -82,8 +76,6 @@ public class OofTasklet implements Tasklet {
                 chunkContext.getStepContext().getStepExecution().getExecutionContext().putLong(JobProgressService.DONE,
                         ++done);
             }
-        } finally {
-            byFold.values().forEach(TrainedModels::close);
         }
         if (labels.isEmpty()) {
             throw new IllegalStateException("no study could be predicted: every study was skipped (see "

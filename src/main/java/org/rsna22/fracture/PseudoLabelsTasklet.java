@@ -1,13 +1,10 @@
 package org.rsna22.fracture;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.rsna22.config.FractureConfig;
 import org.rsna22.dataset.CsvFiles;
-import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -40,27 +37,19 @@ public class PseudoLabelsTasklet implements Tasklet {
         CropStore crops = models.crops();
         List<String> rows = new ArrayList<>();
         long done = 0;
-        Map<Integer, TrainedModels> byFold = new HashMap<>();
-        try {
+        try (TrainedModels.ByFold byFold = new TrainedModels.ByFold(models, FractureModels.VERTEBRA,
+                () -> SequenceTask.network(config, 7))) {
             for (FractureStudy s : FractureStudy.readAll(work)) {
                 if (!crops.has(s.uid())) {
                     continue; // skipped by studyCrops, recorded there
                 }
-                TrainedModels m = byFold.get(s.fold());
-                if (m == null) {
-                    List<RunFolder> runs = models.runsFor(FractureModels.VERTEBRA, s.fold());
-                    m = new TrainedModels(FractureModels.VERTEBRA, runs, () -> SequenceTask.network(config, 7));
-                    byFold.put(s.fold(), m);
-                }
                 StudyCrop crop = crops.get(s.uid());
-                rows.addAll(rows(s, crop, FracturePredictions.perImage(m.models(), crops, crop,
+                rows.addAll(rows(s, crop, FracturePredictions.perImage(byFold.of(s.fold()), crops, crop,
                         config.imagesPerWindow(), 7)));
                 contribution.incrementWriteCount(1);
                 chunkContext.getStepContext().getStepExecution().getExecutionContext().putLong(JobProgressService.DONE,
                         ++done);
             }
-        } finally {
-            byFold.values().forEach(TrainedModels::close);
         }
         CsvFiles.writeGz(work.pseudoLabels(), HEADER, rows);
         return RepeatStatus.FINISHED;

@@ -62,11 +62,20 @@ public final class SequenceTask implements TrainingTask {
     private List<Window> windows(List<String> studies) throws IOException {
         List<Window> out = new ArrayList<>();
         for (int s = 0; s < studies.size(); s++) {
-            for (int first : windowStarts(CropStore.images(crops.get(studies.get(s)).slices()), config.imagesPerWindow())) {
+            for (int first : windowStarts(CropStore.images(crops.slices(studies.get(s))), config.imagesPerWindow())) {
                 out.add(new Window(s, first));
             }
         }
         return out;
+    }
+
+    /** How many windows (training samples) the studies give. */
+    static long windowCount(CropStore crops, List<String> studies, int window) throws IOException {
+        long n = 0;
+        for (String uid : studies) {
+            n += windowStarts(CropStore.images(crops.slices(uid)), window).size();
+        }
+        return n;
     }
 
     /** First images of the windows over a study of n images: stride half a window, the last one ends at n. */

@@ -5,7 +5,9 @@ import ai.djl.Model;
 import ai.djl.nn.Block;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.rsna22.dataset.WorkLayout.RunFolder;
 
@@ -44,5 +46,35 @@ final class TrainedModels implements AutoCloseable {
     public void close() {
         models.forEach(Model::close);
         models.clear();
+    }
+
+    /** The models that predict the studies of each fold, loaded when a fold first asks and closed together. */
+    static final class ByFold implements AutoCloseable {
+        private final FractureModels models;
+        private final String model;
+        private final Supplier<Block> network;
+        private final Map<Integer, TrainedModels> loaded = new HashMap<>();
+
+        ByFold(FractureModels models, String model, Supplier<Block> network) {
+            this.models = models;
+            this.model = model;
+            this.network = network;
+        }
+
+        /** Every seed's model for a study of {@code fold}. */
+        List<Model> of(int fold) throws IOException {
+            TrainedModels m = loaded.get(fold);
+            if (m == null) {
+                m = new TrainedModels(model, models.runsFor(model, fold), network);
+                loaded.put(fold, m);
+            }
+            return m.models();
+        }
+
+        @Override
+        public void close() {
+            loaded.values().forEach(TrainedModels::close);
+            loaded.clear();
+        }
     }
 }

@@ -66,12 +66,12 @@ public final class BoxLocaliserTask implements TrainingTask {
 
     /** The studies a (fold, seed) run trains on: those outside its fold, or all for fold -1. */
     public static List<SliceBoxes> trainStudies(List<SliceBoxes> all, int fold) {
-        return all.stream().filter(s -> fold < 0 || s.fold() != fold).toList();
+        return all.stream().filter(s -> TrainRun.trainsOn(fold, s.fold())).toList();
     }
 
     /** The studies a run validates on: its fold's (none for fold -1). */
     public static List<SliceBoxes> validationStudies(List<SliceBoxes> all, int fold) {
-        return all.stream().filter(s -> fold >= 0 && s.fold() == fold).toList();
+        return all.stream().filter(s -> TrainRun.validatesOn(fold, s.fold())).toList();
     }
 
     @Override
