@@ -6,13 +6,16 @@ import java.util.List;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.SliceBoxes;
+import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.inference.InferBboxPlan;
 import org.rsna22.inference.SlicePrediction;
 import org.rsna22.inference.StudyBoxesTasklet;
 import org.rsna22.inference.StudyPredictor;
 import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.labels.SkipRecorder;
 import org.rsna22.model.SliceImageCache;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
@@ -22,6 +25,7 @@ import org.springframework.batch.core.partition.support.TaskExecutorPartitionHan
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -37,20 +41,36 @@ import org.springframework.transaction.PlatformTransactionManager;
 public class InferBboxJobConfiguration {
 
     public static final String JOB = "infer-bbox";
+    private static final String STEP = "inferBbox";
     private static final String DATA = "#{jobParameters['data']}";
     private static final String WORK = "#{jobParameters['work']}";
     private static final String CONFIG = "#{jobParameters['config']}";
 
     @Bean
-    public Job inferBboxJob(JobRepository repository, Step inferBbox, Step studyBoxes, JobOwnerListener owner) {
-        return new JobBuilder(JOB, repository).listener(owner).start(inferBbox).next(studyBoxes).build();
+    public Job inferBboxJob(JobRepository repository, Step inferBboxClean, Step inferBbox, Step studyBoxes,
+                            JobOwnerListener owner) {
+        return new JobBuilder(JOB, repository).listener(owner).start(inferBboxClean).next(inferBbox).next(studyBoxes)
+                .build();
+    }
+
+    /** A fresh run starts without an earlier run's part files (a restart keeps them: this step is done). */
+    @Bean
+    public Step inferBboxClean(JobRepository repository, PlatformTransactionManager tx,
+                               @Qualifier("inferBboxCleanTasklet") Tasklet tasklet) {
+        return new StepBuilder("inferBboxClean", repository).tasklet(tasklet, tx).build();
+    }
+
+    @Bean
+    @StepScope
+    public Tasklet inferBboxCleanTasklet(@Value(DATA) String data, @Value(WORK) String work) {
+        return PartFiles.clean(parts(data, work));
     }
 
     @Bean
     public Step inferBbox(JobRepository repository, Step inferBboxPartition,
                           @Qualifier("inferBboxPartitioner") Partitioner partitioner,
                           @Qualifier("inferBboxHandler") TaskExecutorPartitionHandler handler) {
-        return new StepBuilder("inferBbox", repository)
+        return new StepBuilder(STEP, repository)
                 .partitioner(inferBboxPartition.getName(), partitioner).partitionHandler(handler).build();
     }
 
@@ -73,11 +93,21 @@ public class InferBboxJobConfiguration {
     public Step inferBboxPartition(JobRepository repository, PlatformTransactionManager tx,
                                    @Qualifier("inferStudyReader") RestartableListReader<SliceBoxes> reader,
                                    @Qualifier("studyPredictor") StudyPredictor predictor,
-                                   @Qualifier("slicePredictionWriter") FlatteningItemWriter<SlicePrediction> writer) {
+                                   @Qualifier("slicePredictionWriter") FlatteningItemWriter<SlicePrediction> writer,
+                                   @Qualifier("inferBboxSkips") SkipRecorder skips) {
         return new StepBuilder("inferBboxPartition", repository)
                 .<SliceBoxes, List<SlicePrediction>>chunk(1).transactionManager(tx)
                 .reader(reader).processor(predictor).writer(writer).stream(writer)
+                .faultTolerant().skipPolicy(PrepareJobConfiguration.ITEM_PROBLEMS).skipListener(skips).stream(skips)
                 .build();
+    }
+
+    /** A study whose files cannot be read is skipped with its reason (a test set is not checked by prepare). */
+    @Bean
+    @StepScope
+    public SkipRecorder inferBboxSkips(@Value(DATA) String data, @Value(WORK) String work, @Value("#{stepExecution.stepName}") String stepName) {
+        return new SkipRecorder(STEP, PartFiles.writer(parts(data, work), stepName, true,
+                SkipRecord::csvLine));
     }
 
     @Bean
@@ -99,9 +129,10 @@ public class InferBboxJobConfiguration {
 
     @Bean
     @StepScope
-    public FlatteningItemWriter<SlicePrediction> slicePredictionWriter(@Value(WORK) String work,
+    public FlatteningItemWriter<SlicePrediction> slicePredictionWriter(@Value(DATA) String data,
+                                                                      @Value(WORK) String work,
                                                                       @Value("#{stepExecution.stepName}") String stepName) {
-        return new FlatteningItemWriter<>(PartFiles.writer(WorkLayout.of(work).inferBboxParts(), stepName, false,
+        return new FlatteningItemWriter<>(PartFiles.writer(parts(data, work), stepName, false,
                 SlicePrediction::csvLine));
     }
 
@@ -116,8 +147,13 @@ public class InferBboxJobConfiguration {
                                                @Value(CONFIG) String config) throws IOException {
         WorkLayout w = WorkLayout.of(work);
         InferBboxPlan plan = InferBboxPlan.of(layout(data), w);
-        return new StudyBoxesTasklet(w.inferBboxParts(), w.bboxSlicePred(plan.subset()), w.bboxPred(plan.subset()),
-                ConfigLoader.load(config).inferBbox(), plan.lastSlices());
+        return new StudyBoxesTasklet(w, w.inferBboxParts(plan.subset()), w.bboxSlicePred(plan.subset()), w.bboxPred(plan.subset()),
+                ConfigLoader.load(config).inferBbox(), plan.lastSlices(), STEP);
+    }
+
+    /** The part folder of the predicted set: the training set's and a test set's are apart. */
+    private static Path parts(String data, String work) {
+        return WorkLayout.of(work).inferBboxParts(layout(data).isTestSet() ? Subset.TEST : Subset.TRAIN);
     }
 
     private static CompetitionLayout layout(String data) {

@@ -6,10 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
 import org.rsna22.dataset.WorkLayout;
+import org.rsna22.io.AtomicFiles;
 import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
 import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.file.FlatFileItemWriter;
 import org.springframework.batch.infrastructure.item.file.builder.FlatFileItemWriterBuilder;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
@@ -29,6 +32,14 @@ final class PartFiles {
         h.setStep(worker);
         h.setTaskExecutor(executor);
         return h;
+    }
+
+    /** A tasklet that removes a part folder: the first step of a job, so a fresh run never merges stale parts. */
+    static Tasklet clean(Path dir) {
+        return (contribution, chunk) -> {
+            AtomicFiles.deleteTree(dir);
+            return RepeatStatus.FINISHED;
+        };
     }
 
     /** A writer of a part file (or, with {@code skips}, a skip part file) in DIR, named after the partition step. */

@@ -18,7 +18,14 @@ import java.util.zip.GZIPInputStream;
  * The slices of one study in slice_number order, with their fold and, when read from
  * train_bbox_v01.csv.gz, their C1-C7 box in pixels (x0, y0, x1, y1 inclusive) and has_box.
  */
-public record SliceBoxes(String studyUid, int fold, int[] sliceNumbers, int[][] boxes, boolean[] hasBox) {
+public record SliceBoxes(String studyUid, int fold, int[] sliceNumbers, int[][] boxes, boolean[] hasBox)
+        implements StudyItem {
+
+    /** A whole study: no slice number. */
+    @Override
+    public String sliceLabel() {
+        return "";
+    }
 
     /** Reads train_bbox_v01.csv.gz (prepare's output) grouped by study, in file order. */
     public static List<SliceBoxes> readBoxLabels(Path csvGz) throws IOException {

@@ -1,7 +1,6 @@
 package org.rsna22.fracture;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +14,7 @@ import java.util.TreeSet;
 import org.rsna22.config.FractureConfig;
 import org.rsna22.dataset.CompetitionMetric;
 import org.rsna22.dataset.CsvFiles;
-import org.rsna22.dataset.SkipRecord;
+import org.rsna22.dataset.SkippedCsv;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.model.StudyNet;
@@ -136,21 +135,10 @@ public class OofTasklet implements Tasklet {
 
     /** skipped.csv: the rows of earlier jobs (other steps) and then this job's skip files. */
     private void joinSkips() throws IOException {
-        List<String> lines = new ArrayList<>();
-        lines.add(SkipRecord.HEADER);
-        if (Files.exists(work.skipped())) {
-            for (String line : Files.readAllLines(work.skipped(), StandardCharsets.UTF_8)) {
-                String step = line.split(",", 2)[0];
-                if (!line.isBlank() && !line.equals(SkipRecord.HEADER) && !steps.contains(step)) {
-                    lines.add(line);
-                }
-            }
-        }
+        List<Path> parts = new ArrayList<>();
         for (String step : steps) {
-            for (Path p : WorkLayout.partFiles(work.fracturePartDir(step), true)) {
-                Files.readAllLines(p, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).forEach(lines::add);
-            }
+            parts.addAll(WorkLayout.partFiles(work.fracturePartDir(step), true));
         }
-        AtomicFiles.write(work.skipped(), (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        SkippedCsv.replace(work, steps, parts);
     }
 }

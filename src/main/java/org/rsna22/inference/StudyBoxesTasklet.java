@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.rsna22.config.InferBboxConfig;
+import org.rsna22.dataset.SkippedCsv;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -29,10 +30,17 @@ public class StudyBoxesTasklet implements Tasklet {
     private final Path studiesOut;
     private final StudyBoxAggregator aggregator;
     private final Map<String, Integer> lastSlice;
+    private final WorkLayout work;
+    private final String skipStep;
 
-    /** @param lastSlice per study, its highest slice number (slnum_max) */
-    public StudyBoxesTasklet(Path parts, Path slicesOut, Path studiesOut, InferBboxConfig config,
-                             Map<String, Integer> lastSlice) {
+    /**
+     * @param lastSlice per study, its highest slice number (slnum_max)
+     * @param skipStep the step whose skip part files (unreadable studies) are joined into skipped.csv
+     */
+    public StudyBoxesTasklet(WorkLayout work, Path parts, Path slicesOut, Path studiesOut, InferBboxConfig config,
+                             Map<String, Integer> lastSlice, String skipStep) {
+        this.work = work;
+        this.skipStep = skipStep;
         this.parts = parts;
         this.slicesOut = slicesOut;
         this.studiesOut = studiesOut;
@@ -74,6 +82,11 @@ public class StudyBoxesTasklet implements Tasklet {
             gz.write(studies.toString().getBytes(StandardCharsets.UTF_8));
             gz.finish();
         });
+        int skipped = SkippedCsv.replace(work, List.of(skipStep), WorkLayout.partFiles(parts, true));
+        if (count[0] == 0 && !lastSlice.isEmpty()) {
+            throw new IllegalStateException("no study could be predicted: all " + skipped + " were skipped (reasons in "
+                    + work.skipped() + ")");
+        }
         contribution.incrementWriteCount(count[0]);
         return RepeatStatus.FINISHED;
     }

@@ -2,6 +2,7 @@ package org.rsna22.labels;
 
 import java.io.IOException;
 import org.rsna22.dataset.SkipRecord;
+import org.rsna22.dataset.StudyItem;
 import org.rsna22.io.IoErrors;
 import org.springframework.batch.core.listener.SkipListener;
 import org.springframework.batch.infrastructure.item.Chunk;

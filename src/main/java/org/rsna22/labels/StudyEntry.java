@@ -2,6 +2,7 @@ package org.rsna22.labels;
 
 import java.util.List;
 import org.rsna22.dataset.Csv;
+import org.rsna22.dataset.StudyItem;
 import org.rsna22.dataset.StudyLabels;
 
 /**

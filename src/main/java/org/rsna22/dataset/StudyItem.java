@@ -1,6 +1,6 @@
-package org.rsna22.labels;
+package org.rsna22.dataset;
 
-/** An item of a prepare step, as it is named in skipped.csv. */
+/** An item of a step that can be skipped, as it is named in skipped.csv. */
 public interface StudyItem {
     String studyUid();
 
