@@ -59,7 +59,7 @@ public class JobRunner {
      * FAILED. Throws IllegalArgumentException when there is nothing to restart.
      */
     public JobExecution restartLatest(String jobName, PrintWriter out) {
-        recovery.recover(jobName, out);
+        JobRequest.executionsOf(jobName).forEach(j -> recovery.recover(j, out));
         for (JobInstance instance : repository.getJobInstances(jobName, 0, 100)) {
             JobExecution last = repository.getLastJobExecution(instance);
             if (last == null) {
@@ -67,9 +67,7 @@ public class JobRunner {
             }
             BatchStatus s = last.getStatus();
             if (s == BatchStatus.FAILED || s == BatchStatus.STOPPED) {
-                JobRequest request = JobRequest.of(jobName, Map.of("data", last.getJobParameters().getString("data"),
-                        "work", last.getJobParameters().getString("work"),
-                        "config", last.getJobParameters().getString("config")));
+                JobRequest request = JobRequest.of(jobName, JobRequest.of(jobName, last.getJobParameters()).given());
                 out.printf("restarting %s execution %d (%s): data=%s work=%s config=%s%n", jobName, last.getId(), s,
                         request.data(), request.work(), request.config());
                 out.flush();
@@ -87,7 +85,7 @@ public class JobRunner {
 
     /** Runs (or restarts) the job and waits for it; returns the execution. */
     public JobExecution run(String jobName, JobParameters params, PrintWriter out) {
-        recovery.recover(jobName, out);
+        JobRequest.executionsOf(jobName).forEach(j -> recovery.recover(j, out));
         Job job = jobs.get(jobName);
         JobExecution last = repository.getLastJobExecution(jobName, params);
         if (last != null && last.getStatus() != BatchStatus.COMPLETED) {
@@ -107,19 +105,54 @@ public class JobRunner {
         }
     }
 
-    /** One line per step with its counts, for the end of a run. */
-    public static List<String> summary(JobExecution e) {
+    /**
+     * One line per step with its counts, for the end of a run, and what a step said of itself (throughput, where its
+     * output is). A pipeline's stages are shown with the steps of the job each ran.
+     */
+    public List<String> summary(JobExecution e) {
         List<String> lines = new ArrayList<>();
-        List<StepExecution> steps = new ArrayList<>(e.getStepExecutions());
-        steps.sort(Comparator.comparing(StepExecution::getId));
-        for (StepExecution s : steps) {
-            if (s.getStepName().contains(":")) {
-                continue; // partitions are summed in their manager step
+        for (StepExecution s : steps(e)) {
+            JobExecution stage = stageOf(e, s);
+            if (stage == null) {
+                lines.add(line("  ", s));
+            } else {
+                lines.add(String.format("  %-22s %-9s %s", s.getStepName(), s.getStatus(),
+                        duration(s.getStartTime(), s.getEndTime())));
+                steps(stage).forEach(c -> lines.add(line("    ", c)));
             }
-            lines.add(String.format("  %-20s %-9s read %d  written %d  skipped %d  %s", s.getStepName(), s.getStatus(),
-                    s.getReadCount(), s.getWriteCount(), s.getSkipCount(), duration(s.getStartTime(), s.getEndTime())));
         }
         return lines;
+    }
+
+    private static List<StepExecution> steps(JobExecution e) {
+        List<StepExecution> steps = new ArrayList<>();
+        for (StepExecution s : e.getStepExecutions()) {
+            if (!s.getStepName().contains(":")) { // partitions are summed in their manager step
+                steps.add(s);
+            }
+        }
+        steps.sort(Comparator.comparing(StepExecution::getId));
+        return steps;
+    }
+
+    private static String line(String indent, StepExecution s) {
+        String said = s.getExitStatus().getExitDescription();
+        return String.format("%s%-20s %-9s read %d  written %d  skipped %d  %s%s", indent, s.getStepName(),
+                s.getStatus(), s.getReadCount(), s.getWriteCount(), s.getSkipCount(),
+                duration(s.getStartTime(), s.getEndTime()),
+                s.getStatus() == BatchStatus.COMPLETED && !said.isBlank() && said.length() < 200 ? "  (" + said + ")" : "");
+    }
+
+    /** The job execution that a pipeline stage ran, or null when the step is not a stage. */
+    private JobExecution stageOf(JobExecution pipeline, StepExecution s) {
+        if (!pipeline.getJobInstance().getJobName().equals(JobRequest.PIPELINE)) {
+            return null;
+        }
+        String job = PipelineJobConfiguration.jobOf(s.getStepName());
+        if (job == null) {
+            return null;
+        }
+        return repository.getLastJobExecution(job, PipelineJobConfiguration.parametersOf(s));
     }
 
     static String duration(LocalDateTime start, LocalDateTime end) {

@@ -10,6 +10,7 @@ import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.config.FractureConfig.SequenceModel;
 import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.fracture.FractureModels;
 import org.rsna22.fracture.FractureStudy;
@@ -125,7 +126,7 @@ public class TrainFractureJobConfiguration {
                                                    DicomSource dicom) throws IOException {
         WorkLayout w = WorkLayout.of(work);
         return new StudyPartitionTasklet(CROPS, StudyPartitionTasklet.of(FractureStudy.readAll(w), first, count),
-                FractureWork.crops(new CompetitionLayout(Path.of(data)), w, dicom, ConfigLoader.load(config).fracture()),
+                FractureWork.crops(new CompetitionLayout(Path.of(data)).trainImages(), Subset.TRAIN, w, dicom, ConfigLoader.load(config).fracture()),
                 w.fracturePartDir(CROPS), partition(stepName));
     }
 

@@ -7,11 +7,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.rsna22.batch.JobRequest;
+import org.rsna22.dataset.CompetitionMetric;
 import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.demo.DemoEvaluation;
 import org.rsna22.io.AtomicFiles;
+import org.rsna22.submission.SubmissionScore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,10 +22,12 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** {@code demo}: a synthetic dataset, then every job in order on it, in a folder of its own. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Generate a synthetic dataset and run the whole pipeline on it (prepare, train-bbox, infer-bbox, "
-                + "train-fracture), then compare the study boxes with the generator's truth and the out-of-fold "
-                + "fracture predictions with the constant prevalence prediction.",
-            "Everything goes to --out: dataset/, work/ (outputs) and db/ (the job repository of the demo)."})
+        description = {"Generate a synthetic training set and a test set, run the pipeline job on them (prepare, "
+                + "train-bbox, infer-bbox, train-fracture, then infer-bbox and infer-fracture on the test set), compare "
+                + "the study boxes with the generator's truth, and the out-of-fold and test-set fracture predictions "
+                + "with the constant prevalence prediction.",
+            "Everything goes to --out: dataset/, test/, test-labels.csv, work/ (outputs, the submission) and db/ (the "
+                + "job repository of the demo)."})
 final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -33,6 +37,10 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
 
     @Mixin
     DemoDataOptions data;
+
+    @Option(names = "--test-studies", defaultValue = "4",
+            description = "studies of the generated test set (default: ${DEFAULT-VALUE})")
+    int testStudies;
 
 
     @Override
@@ -45,22 +53,28 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
             AtomicFiles.deleteTree(out);
         }
         Path dataset = out.resolve("dataset");
-        log.printf("1/%d generating %d synthetic studies in %s%n", JobRequest.JOBS.size() + 1, data.studies, dataset);
+        log.printf("1/3 generating %d synthetic studies in %s%n", data.studies, dataset);
         log.flush();
         new DemoDatasetGenerator(data.generator(96, 2)).generate(dataset, log);
+        Path testSet = out.resolve("test");
+        Path testLabels = out.resolve("test-labels.csv");
+        log.printf("2/3 generating a test set of %d other studies in %s (their labels in %s)%n", testStudies, testSet,
+                testLabels);
+        log.flush();
+        new DemoDatasetGenerator(new DemoDatasetGenerator.Options(testStudies, data.size, data.seed + 1000, 96, 2,
+                data.allSegmented)).generate(testSet, null);
+        DemoDatasetGenerator.toTestSet(testSet, testLabels);
         Path work = out.resolve("work");
         Map<String, Object> props = Map.of("rsna22.db-dir", out.resolve("db").toAbsolutePath().toString());
-        int step = 2;
-        for (String job : JobRequest.JOBS) {
-            log.printf("%d/%d %s%n", step++, JobRequest.JOBS.size() + 1, job);
-            log.flush();
-            JobRequest request = JobRequest.of(job, Map.of("data", dataset.toString(), "work", work.toString(),
-                    "config", "demo"));
-            int code = JobLauncherSupport.run(launch(job, false, props),
-                    runner -> runner.run(job, request.parameters(), log));
-            if (code != JobLauncherSupport.COMPLETED) {
-                return code;
-            }
+        String job = JobRequest.PIPELINE;
+        log.printf("3/3 %s: prepare, train-bbox, infer-bbox, train-fracture, then infer-bbox and infer-fracture on the "
+                + "test set%n", job);
+        log.flush();
+        JobRequest request = JobRequest.of(job, Map.of("data", dataset.toString(), "work", work.toString(),
+                "config", "demo", JobRequest.TEST, testSet.toString()));
+        int code = JobLauncherSupport.run(launch(job, false, props), runner -> runner.run(job, request.parameters(), log));
+        if (code != JobLauncherSupport.COMPLETED) {
+            return code;
         }
         WorkLayout w = new WorkLayout(work);
         DemoEvaluation eval = DemoEvaluation.of(DemoDatasetGenerator.studyBoxTruth(dataset), w.bboxPred(Subset.TRAIN));
@@ -72,6 +86,11 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
                 cv.get("studies").asInt(), cv.get("prevalence_constant").get("metric").asDouble(),
                 cv.get("ratio_to_constant").asDouble());
         log.printf("out-of-fold predictions: %s%ncv score: %s%n", w.oofStudyPredictions(), w.cvScore());
+        CompetitionMetric.Score test = SubmissionScore.score(w.submission(), testLabels);
+        CompetitionMetric.Score constant = SubmissionScore.constantScore(testLabels, w.folds());
+        log.printf(Locale.ROOT, "test set: submission scores %.4f on %d unseen studies; the training prevalence scores "
+                + "%.4f on them%nsubmission: %s (score it: java -jar target/rsna22.jar score %s %s)%n", test.overall(),
+                test.studies(), constant.overall(), w.submission(), w.submission(), testLabels);
         log.printf("study boxes: %s%nslice predictions: %s%ntraining metrics: %s%nbox labels: %s%nskipped items: %s%n",
                 w.bboxPred(Subset.TRAIN), w.bboxSlicePred(Subset.TRAIN),
                 w.runs("demo").resolve("fold*").resolve("seed*").resolve(w.run("demo", 0, 0).metrics().getFileName()),

@@ -1,7 +1,10 @@
 package org.rsna22.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import org.rsna22.batch.JobOwnerListener;
+import org.rsna22.batch.JobRequest;
 import org.rsna22.io.IoErrors;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.launch.JobOperator;
@@ -58,10 +61,14 @@ final class GracefulStop implements SignalHandler {
         boolean any = false;
         try {
             JobRepository repository = ctx.getBean(JobRepository.class);
-            for (JobExecution e : repository.findRunningJobExecutions(job)) {
+            List<JobExecution> running = new ArrayList<>();
+            for (String j : JobRequest.executionsOf(job)) {
+                running.addAll(repository.findRunningJobExecutions(j));
+            }
+            for (JobExecution e : running) {
                 if (e.getExecutionContext().getLong(JobOwnerListener.PID, -1L) == me) {
                     out.printf("%nSIG%s: stopping %s (execution %d) at the next chunk boundary...%n", signal.getName(),
-                            job, e.getId());
+                            e.getJobInstance().getJobName(), e.getId());
                     out.flush();
                     ctx.getBean(JobOperator.class).stop(e);
                     any = true;

@@ -115,7 +115,7 @@ final class JobLauncherSupport {
             } finally {
                 printer.stop();
             }
-            JobRunner.summary(e).forEach(out::println);
+            ctx.getBean(JobRunner.class).summary(e).forEach(out::println);
             int code = report(e, out);
             linger(ctx);
             return code;

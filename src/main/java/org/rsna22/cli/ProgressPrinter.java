@@ -1,8 +1,11 @@
 package org.rsna22.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.rsna22.batch.JobOwnerListener;
+import org.rsna22.batch.JobRequest;
 import org.rsna22.ops.JobProgressService.ExecutionProgress;
 import org.rsna22.ops.JobProgressService.StepProgress;
 import org.rsna22.ops.JobProgressService;
@@ -64,7 +67,7 @@ final class ProgressPrinter implements Runnable {
         while (running) {
             try {
                 Thread.sleep(intervalMillis);
-                for (JobExecution e : repository.findRunningJobExecutions(job)) {
+                for (JobExecution e : running()) {
                     if (e.getExecutionContext().getLong(JobOwnerListener.PID, -1L) == me) {
                         String line = line(progress.of(e));
                         if (line != null && running) {
@@ -80,6 +83,17 @@ final class ProgressPrinter implements Runnable {
                 // the repository may be closing at the end of the job; the next tick or the summary tells
             }
         }
+    }
+
+    /** The running executions of the job; for the pipeline, of its stages (its own steps only wait for them). */
+    private List<JobExecution> running() {
+        List<JobExecution> out = new ArrayList<>();
+        for (String j : JobRequest.executionsOf(job)) {
+            if (!j.equals(JobRequest.PIPELINE)) {
+                out.addAll(repository.findRunningJobExecutions(j));
+            }
+        }
+        return out;
     }
 
     /** "sliceMetadata  4,200/10,103 slices  41 %  5,120/s  ETA 0:01", for the running step. */

@@ -1,8 +1,14 @@
 package org.rsna22.dataset;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /** The files of a dataset in the competition's layout (SPEC §1) under one root folder. */
 public record CompetitionLayout(Path root) {
@@ -27,6 +33,44 @@ public record CompetitionLayout(Path root) {
         return root.resolve("test_images");
     }
 
+    /** A test set's optional list of rows to predict: row_id, StudyInstanceUID, prediction_type. */
+    public Path testCsv() {
+        return root.resolve("test.csv");
+    }
+
+    /**
+     * The studies a test set asks for, in order: those of test.csv (when present), then every other folder of
+     * test_images/ named by a valid UID, sorted. Folders without readable slices are included: each gets an answer.
+     */
+    public List<String> testStudies() throws IOException {
+        Set<String> out = new LinkedHashSet<>();
+        if (Files.isRegularFile(testCsv())) {
+            List<String> lines = Files.readAllLines(testCsv(), StandardCharsets.UTF_8);
+            int col = lines.isEmpty() ? -1 : Csv.parse(lines.get(0).replace("\uFEFF", "").trim()).indexOf("StudyInstanceUID");
+            if (col < 0) {
+                throw new IOException(testCsv() + ": no StudyInstanceUID column in its header");
+            }
+            for (int i = 1; i < lines.size(); i++) {
+                List<String> f = Csv.parse(lines.get(i));
+                if (lines.get(i).isBlank()) {
+                    continue;
+                }
+                String uid = f.size() > col ? f.get(col).trim() : "";
+                if (!Uids.isValid(uid)) {
+                    throw new IOException(testCsv() + " line " + (i + 1) + ": " + Uids.invalidReason(uid));
+                }
+                out.add(uid);
+            }
+        }
+        if (Files.isDirectory(testImages())) {
+            try (Stream<Path> s = Files.list(testImages())) {
+                s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).filter(Uids::isValid).sorted()
+                        .forEach(out::add);
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
     public Path segmentations() {
         return root.resolve("segmentations");
     }
@@ -36,7 +80,6 @@ public record CompetitionLayout(Path root) {
         return studyFolder(trainImages(), uid);
     }
 
-    /** The study folder of a UID under an images folder (train_images/ or test_images/), the UID checked first. */
     /** The slice number of a file named {@code <n>.dcm} (no leading zeros), or -1 for any other name. */
     public static int sliceNumberOf(String fileName) {
         if (!fileName.endsWith(".dcm") || fileName.length() < 5 || fileName.length() > 13) {
@@ -51,6 +94,7 @@ public record CompetitionLayout(Path root) {
         return Integer.parseInt(n);
     }
 
+    /** The study folder of a UID under an images folder (train_images/ or test_images/), the UID checked first. */
     public static Path studyFolder(Path images, String uid) {
         requireUid(uid);
         return images.resolve(uid);
@@ -87,6 +131,15 @@ public record CompetitionLayout(Path root) {
     private static void requireUid(String uid) {
         if (!Uids.isValid(uid)) {
             throw new IllegalArgumentException(Uids.invalidReason(uid));
+        }
+    }
+
+    /** Checks for a test set: test_images/ without train.csv. */
+    public void requireTestLayout() {
+        if (!isTestSet()) {
+            throw new IllegalArgumentException(Files.isRegularFile(trainCsv())
+                    ? "data folder " + root + " has train.csv: this job needs a test set (test_images/ without train.csv)"
+                    : "data folder " + root + " has no test_images/: this job needs a test set (test_images/<UID>/<n>.dcm)");
         }
     }
 

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -90,9 +91,9 @@ public record WorkLayout(Path root) {
         return root.resolve(subset.prefix() + "bbox_pred_v02.csv.gz");
     }
 
-    /** Part files of infer-bbox's per-slice predictions. */
-    public Path inferBboxParts() {
-        return parts("infer-bbox");
+    /** Part files of infer-bbox's per-slice predictions (and skips) of the training or a test set. */
+    public Path inferBboxParts(Subset subset) {
+        return parts("infer-bbox").resolve(subset.name().toLowerCase(Locale.ROOT));
     }
 
     // --- train-fracture (SPEC §6-8) ---
@@ -117,13 +118,23 @@ public record WorkLayout(Path root) {
         return root.resolve("cv_score.json");
     }
 
-    /** The study crops of one crop size: one HU file per study. */
+    /** The training studies' crops of one crop size: one HU file per study. */
     public Path crops(int size) {
-        return root.resolve("crops").resolve("size" + size);
+        return crops(Subset.TRAIN, size);
     }
 
     public Path crop(int size, String uid) {
-        return crops(size).resolve(uid + ".crop");
+        return crop(Subset.TRAIN, size, uid);
+    }
+
+    /** The crops of the training set (crops/sizeN) or of a test set (crops/test/sizeN), kept apart. */
+    public Path crops(Subset subset, int size) {
+        Path crops = root.resolve("crops");
+        return (subset == Subset.TEST ? crops.resolve("test") : crops).resolve("size" + size);
+    }
+
+    public Path crop(Subset subset, int size, String uid) {
+        return crops(subset, size).resolve(uid + ".crop");
     }
 
     /** Embeddings of every study by the slice-fracture model of one run (its fold's, or all data's). */
@@ -138,6 +149,35 @@ public record WorkLayout(Path root) {
     /** Part folder (skip files) of one of the fracture job's steps. */
     public Path fracturePartDir(String step) {
         return parts("train-fracture").resolve(step);
+    }
+
+    // --- infer-fracture and the submission (SPEC §9) ---
+
+    /** row_id,fractured: 8 rows per test study. */
+    public Path submission() {
+        return root.resolve("submission.csv");
+    }
+
+    /** Part folder (per-partition study predictions and skip files) of infer-fracture. */
+    public Path inferFractureParts() {
+        return parts("infer-fracture");
+    }
+
+    // --- the report ---
+
+    /** The report folder: index.html and studies/. */
+    public Path report() {
+        return root.resolve("report");
+    }
+
+    /** One self-contained page: charts and pictures inline. */
+    public Path reportIndex() {
+        return report().resolve("index.html");
+    }
+
+    /** A study's slices in order with its box drawn, as an animation. */
+    public Path reportStudyAnimation(String uid) {
+        return report().resolve("studies").resolve(uid + ".gif");
     }
 
     // --- part files of partitioned steps ---

@@ -248,6 +248,19 @@ public final class DemoDatasetGenerator {
                         + "study_boxes.csv: their union and the first/last slice that has C1-C7.\n"));
     }
 
+    /**
+     * Turns a generated dataset into a test set in the competition layout: train_images/ becomes test_images/, its
+     * labels (train.csv) move to {@code labels} (outside the test set, for scoring), and the training-only files
+     * (bounding boxes, segmentations) go.
+     */
+    public static void toTestSet(Path dataset, Path labels) throws IOException {
+        Files.move(dataset.resolve("train_images"), dataset.resolve("test_images"));
+        Files.createDirectories(labels.toAbsolutePath().getParent());
+        Files.move(dataset.resolve("train.csv"), labels);
+        Files.delete(dataset.resolve("train_bounding_boxes.csv"));
+        AtomicFiles.deleteTree(dataset.resolve("segmentations"));
+    }
+
     /** The generator's true study boxes and slice ranges in a generated dataset. */
     public static Path studyBoxTruth(Path dataset) {
         return dataset.resolve("demo_truth/study_boxes.csv");

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.model.SliceWindow;
 
@@ -15,13 +16,20 @@ import org.rsna22.model.SliceWindow;
 public final class CropStore {
 
     private final WorkLayout work;
+    private final Subset subset;
     private final int size;
     private final double level;
     private final double width;
     private final Map<String, StudyCrop> recent;
 
     public CropStore(WorkLayout work, int size, double level, double width, int capacity) {
+        this(work, Subset.TRAIN, size, level, width, capacity);
+    }
+
+    /** The crops of the training set or of a test set. */
+    public CropStore(WorkLayout work, Subset subset, int size, double level, double width, int capacity) {
         this.work = work;
+        this.subset = subset;
         this.size = size;
         this.level = level;
         this.width = width;
@@ -38,12 +46,12 @@ public final class CropStore {
     }
 
     public boolean has(String uid) {
-        return Files.isRegularFile(work.crop(size, uid));
+        return Files.isRegularFile(work.crop(subset, size, uid));
     }
 
     /** How many slices a cached crop has, from its header alone. */
     public int slices(String uid) throws IOException {
-        return StudyCrop.readSlices(work.crop(size, uid));
+        return StudyCrop.readSlices(work.crop(subset, size, uid));
     }
 
     public StudyCrop get(String uid) throws IOException {
@@ -54,9 +62,9 @@ public final class CropStore {
             }
         }
         if (!has(uid)) {
-            throw new IOException("no crop of study " + uid + " in " + work.crops(size) + " (skipped by studyCrops?)");
+            throw new IOException("no crop of study " + uid + " in " + work.crops(subset, size) + " (skipped by studyCrops?)");
         }
-        StudyCrop c = StudyCrop.read(work.crop(size, uid));
+        StudyCrop c = StudyCrop.read(work.crop(subset, size, uid));
         synchronized (recent) {
             recent.put(uid, c);
         }

@@ -13,6 +13,7 @@ import org.rsna22.config.FractureConfig.SequenceModel;
 import org.rsna22.config.FractureConfig;
 import org.rsna22.dataset.CsvFiles;
 import org.rsna22.dataset.WorkLayout.RunFolder;
+import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.model.BoxLocaliserNet;
 import org.rsna22.training.ModelTrainer;
@@ -63,7 +64,11 @@ public final class FractureModels {
     }
 
     public CropStore crops() {
-        return new CropStore(work, config.cropSize(), config.windowLevel(), config.windowWidth(), 64);
+        return crops(Subset.TRAIN);
+    }
+
+    public CropStore crops(Subset subset) {
+        return new CropStore(work, subset, config.cropSize(), config.windowLevel(), config.windowWidth(), 64);
     }
 
     /** The training task of one (model, fold) run. */

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.rsna22.config.FractureConfig;
-import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.WorkLayout.RunFolder;
+import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.fracture.StudyPartitionTasklet.StudyWork;
 import org.rsna22.io.dicom.DicomSource;
@@ -20,13 +20,13 @@ public final class FractureWork {
     }
 
     /**
-     * studyCrops: each study's crop, decoded once from DICOM into the crop cache; a cached crop of the same box,
-     * slice range and size is kept.
+     * studyCrops: each study's crop, decoded once from the DICOM files under {@code images} into the crop cache; a
+     * cached crop of the same box, slice range and size is kept.
      */
-    public static StudyWork crops(CompetitionLayout data, WorkLayout work, DicomSource dicom, FractureConfig c) {
-        CropBuilder builder = new CropBuilder(data.trainImages(), dicom, c.cropSize(), c.cropMargin());
+    public static StudyWork crops(Path images, Subset subset, WorkLayout work, DicomSource dicom, FractureConfig c) {
+        CropBuilder builder = new CropBuilder(images, dicom, c.cropSize(), c.cropMargin());
         return s -> {
-            Path file = work.crop(c.cropSize(), s.uid());
+            Path file = work.crop(subset, c.cropSize(), s.uid());
             if (!Files.isRegularFile(file)
                     || !builder.matches(StudyCrop.readHeader(file), s.box(), s.slnumFrom(), s.slnumTo(), s.sliceNumbers())) {
                 builder.build(s.uid(), s.box(), s.slnumFrom(), s.slnumTo(), s.sliceNumbers()).write(file);

@@ -40,6 +40,18 @@ public final class SubmissionScore {
         return CompetitionMetric.score(truth, predicted);
     }
 
+    /**
+     * The score of the constant prediction (the prevalence of each target in {@code trainingLabels}, a file in
+     * train.csv's layout) on the studies of {@code labels}: the baseline a submission should beat.
+     */
+    public static CompetitionMetric.Score constantScore(Path labels, Path trainingLabels) throws IOException {
+        double[] prevalence = CompetitionMetric.prevalence(labels(trainingLabels).values());
+        Map<String, int[]> truth = labels(labels);
+        Map<String, double[]> constant = new LinkedHashMap<>();
+        truth.keySet().forEach(uid -> constant.put(uid, prevalence));
+        return CompetitionMetric.score(truth, constant);
+    }
+
     private static Map<String, int[]> labels(Path labels) throws IOException {
         List<String> rejected = new ArrayList<>();
         Map<String, int[]> truth = new LinkedHashMap<>();

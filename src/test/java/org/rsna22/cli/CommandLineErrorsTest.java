@@ -67,9 +67,9 @@ class CommandLineErrorsTest {
     void unknownJob() {
         Result r = cli("run", "train-everything", "data=" + data);
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("error: unknown job 'train-everything'; jobs: prepare, train-bbox, infer-bbox, train-fracture\n");
-        assertThat(cli("restart", "nope").err()).isEqualTo("error: unknown job 'nope'; jobs: prepare, train-bbox, infer-bbox, train-fracture\n");
-        assertThat(cli("status", "nope").err()).isEqualTo("error: unknown job 'nope'; jobs: prepare, train-bbox, infer-bbox, train-fracture\n");
+        assertThat(r.err()).isEqualTo("error: unknown job 'train-everything'; jobs: prepare, train-bbox, infer-bbox, train-fracture, infer-fracture, report, pipeline\n");
+        assertThat(cli("restart", "nope").err()).isEqualTo("error: unknown job 'nope'; jobs: prepare, train-bbox, infer-bbox, train-fracture, infer-fracture, report, pipeline\n");
+        assertThat(cli("status", "nope").err()).isEqualTo("error: unknown job 'nope'; jobs: prepare, train-bbox, infer-bbox, train-fracture, infer-fracture, report, pipeline\n");
     }
 
     @Test

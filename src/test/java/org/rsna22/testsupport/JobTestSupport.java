@@ -32,6 +32,11 @@ public final class JobTestSupport {
                 "config", config)), new PrintWriter(new StringWriter()));
     }
 
+    /** A job with any key=value parameters (the pipeline's test=DIR too). */
+    public static JobExecution run(JobRunner runner, String job, Map<String, String> params) throws Exception {
+        return runner.run(job, runner.parameters(job, params), new PrintWriter(new StringWriter()));
+    }
+
     public static byte[] bytes(Path p) throws IOException {
         return Files.readAllBytes(p);
     }

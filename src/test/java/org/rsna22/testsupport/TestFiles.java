@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** File helpers of the job tests. */
@@ -24,5 +25,23 @@ public final class TestFiles {
             }
         }
         return to;
+    }
+
+    /** Deletes a folder and everything below it, ignoring what cannot be deleted (a test's scratch). */
+    public static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // left for the OS's temp cleaning
+                }
+            }
+        } catch (IOException ignored) {
+            // as above
+        }
     }
 }

@@ -1,0 +1,109 @@
+package org.rsna22.fracture;
+
+import ai.djl.Model;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.rsna22.config.ExperimentConfig;
+import org.rsna22.config.FractureConfig;
+import org.rsna22.dataset.Csv;
+import org.rsna22.dataset.WorkLayout.RunFolder;
+import org.rsna22.dataset.WorkLayout.Subset;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.fracture.StudyPartitionTasklet.StudyWork;
+import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.model.StudyNet;
+import org.springframework.batch.infrastructure.item.ItemProcessor;
+
+/**
+ * Predicts a study of a test set with every trained study model (SPEC §9): its crop (from the crop cache, decoded
+ * when missing), its image embeddings by the slice-fracture model each study model was trained on, and the average
+ * over every finished study run: each configured fold × seed, and the all-data runs (fold -1) where present. The
+ * result is one line of the study's 8 probabilities in TARGETS order.
+ */
+public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, AutoCloseable {
+
+    /** The columns of a predicted study: StudyInstanceUID and the 8 probabilities in TARGETS order. */
+    public static final String HEADER = OofTasklet.HEADER;
+
+    private final StudyWork cropWork;
+    private final CropStore crops;
+    private final int maxLength;
+    /** Per slice-fracture fold: the model that embeds for the study models trained on that fold's embeddings. */
+    private final Map<Integer, TrainedModels> embedders = new LinkedHashMap<>();
+    /** Per slice-fracture fold: the study models (every fold and seed) that read its embeddings. */
+    private final Map<Integer, TrainedModels> studyModels = new LinkedHashMap<>();
+
+    public TestSetPredictor(Path testImages, WorkLayout work, ExperimentConfig experiment, DicomSource dicom)
+            throws IOException {
+        FractureConfig c = experiment.fracture();
+        FractureModels models = new FractureModels(work, experiment);
+        this.cropWork = FractureWork.crops(testImages, Subset.TEST, work, dicom, c);
+        this.crops = models.crops(Subset.TEST);
+        this.maxLength = c.maxStudyLength();
+        Map<Integer, List<RunFolder>> runsByEmbedding = new LinkedHashMap<>();
+        for (int fold : c.study().folds()) {
+            List<RunFolder> runs = work.trainedRuns(experiment.name(), FractureModels.STUDY, fold);
+            if (!runs.isEmpty()) {
+                runsByEmbedding.computeIfAbsent(models.modelFold(FractureModels.SLICE_FRACTURE, fold),
+                        k -> new ArrayList<>()).addAll(runs);
+            }
+        }
+        if (runsByEmbedding.isEmpty()) {
+            throw new IllegalStateException("no finished study model under "
+                    + work.runs(experiment.name()).resolve(FractureModels.STUDY) + " for fracture.study.folds "
+                    + c.study().folds() + ": run train-fracture with this config and work folder first");
+        }
+        try {
+            for (Map.Entry<Integer, List<RunFolder>> e : runsByEmbedding.entrySet()) {
+                embedders.put(e.getKey(), new TrainedModels(FractureModels.SLICE_FRACTURE,
+                        List.of(models.embeddingRun(e.getKey())),
+                        () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS)));
+                studyModels.put(e.getKey(), new TrainedModels(FractureModels.STUDY, e.getValue(),
+                        () -> new StudyNet(c.studyLstm())));
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** How many study models every prediction averages. */
+    public int ensembleSize() {
+        return studyModels.values().stream().mapToInt(m -> m.models().size()).sum();
+    }
+
+    @Override
+    public String process(FractureStudy study) throws IOException {
+        cropWork.process(study);
+        StudyCrop crop = crops.get(study.uid());
+        double[] sum = new double[8];
+        int n = 0;
+        for (Map.Entry<Integer, TrainedModels> e : embedders.entrySet()) {
+            StudyEmbedding embedding = FracturePredictions.embed(e.getValue().models().get(0), crops, crop);
+            List<Model> readers = studyModels.get(e.getKey()).models();
+            double[] p = FracturePredictions.study(readers, embedding, maxLength);
+            for (int j = 0; j < 8; j++) {
+                sum[j] += p[j] * readers.size();
+            }
+            n += readers.size();
+        }
+        Object[] fields = new Object[9];
+        fields[0] = study.uid();
+        for (int j = 0; j < 8; j++) {
+            fields[1 + j] = Csv.num(sum[j] / n);
+        }
+        return Csv.line(fields);
+    }
+
+    @Override
+    public void close() {
+        embedders.values().forEach(TrainedModels::close);
+        studyModels.values().forEach(TrainedModels::close);
+        embedders.clear();
+        studyModels.clear();
+    }
+}
