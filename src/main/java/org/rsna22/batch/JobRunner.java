@@ -1,5 +1,6 @@
 package org.rsna22.batch;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -9,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.io.FolderLock;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
@@ -91,8 +94,11 @@ public class JobRunner {
         if (last != null && last.getStatus() != BatchStatus.COMPLETED) {
             out.printf("restarting %s (execution %d ended %s)%n", jobName, last.getId(), last.getStatus());
         }
-        try {
+        try (FolderLock lock = FolderLock.acquire(WorkLayout.of(params.getString("work")).lock(), jobName)) {
             return operator.start(job, params);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot lock the work folder " + params.getString("work") + ": "
+                    + e.getMessage(), e);
         } catch (JobInstanceAlreadyCompleteException e) {
             throw new IllegalStateException("job " + jobName + " already completed with these parameters "
                     + "(execution " + (last == null ? "?" : last.getId()) + "); its outputs are in "

@@ -8,6 +8,7 @@ import org.rsna22.Rsna22Application;
 import org.rsna22.batch.JobRunner;
 import org.rsna22.bench.BboxBenchmark;
 import org.rsna22.bench.FractureBenchmark;
+import org.rsna22.bench.InferFractureBenchmark;
 import org.rsna22.bench.IoBenchmark;
 import org.rsna22.bench.PrepareBenchmark;
 import org.rsna22.config.BboxConfig;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput benchmarks; run under 'taskset -c 0' to measure one core.",
         subcommands = {BenchCommand.Io.class, BenchCommand.Prepare.class, BenchCommand.Bbox.class,
-            BenchCommand.Fracture.class})
+            BenchCommand.Fracture.class, BenchCommand.InferFracture.class})
 final class BenchCommand {
 
     @Command(name = "io", mixinStandardHelpOptions = true,
@@ -170,6 +171,32 @@ final class BenchCommand {
                 }
                 FractureBenchmark.cropCache(new CompetitionLayout(data), new WorkLayout(work), c, out);
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "infer-fracture", mixinStandardHelpOptions = true,
+            description = {"Test-set inference speed (crop, embeddings, study-model ensemble per study) in studies/s "
+                + "and slices/s, once decoding the DICOM files and once from the crop cache.",
+                "Needs a work folder with trained fracture models and test_bbox_pred_v02.csv.gz (run infer-bbox on the "
+                + "test set first); its test crop cache is emptied and rebuilt."})
+    static final class InferFracture implements Callable<Integer> {
+        @Option(names = "--test", required = true, description = "the test set (test_images/)")
+        Path test;
+
+        @Option(names = "--work", required = true, description = "the work folder with the trained models")
+        Path work;
+
+        @Option(names = "--config", defaultValue = "demo", description = "the experiment the models were trained with (default: ${DEFAULT-VALUE})")
+        String config;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            InferFractureBenchmark.run(new CompetitionLayout(test), new WorkLayout(work), ConfigLoader.load(config), out);
             return 0;
         }
     }

@@ -91,6 +91,8 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
         log.printf(Locale.ROOT, "test set: submission scores %.4f on %d unseen studies; the training prevalence scores "
                 + "%.4f on them%nsubmission: %s (score it: java -jar target/rsna22.jar score %s %s)%n", test.overall(),
                 test.studies(), constant.overall(), w.submission(), w.submission(), testLabels);
+        log.printf("report: %s (open it in a browser; study animations in %s)%n", w.reportIndex(),
+                w.reportStudyAnimation("UID").getParent());
         log.printf("study boxes: %s%nslice predictions: %s%ntraining metrics: %s%nbox labels: %s%nskipped items: %s%n",
                 w.bboxPred(Subset.TRAIN), w.bboxSlicePred(Subset.TRAIN),
                 w.runs("demo").resolve("fold*").resolve("seed*").resolve(w.run("demo", 0, 0).metrics().getFileName()),

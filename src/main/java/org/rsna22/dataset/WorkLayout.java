@@ -55,6 +55,11 @@ public record WorkLayout(Path root) {
         return root.resolve("train_all_slices_v01.csv.gz");
     }
 
+    /** The lock a running job holds on the work folder (its owner's host and pid inside). */
+    public Path lock() {
+        return root.resolve("job.lock");
+    }
+
     /** Every item skipped by any step: step, StudyInstanceUID, slice_number, reason. */
     public Path skipped() {
         return root.resolve("skipped.csv");

@@ -423,7 +423,7 @@ public final class ReportWriter {
     private static double[][] column(List<String[]> rows, int col) {
         double[][] xy = new double[2][rows.size()];
         for (int i = 0; i < rows.size(); i++) {
-            xy[0][i] = Double.parseDouble(rows.get(i)[0]) + 1; // epochs counted from 1
+            xy[0][i] = Double.parseDouble(rows.get(i)[0]); // metrics.csv counts epochs from 1
             String v = col < rows.get(i).length ? rows.get(i)[col] : "";
             xy[1][i] = v.isEmpty() ? Double.NaN : Double.parseDouble(v);
         }

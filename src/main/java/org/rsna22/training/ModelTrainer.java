@@ -32,6 +32,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.io.AtomicFiles;
+import org.rsna22.io.FolderManifest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,7 @@ public final class ModelTrainer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelTrainer.class);
     private static final String OPTIMIZER_STATE = "optimizer.ndlist";
     private static final String TRAINER_STATE = "state.properties";
+    private static final String MANIFEST = "manifest.sha256";
 
     private final TrainingTask task;
     private final TrainingSettings settings;
@@ -101,27 +103,13 @@ public final class ModelTrainer implements AutoCloseable {
         return history;
     }
 
-    /** Builds the model and restores the latest checkpoint, if any. */
+    /** Builds the model and restores the latest usable checkpoint, if any. */
     public void open() throws IOException {
         Files.createDirectories(run.dir());
-        Engine.getInstance().setRandomSeed(run.seed());
-        Block block = task.block();
-        model = Model.newInstance(task.modelName());
-        model.setBlock(block);
-        Map<String, String> names = new HashMap<>();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            names.put(p.getValue().getId(), p.getKey());
-        }
-        optimizer = new CheckpointableAdamW(new WarmupCosine(settings.lr(), totalSteps(), settings.warmup()),
-                (float) settings.weightDecay(), model.getNDManager().newSubManager(), names);
-        Path latest = latestCheckpoint();
-        if (latest != null) {
-            // parameters are loaded before the trainer exists: its parameter store must see the loaded arrays,
-            // and initialisation skips parameters that already hold values
-            block.initialize(model.getNDManager(), DataType.FLOAT32, task.inputShapes());
-            restore(latest);
-            LOG.info("{} {} resumes from checkpoint {} (epoch {} of {}, step {})", task.modelName(), run.name(),
-                    latest.getFileName(), epoch, settings.epochs(), optimizer.step());
+        newModel();
+        if (restoreLatestUsable()) {
+            LOG.info("{} {} resumes from epoch {} of {}, step {}", task.modelName(), run.name(), epoch,
+                    settings.epochs(), optimizer.step());
         }
         trainer = model.newTrainer(new DefaultTrainingConfig(task.loss()).optOptimizer(optimizer));
         trainer.initialize(task.inputShapes());
@@ -247,13 +235,67 @@ public final class ModelTrainer implements AutoCloseable {
 
     // --- checkpoints ---
 
-    private Path latestCheckpoint() throws IOException {
+    /** A fresh model and optimiser, the engine's random generator seeded by the run (so every start is alike). */
+    private void newModel() {
+        Engine.getInstance().setRandomSeed(run.seed());
+        Block block = task.block();
+        model = Model.newInstance(task.modelName());
+        model.setBlock(block);
+        Map<String, String> names = new HashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            names.put(p.getValue().getId(), p.getKey());
+        }
+        optimizer = new CheckpointableAdamW(new WarmupCosine(settings.lr(), totalSteps(), settings.warmup()),
+                (float) settings.weightDecay(), model.getNDManager().newSubManager(), names);
+    }
+
+    /** The checkpoints, newest first. */
+    private List<Path> checkpointsNewestFirst() throws IOException {
         if (!Files.isDirectory(run.checkpoints())) {
-            return null;
+            return List.of();
         }
         try (Stream<Path> s = Files.list(run.checkpoints())) {
-            return s.filter(RunFolder::isCheckpoint).max(Comparator.naturalOrder()).orElse(null);
+            return s.filter(RunFolder::isCheckpoint).sorted(Comparator.reverseOrder()).toList();
         }
+    }
+
+    /**
+     * Restores the newest checkpoint that matches its manifest and loads; a damaged or incomplete one is reported
+     * (file and reason) and the one before it is tried. Returns false when there is none to resume from; when there
+     * were some but none was usable, the run starts over and says so.
+     */
+    private boolean restoreLatestUsable() throws IOException {
+        List<Path> checkpoints = checkpointsNewestFirst();
+        boolean initialized = false;
+        for (Path dir : checkpoints) {
+            String problem = FolderManifest.problem(dir, MANIFEST);
+            if (problem == null) {
+                if (!initialized) {
+                    // parameters are loaded before the trainer exists: its parameter store must see the loaded
+                    // arrays, and initialisation skips parameters that already hold values
+                    model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, task.inputShapes());
+                    initialized = true;
+                }
+                try {
+                    restore(dir);
+                    return true;
+                } catch (IOException | RuntimeException e) {
+                    problem = dir + " does not load: " + e;
+                }
+            }
+            LOG.warn("{} {}: checkpoint {} is not usable ({}); trying the one before it", task.modelName(), run.name(),
+                    dir.getFileName(), problem);
+        }
+        if (!checkpoints.isEmpty()) {
+            LOG.warn("{} {}: none of the {} checkpoints in {} is usable: the run starts over from epoch 1",
+                    task.modelName(), run.name(), checkpoints.size(), run.checkpoints());
+            epoch = 0;
+            if (initialized) { // parameters of a failed restore: back to the run's own initial values
+                model.close();
+                newModel();
+            }
+        }
+        return false;
     }
 
     private void checkpoint() throws IOException {
@@ -264,6 +306,7 @@ public final class ModelTrainer implements AutoCloseable {
             }
             Files.writeString(dir.resolve(TRAINER_STATE), "epoch=" + epoch + "\nstep=" + optimizer.step() + "\n",
                     StandardCharsets.UTF_8);
+            FolderManifest.write(dir, MANIFEST); // last: a checkpoint without it is incomplete
         });
         // keep the two newest checkpoints
         try (Stream<Path> s = Files.list(run.checkpoints())) {

@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.batch.JobRunner;
 import org.rsna22.demo.DemoDatasetGenerator;
@@ -23,6 +25,8 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 
@@ -41,14 +45,16 @@ class TrainAndInferBboxTest {
     @TestConfiguration
     static class FailingEpoch {
         static final AtomicInteger FAIL_FOLD = new AtomicInteger(Integer.MIN_VALUE);
+        static final AtomicInteger FAIL_EPOCH = new AtomicInteger(1);
 
         @Bean
         TrainingListener failingEpoch() {
             return new TrainingListener() {
                 @Override
                 public void onEpochStart(TrainRun run, int epoch) {
-                    if (epoch == 1 && FAIL_FOLD.compareAndSet(run.fold(), Integer.MIN_VALUE)) {
-                        throw new IllegalStateException("injected failure at the start of epoch 2 of " + run.name());
+                    if (epoch == FAIL_EPOCH.get() && FAIL_FOLD.compareAndSet(run.fold(), Integer.MIN_VALUE)) {
+                        throw new IllegalStateException("injected failure at the start of epoch " + (epoch + 1) + " of "
+                                + run.name());
                     }
                 }
             };
@@ -113,6 +119,53 @@ class TrainAndInferBboxTest {
             List<String> metrics = Files.readAllLines(b.dir().resolve("metrics.csv"));
             assertThat(metrics).hasSize(4);
             assertThat(Files.readString(b.dir().resolve("config.yaml"))).contains("image_size: 32");
+        }
+    }
+
+    /**
+     * A run failed after two epochs has checkpoints epoch-001 and epoch-002; the newest damaged, the resume reports it
+     * and goes on from epoch-001; both damaged, the run starts over and says so. Either way the weights end as the
+     * uninterrupted run's.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void aDamagedCheckpointIsReportedAndThePreviousOneUsed(CapturedOutput output) throws Exception {
+        source.disarm();
+        Path reference = preparedWork(shared.resolve("ref-checkpoints"));
+        assertThat(JobTestSupport.run(runner, "train-bbox", data, reference, CONFIG).getStatus())
+                .isEqualTo(BatchStatus.COMPLETED);
+        for (boolean both : new boolean[] {false, true}) {
+            Path work = preparedWork(shared.resolve("damaged-checkpoints-" + both));
+            FailingEpoch.FAIL_EPOCH.set(2);
+            FailingEpoch.FAIL_FOLD.set(1);
+            try {
+                assertThat(JobTestSupport.run(runner, "train-bbox", data, work, CONFIG).getStatus())
+                        .isEqualTo(BatchStatus.FAILED);
+            } finally {
+                FailingEpoch.FAIL_EPOCH.set(1);
+            }
+            TrainRun run1 = TrainRun.of(work, "bbox-test", 1, 0);
+            Path newest = run1.checkpoints().resolve("epoch-002").resolve("bbox-0000.params");
+            byte[] bytes = Files.readAllBytes(newest);
+            Files.write(newest, Arrays.copyOf(bytes, bytes.length / 2)); // cut short, as a full disk leaves it
+            if (both) {
+                Path older = run1.checkpoints().resolve("epoch-001").resolve("optimizer.ndlist");
+                byte[] o = Files.readAllBytes(older);
+                o[o.length / 2] ^= 0x5a; // one byte flipped
+                Files.write(older, o);
+            }
+            assertThat(JobTestSupport.run(runner, "train-bbox", data, work, CONFIG).getStatus())
+                    .isEqualTo(BatchStatus.COMPLETED);
+            assertThat(output.getOut()).contains("checkpoint epoch-002 is not usable (" + newest + " has "
+                    + bytes.length / 2 + " bytes, the manifest says " + bytes.length + ")");
+            if (both) {
+                assertThat(output.getOut()).contains("checkpoint epoch-001 is not usable (")
+                        .contains("optimizer.ndlist does not match its SHA-256 in the manifest: damaged")
+                        .contains("none of the 2 checkpoints in " + run1.checkpoints() + " is usable: the run starts over");
+            }
+            TrainRun a = TrainRun.of(reference, "bbox-test", 1, 0);
+            assertThat(Files.readAllBytes(run1.model().resolve("bbox-0000.params"))).as("weights, both damaged: " + both)
+                    .isEqualTo(Files.readAllBytes(a.model().resolve("bbox-0000.params")));
         }
     }
 
