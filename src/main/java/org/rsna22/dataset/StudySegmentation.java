@@ -12,6 +12,7 @@ import org.rsna22.io.geometry.GeometryMismatchException;
 import org.rsna22.io.geometry.LabelVolume;
 import org.rsna22.io.geometry.SegmentationAligner;
 import org.rsna22.io.geometry.SliceGeometry;
+import org.rsna22.io.nifti.NiftiException;
 import org.rsna22.io.nifti.NiftiReader;
 import org.rsna22.io.nifti.NiftiVolume;
 
@@ -51,7 +52,18 @@ public record StudySegmentation(List<Integer> sliceNumbers, LabelVolume labels) 
             }
         }
         Path seg = data.segmentation(uid);
-        NiftiVolume volume = NiftiReader.read(seg);
+        SliceGeometry first = geometry.isEmpty() ? null : geometry.get(0);
+        // the mask must have one voxel per pixel of the series: checked before a voxel is read (a small .nii.gz
+        // can inflate to gigabytes)
+        NiftiVolume volume = NiftiReader.read(seg, (dim, voxels) -> {
+            long expected = first == null ? 0 : (long) first.rows() * first.columns() * numbers.size();
+            if (voxels != expected) {
+                throw new NiftiException(seg.toString(), "does not fit its series: segmentation is " + dim[0] + "×"
+                        + dim[1] + "×" + dim[2] + " voxels but the series has " + numbers.size() + " slices of "
+                        + (first == null ? "0×0" : first.columns() + "×" + first.rows())
+                        + " pixels (checked before its voxels are read)");
+            }
+        });
         try {
             return new StudySegmentation(numbers, SegmentationAligner.align(volume, geometry));
         } catch (GeometryMismatchException e) {

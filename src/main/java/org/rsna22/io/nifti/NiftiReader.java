@@ -26,6 +26,18 @@ public final class NiftiReader {
 
     private static final int HEADER_SIZE = 348;
 
+    /**
+     * The most voxels a volume may declare before any is read (a CT segmentation has 512 × 512 × at most a few
+     * thousand): a small .nii.gz can inflate to gigabytes. {@code -Drsna22.nifti.max-voxels=N} changes it.
+     */
+    public static final long MAX_VOXELS = Long.getLong("rsna22.nifti.max-voxels", 512L * 512 * 2048);
+
+    /** A check of the declared shape before any voxel is read; it throws to refuse the volume. */
+    @FunctionalInterface
+    public interface ShapeCheck {
+        void check(int[] dim, long voxels) throws NiftiException;
+    }
+
     private NiftiReader() {
     }
 
@@ -55,16 +67,24 @@ public final class NiftiReader {
 
     /** Reads a .nii or .nii.gz file, or the .hdr of a .hdr/.img pair (magic 'ni1'). */
     public static NiftiVolume read(Path path) throws IOException {
+        return read(path, (dim, voxels) -> { });
+    }
+
+    /**
+     * Reads a volume after {@code check} accepted its declared shape, and only when it declares at most
+     * {@link #MAX_VOXELS} voxels and fits in half the free heap; at most the declared bytes are read.
+     */
+    public static NiftiVolume read(Path path, ShapeCheck check) throws IOException {
         String name = path.toString();
         try (InputStream in = open(path)) {
             byte[] hdr = readFully(in, HEADER_SIZE, name, "header");
             boolean pair = hdr.length >= 347 && hdr[344] == 'n' && hdr[345] == 'i' && hdr[346] == '1';
             if (!pair) {
-                return read(hdr, in, name, isGzip(path) ? -1 : Files.size(path), false);
+                return read(hdr, in, name, isGzip(path) ? -1 : Files.size(path), false, check);
             }
             Path img = pairedImage(path);
             try (InputStream data = open(img)) {
-                return read(hdr, data, name, isGzip(img) ? -1 : Files.size(img), true);
+                return read(hdr, data, name, isGzip(img) ? -1 : Files.size(img), true, check);
             }
         } catch (ZipException e) {
             throw new NiftiException(name, "gzip data is corrupt: " + e.getMessage());
@@ -95,8 +115,8 @@ public final class NiftiReader {
         return isGzip(p) ? new GZIPInputStream(raw, 1 << 16) : raw;
     }
 
-    private static NiftiVolume read(byte[] hdr, InputStream in, String name, long dataFileSize, boolean pair)
-            throws IOException {
+    private static NiftiVolume read(byte[] hdr, InputStream in, String name, long dataFileSize, boolean pair,
+                                    ShapeCheck check) throws IOException {
         ByteBuffer h = ByteBuffer.wrap(hdr).order(ByteOrder.LITTLE_ENDIAN);
         int sizeofHdr = h.getInt(0);
         if (sizeofHdr != HEADER_SIZE) {
@@ -173,8 +193,19 @@ public final class NiftiReader {
             throw new NiftiException(name, "vox_offset " + voxOffset + " is not a whole number"
                     + (pair ? "" : " of at least 348"));
         }
+        check.check(dim.clone(), voxels);
+        if (voxels > MAX_VOXELS) {
+            throw new NiftiException(name, "declares " + dim[0] + " x " + dim[1] + " x " + dim[2] + " = " + voxels
+                    + " voxels, more than the limit of " + MAX_VOXELS + " (-Drsna22.nifti.max-voxels)");
+        }
         if (bytes > Integer.MAX_VALUE - 16) {
             throw new NiftiException(name, "volume of " + bytes + " bytes is too large to hold in memory");
+        }
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytes > free / 2) {
+            throw new NiftiException(name, "declares " + bytes / (1 << 20) + " MiB of voxels, more than half the "
+                    + "free heap (" + free / (1 << 20) + " MiB); raise -Xmx to read it");
         }
         if (dataFileSize >= 0 && dataStart + bytes > dataFileSize) {
             throw new NiftiException(name, "truncated: header declares " + bytes + " bytes of voxels from offset "
