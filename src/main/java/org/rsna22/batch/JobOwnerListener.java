@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.rsna22.config.ConfigLoader;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
@@ -25,6 +26,8 @@ public class JobOwnerListener implements JobExecutionListener {
     public static final String HOST = "owner.host";
     public static final String PID = "owner.pid";
     public static final String HEARTBEAT = "owner.heartbeat";
+    /** The resolved config the execution runs with, as YAML: a restart compares it with the file and may use it. */
+    public static final String CONFIG = "config.resolved";
 
     private final JobRepository repository;
     private final long heartbeatSeconds;
@@ -41,6 +44,8 @@ public class JobOwnerListener implements JobExecutionListener {
         execution.getExecutionContext().putString(HOST, hostName());
         execution.getExecutionContext().putLong(PID, ProcessHandle.current().pid());
         execution.getExecutionContext().putLong(HEARTBEAT, System.currentTimeMillis());
+        execution.getExecutionContext().putString(CONFIG,
+                ConfigLoader.toYaml(ConfigLoader.load(execution.getJobParameters().getString("config"))));
         repository.updateExecutionContext(execution); // saved now: the process may be killed before any step ends
         ScheduledExecutorService beat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "owner-heartbeat-" + execution.getId());

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.rsna22.config.ConfigLoader;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.FolderLock;
 import org.springframework.batch.core.BatchStatus;
@@ -24,6 +25,7 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.launch.JobRestartException;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -39,9 +41,12 @@ public class JobRunner {
     private final JobRepository repository;
 
     private final DeadExecutionRecovery recovery;
+    private final String configChanged;
 
-    public JobRunner(List<Job> jobs, JobOperator operator, JobRepository repository, DeadExecutionRecovery recovery) {
+    public JobRunner(List<Job> jobs, JobOperator operator, JobRepository repository, DeadExecutionRecovery recovery,
+                     @Value("${rsna22.config-changed:refuse}") String configChanged) {
         this.recovery = recovery;
+        this.configChanged = configChanged;
         this.jobs = new LinkedHashMap<>();
         jobs.forEach(j -> this.jobs.put(j.getName(), j));
         if (!this.jobs.keySet().equals(Set.copyOf(JobRequest.JOBS))) {
@@ -74,7 +79,7 @@ public class JobRunner {
                 out.printf("restarting %s execution %d (%s): data=%s work=%s config=%s%n", jobName, last.getId(), s,
                         request.data(), request.work(), request.config());
                 out.flush();
-                return run(jobName, request.parameters(), out);
+                return run(jobName, request.parameters(), out, true);
             }
             if (s.isRunning()) {
                 throw new IllegalStateException("execution " + last.getId() + " of " + jobName + " is running (owner "
@@ -88,11 +93,23 @@ public class JobRunner {
 
     /** Runs (or restarts) the job and waits for it; returns the execution. */
     public JobExecution run(String jobName, JobParameters params, PrintWriter out) {
+        return run(jobName, params, out, false);
+    }
+
+    /**
+     * @param restartCommand {@code restart JOB}: an unfinished execution continues with the config it started with
+     *                       even when the file changed since; {@code run} refuses then, unless
+     *                       {@code rsna22.config-changed=accept}
+     */
+    private JobExecution run(String jobName, JobParameters params, PrintWriter out, boolean restartCommand) {
         JobRequest.executionsOf(jobName).forEach(j -> recovery.recover(j, out));
         Job job = jobs.get(jobName);
         JobExecution last = repository.getLastJobExecution(jobName, params);
+        String config = params.getString("config");
+        boolean pinned = false;
         if (last != null && last.getStatus() != BatchStatus.COMPLETED) {
             out.printf("restarting %s (execution %d ended %s)%n", jobName, last.getId(), last.getStatus());
+            pinned = keepConfig(last, config, restartCommand, out);
         }
         try (FolderLock lock = FolderLock.acquire(WorkLayout.of(params.getString("work")).lock(), jobName)) {
             return operator.start(job, params);
@@ -108,7 +125,49 @@ public class JobRunner {
                     + (last == null ? "?" : last.getId()) + "); see: status " + jobName);
         } catch (JobRestartException | InvalidJobParametersException e) {
             throw new IllegalStateException("job " + jobName + " cannot be restarted: " + e.getMessage(), e);
+        } finally {
+            if (pinned) {
+                ConfigLoader.unpin(config);
+            }
         }
+    }
+
+    /**
+     * Compares the config an unfinished execution started with (stored in its context) with what the name gives now;
+     * when they differ, a restart command pins the stored one, {@code rsna22.config-changed=accept} goes on with the
+     * new one, and otherwise the run is refused. Returns whether the config was pinned.
+     */
+    private boolean keepConfig(JobExecution last, String config, boolean restartCommand, PrintWriter out) {
+        String stored = last.getExecutionContext().getString(JobOwnerListener.CONFIG, null);
+        if (stored == null) {
+            return false; // started before configs were stored
+        }
+        String now;
+        try {
+            now = ConfigLoader.toYaml(ConfigLoader.load(config));
+        } catch (IllegalArgumentException e) {
+            now = "(" + e.getMessage() + ")";
+        }
+        if (ConfigLoader.fingerprint(now).equals(ConfigLoader.fingerprint(stored))) {
+            return false;
+        }
+        if (restartCommand) {
+            ConfigLoader.pin(config, stored);
+            out.printf("config %s changed since execution %d started: continuing with the config it started with "
+                    + "(stored in the job repository)%n", config, last.getId());
+            out.flush();
+            return true;
+        }
+        if (configChanged.equals("accept")) {
+            out.printf("config %s changed since execution %d started: continuing with the changed config, as "
+                    + "rsna22.config-changed=accept says%n", config, last.getId());
+            out.flush();
+            return false;
+        }
+        throw new IllegalStateException("config " + config + " changed since execution " + last.getId() + " of "
+                + last.getJobInstance().getJobName() + " started, whose checkpoints and outputs follow the old settings. "
+                + "`restart " + last.getJobInstance().getJobName() + "` continues with the config it started with; "
+                + "--rsna22.config-changed=accept continues with the changed one; another work= starts afresh");
     }
 
     /**

@@ -5,8 +5,12 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -32,8 +36,32 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
+    /** Configs pinned to the contents an execution started with (a restart after the file changed). */
+    private static final Map<String, String> PINNED = new ConcurrentHashMap<>();
+
+    /**
+     * From now on {@code load(name)} gives the config of {@code resolvedYaml} (as {@link #toYaml} wrote it) instead
+     * of reading the files again, until {@link #unpin}.
+     */
+    public static void pin(String name, String resolvedYaml) {
+        PINNED.put(name, resolvedYaml);
+    }
+
+    public static void unpin(String name) {
+        PINNED.remove(name);
+    }
+
     public static ExperimentConfig load(String nameOrPath) {
         String name = nameOrPath == null || nameOrPath.isBlank() ? DEFAULT : nameOrPath;
+        String pinned = PINNED.get(name);
+        if (pinned != null) {
+            try {
+                return YAML.readValue(pinned, ExperimentConfig.class);
+            } catch (JacksonException e) {
+                throw new IllegalArgumentException("the stored config " + name + " does not load: "
+                        + e.getOriginalMessage(), e);
+            }
+        }
         ObjectNode merged = (ObjectNode) read(DEFAULT);
         if (!name.equals(DEFAULT)) {
             JsonNode override = read(name);
@@ -48,6 +76,16 @@ public final class ConfigLoader {
             return YAML.treeToValue(merged, ExperimentConfig.class);
         } catch (JacksonException e) {
             throw new IllegalArgumentException("config " + name + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** SHA-256 of the resolved config (as {@link #toYaml} writes it): equal fingerprints, equal settings. */
+    public static String fingerprint(String resolvedYaml) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(resolvedYaml.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

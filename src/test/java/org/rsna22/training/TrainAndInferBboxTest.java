@@ -1,8 +1,11 @@
 package org.rsna22.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.batch.JobRunner;
+import org.rsna22.config.ConfigLoader;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.testsupport.FailingDicomSource;
 import org.rsna22.testsupport.JobTestSupport;
@@ -166,6 +170,40 @@ class TrainAndInferBboxTest {
             TrainRun a = TrainRun.of(reference, "bbox-test", 1, 0);
             assertThat(Files.readAllBytes(run1.model().resolve("bbox-0000.params"))).as("weights, both damaged: " + both)
                     .isEqualTo(Files.readAllBytes(a.model().resolve("bbox-0000.params")));
+        }
+    }
+
+    /**
+     * The config edited after a failure: `run` refuses (its checkpoints follow the old settings), `restart`
+     * continues with the config the execution started with and ends with the uninterrupted run's weights.
+     */
+    @Test
+    void aRestartAfterTheConfigChangedUsesTheConfigTheRunStartedWith() throws Exception {
+        source.disarm();
+        Path reference = preparedWork(shared.resolve("ref-config"));
+        assertThat(JobTestSupport.run(runner, "train-bbox", data, reference, CONFIG).getStatus())
+                .isEqualTo(BatchStatus.COMPLETED);
+        Path config = shared.resolve("edited.yaml");
+        Files.copy(Path.of(CONFIG), config);
+        Path work = preparedWork(shared.resolve("config-edited"));
+        FailingEpoch.FAIL_FOLD.set(1);
+        assertThat(JobTestSupport.run(runner, "train-bbox", data, work, config.toString()).getStatus())
+                .isEqualTo(BatchStatus.FAILED);
+        Files.writeString(config, Files.readString(config).replace("lr: 3.0e-3", "lr: 1.0e-2"));
+        assertThatThrownBy(() -> JobTestSupport.run(runner, "train-bbox", data, work, config.toString()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("config " + config + " changed since execution")
+                .hasMessageContaining("`restart train-bbox` continues with the config it started with");
+        StringWriter said = new StringWriter();
+        JobExecution resumed = runner.restartLatest("train-bbox", new PrintWriter(said));
+        assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        assertThat(said.toString()).contains("continuing with the config it started with");
+        assertThat(ConfigLoader.load(config.toString()).bbox().lr()).isEqualTo(1.0e-2); // the pin is gone
+        for (int fold : new int[] {0, 1}) {
+            assertThat(Files.readAllBytes(TrainRun.of(work, "edited", fold, 0).model().resolve("bbox-0000.params")))
+                    .as("weights of fold " + fold)
+                    .isEqualTo(Files.readAllBytes(TrainRun.of(reference, "bbox-test", fold, 0).model()
+                            .resolve("bbox-0000.params")));
         }
     }
 
