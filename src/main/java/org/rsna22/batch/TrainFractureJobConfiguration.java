@@ -163,9 +163,11 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     @StepScope
-    public PseudoLabelsTasklet pseudoLabelsTasklet(@Value(WORK) String work, @Value(CONFIG) String config) {
+    public PseudoLabelsTasklet pseudoLabelsTasklet(@Value(DATA) String data, @Value(WORK) String work,
+                                                   @Value(CONFIG) String config) throws IOException {
         ExperimentConfig c = ConfigLoader.load(config);
-        return new PseudoLabelsTasklet(WorkLayout.of(work), new FractureModels(WorkLayout.of(work), c), c.fracture());
+        return new PseudoLabelsTasklet(WorkLayout.of(work), new FractureModels(WorkLayout.of(work), c), c.fracture(),
+                PseudoLabelsTasklet.fractureSlices(new CompetitionLayout(Path.of(data)).boundingBoxesCsv()));
     }
 
     @Bean

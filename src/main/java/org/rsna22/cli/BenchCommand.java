@@ -178,7 +178,7 @@ final class BenchCommand {
     @Command(name = "infer-fracture", mixinStandardHelpOptions = true,
             description = {"Test-set inference speed (crop, embeddings, study-model ensemble per study) in studies/s "
                 + "and slices/s, once decoding the DICOM files and once from the crop cache.",
-                "Needs a work folder with trained fracture models and test_bbox_pred_v02.csv.gz (run infer-bbox on the "
+                "Needs a work folder with trained fracture models and the test set's study boxes (run infer-bbox on the "
                 + "test set first); its test crop cache is emptied and rebuilt."})
     static final class InferFracture implements Callable<Integer> {
         @Option(names = "--test", required = true, description = "the test set (test_images/)")

@@ -9,7 +9,7 @@ import java.util.List;
 public record FractureConfig(int cropSize, int cropMargin, double windowLevel, double windowWidth,
                              int imagesPerWindow, int studiesPerPartition, int threads, String backbone, int width,
                              int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
-                             SequenceModel sliceFracture, SequenceModel study) {
+                             SequenceModel sliceFracture, SequenceModel study, boolean boxLabels) {
 
     /** Narrower backbones trip the engine: see {@link #WIDTH_REASON}. */
     public static final int MIN_WIDTH = 16;

@@ -1,9 +1,18 @@
 package org.rsna22.fracture;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import org.rsna22.config.FractureConfig;
+import org.rsna22.dataset.Csv;
 import org.rsna22.dataset.CsvFiles;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.ops.JobProgressService;
@@ -15,7 +24,8 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 /**
  * train_image_pseu_v04_crop (SPEC §6): the vertebra-share model of each study's own fold (out of fold, seeds
  * averaged, windows averaged) predicts every crop slice's C1..C7 share (C*_pred, the value of the image the slice
- * belongs to, clipped to [0, 1]); C*_frac = C*_pred × the study's C* fracture label.
+ * belongs to, clipped to [0, 1]); C*_frac = C*_pred × the study's C* fracture label (with {@code fracture.box_labels},
+ * for a study with fracture boxes, also × whether a boxed slice is within one slice).
  */
 public class PseudoLabelsTasklet implements Tasklet {
 
@@ -25,11 +35,49 @@ public class PseudoLabelsTasklet implements Tasklet {
     private final WorkLayout work;
     private final FractureModels models;
     private final FractureConfig config;
+    private final Map<String, Set<Integer>> fractureSlices;
 
-    public PseudoLabelsTasklet(WorkLayout work, FractureModels models, FractureConfig config) {
+    /**
+     * @param fractureSlices per study with fracture boxes (train_bounding_boxes.csv), the slice numbers that show
+     *                       one; used when {@code fracture.box_labels} is on
+     */
+    public PseudoLabelsTasklet(WorkLayout work, FractureModels models, FractureConfig config,
+                               Map<String, Set<Integer>> fractureSlices) {
         this.work = work;
         this.models = models;
         this.config = config;
+        this.fractureSlices = config.boxLabels() ? fractureSlices : Map.of();
+    }
+
+    /** train_bounding_boxes.csv (StudyInstanceUID,x,y,width,height,slice_number): per study, its boxed slices. */
+    public static Map<String, Set<Integer>> fractureSlices(Path boundingBoxesCsv) throws IOException {
+        Map<String, Set<Integer>> out = new HashMap<>();
+        if (!Files.isRegularFile(boundingBoxesCsv)) {
+            return out;
+        }
+        List<String> lines = Files.readAllLines(boundingBoxesCsv, StandardCharsets.UTF_8);
+        if (lines.isEmpty()) {
+            return out;
+        }
+        List<String> header = Csv.parse(lines.get(0).replace("\uFEFF", "").trim());
+        int uid = header.indexOf("StudyInstanceUID");
+        int slice = header.indexOf("slice_number");
+        if (uid < 0 || slice < 0) {
+            throw new IOException(boundingBoxesCsv + ": the header needs StudyInstanceUID and slice_number");
+        }
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            List<String> f = Csv.parse(lines.get(i));
+            try {
+                out.computeIfAbsent(f.get(uid).trim(), k -> new HashSet<>()).add(Integer.parseInt(f.get(slice).trim()));
+            } catch (RuntimeException e) {
+                throw new IOException(boundingBoxesCsv + " line " + (i + 1) + ": no slice number in '" + lines.get(i)
+                        + "'", e);
+            }
+        }
+        return out;
     }
 
     @Override
@@ -45,7 +93,7 @@ public class PseudoLabelsTasklet implements Tasklet {
                 }
                 StudyCrop crop = crops.get(s.uid());
                 rows.addAll(rows(s, crop, FracturePredictions.perImage(byFold.of(s.fold()), crops, crop,
-                        config.imagesPerWindow(), 7)));
+                        config.imagesPerWindow(), 7), fractureSlices.get(s.uid())));
                 contribution.incrementWriteCount(1);
                 chunkContext.getStepContext().getStepExecution().getExecutionContext().putLong(JobProgressService.DONE,
                         ++done);
@@ -55,17 +103,22 @@ public class PseudoLabelsTasklet implements Tasklet {
         return RepeatStatus.FINISHED;
     }
 
-    /** Per crop slice: the shares of the image it belongs to, and those times the study's labels. */
-    static List<String> rows(FractureStudy s, StudyCrop crop, float[][] perImage) {
+    /**
+     * Per crop slice: the shares of the image it belongs to, and those times the study's labels; with
+     * {@code boxed} (the study's slices with a fracture box, or null), times whether a boxed slice is within one.
+     */
+    static List<String> rows(FractureStudy s, StudyCrop crop, float[][] perImage, Set<Integer> boxed) {
         List<String> rows = new ArrayList<>(crop.slices());
         for (int i = 0; i < crop.slices(); i++) {
             float[] p = perImage[i / 3];
+            int n = crop.sliceNumbers()[i];
+            int shown = boxed == null || boxed.contains(n - 1) || boxed.contains(n) || boxed.contains(n + 1) ? 1 : 0;
             StringBuilder sb = new StringBuilder(s.uid()).append(',').append(crop.sliceNumbers()[i]);
             for (int k = 0; k < 7; k++) {
                 sb.append(String.format(Locale.ROOT, ",%.4f", Math.max(0, Math.min(1, p[k]))));
             }
             for (int k = 0; k < 7; k++) {
-                sb.append(String.format(Locale.ROOT, ",%.4f", Math.max(0, Math.min(1, p[k])) * s.labels()[1 + k]));
+                sb.append(String.format(Locale.ROOT, ",%.4f", Math.max(0, Math.min(1, p[k])) * s.labels()[1 + k] * shown));
             }
             rows.add(sb.toString());
         }

@@ -107,9 +107,10 @@ public final class ModelTrainer implements AutoCloseable {
     public void open() throws IOException {
         Files.createDirectories(run.dir());
         newModel();
-        if (restoreLatestUsable()) {
-            LOG.info("{} {} resumes from epoch {} of {}, step {}", task.modelName(), run.name(), epoch,
-                    settings.epochs(), optimizer.step());
+        Path restored = restoreLatestUsable();
+        if (restored != null) {
+            LOG.info("{} {} resumes from checkpoint {} (epoch {} of {}, step {})", task.modelName(), run.name(),
+                    restored.getFileName(), epoch, settings.epochs(), optimizer.step());
         }
         trainer = model.newTrainer(new DefaultTrainingConfig(task.loss()).optOptimizer(optimizer));
         trainer.initialize(task.inputShapes());
@@ -261,10 +262,10 @@ public final class ModelTrainer implements AutoCloseable {
 
     /**
      * Restores the newest checkpoint that matches its manifest and loads; a damaged or incomplete one is reported
-     * (file and reason) and the one before it is tried. Returns false when there is none to resume from; when there
-     * were some but none was usable, the run starts over and says so.
+     * (file and reason) and the one before it is tried. Returns the checkpoint restored, or null when there is none
+     * to resume from; when there were some but none was usable, the run starts over and says so.
      */
-    private boolean restoreLatestUsable() throws IOException {
+    private Path restoreLatestUsable() throws IOException {
         List<Path> checkpoints = checkpointsNewestFirst();
         boolean initialized = false;
         for (Path dir : checkpoints) {
@@ -278,7 +279,7 @@ public final class ModelTrainer implements AutoCloseable {
                 }
                 try {
                     restore(dir);
-                    return true;
+                    return dir;
                 } catch (IOException | RuntimeException e) {
                     problem = dir + " does not load: " + e;
                 }
@@ -295,7 +296,7 @@ public final class ModelTrainer implements AutoCloseable {
                 newModel();
             }
         }
-        return false;
+        return null;
     }
 
     private void checkpoint() throws IOException {
