@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.io.geometry.LabelVolume;
@@ -94,5 +97,32 @@ class FracturePiecesTest {
         StudyEmbedding e = new StudyEmbedding("1.2.3", 2, 2, new float[] {0.5f, -1, 3, 4});
         e.write(tmp.resolve("a.emb"));
         assertThat(StudyEmbedding.read(tmp.resolve("a.emb")).values()).containsExactly(0.5f, -1, 3, 4);
+    }
+
+    @Test
+    void pseudoLabelsAreSharesTimesLabelsAndWithBoxesOnlyNearABoxedSlice(@TempDir Path tmp) throws IOException {
+        // labels in TARGETS order: overall, C1..C7; C2 fractured
+        FractureStudy s = new FractureStudy("1.2.3", 0, new int[] {1, 0, 1, 0, 0, 0, 0, 0}, new int[] {0, 0, 9, 9}, 10,
+                15, new int[] {10, 11, 12, 13, 14, 15});
+        StudyCrop crop = new StudyCrop("1.2.3", 16, new int[] {10, 11, 12, 13, 14, 15}, new int[] {0, 0, 9, 9},
+                new short[6][256]);
+        float[][] perImage = {{0.2f, 0.5f, 0, 0, 0, 0, 0}, {0.1f, 1.25f, 0, 0, 0, 0, 0}};
+        List<String> plain = PseudoLabelsTasklet.rows(s, crop, perImage, null);
+        assertThat(plain.get(0)).isEqualTo("1.2.3,10,0.2000,0.5000,0.0000,0.0000,0.0000,0.0000,0.0000,"
+                + "0.0000,0.5000,0.0000,0.0000,0.0000,0.0000,0.0000");
+        assertThat(plain.get(4)).startsWith("1.2.3,14,0.1000,1.0000,").endsWith(",0.0000,1.0000,0.0000,0.0000,0.0000,0.0000,0.0000");
+        // a fracture box on slice 12: slices 11..13 keep their targets, 10, 14 and 15 lose them
+        List<String> boxed = PseudoLabelsTasklet.rows(s, crop, perImage, Set.of(12));
+        for (int i = 0; i < 6; i++) {
+            String frac = boxed.get(i).split(",")[10];
+            assertThat(frac).as("C2_frac of slice " + (10 + i)).isEqualTo(i >= 1 && i <= 3 ? plain.get(i).split(",")[10]
+                    : "0.0000");
+        }
+        Path csv = tmp.resolve("train_bounding_boxes.csv");
+        Files.writeString(csv, "StudyInstanceUID,x,y,width,height,slice_number\n1.2.3,1,2,3,4,12\n1.2.3,1,2,3,4,13\n"
+                + "4.5.6,0,0,1,1,7\n");
+        assertThat(PseudoLabelsTasklet.fractureSlices(csv)).containsOnly(
+                Map.entry("1.2.3", Set.of(12, 13)), Map.entry("4.5.6", Set.of(7)));
+        assertThat(PseudoLabelsTasklet.fractureSlices(tmp.resolve("absent.csv"))).isEmpty();
     }
 }
