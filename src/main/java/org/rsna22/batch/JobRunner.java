@@ -13,6 +13,7 @@ import java.util.Set;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.FolderLock;
+import org.rsna22.labels.PartsMergeTasklet;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
@@ -110,6 +111,14 @@ public class JobRunner {
         if (last != null && last.getStatus() != BatchStatus.COMPLETED) {
             out.printf("restarting %s (execution %d ended %s)%n", jobName, last.getId(), last.getStatus());
             pinned = keepConfig(last, config, restartCommand, out);
+            if (jobName.equals(PrepareJobConfiguration.JOB) && last.getStatus() == BatchStatus.FAILED) {
+                try {
+                    PartsMergeTasklet.reopenAfterSkipShareFailure(repository, last,
+                            WorkLayout.of(params.getString("work")));
+                } catch (IOException e) {
+                    throw new IllegalStateException("cannot prepare the restart of prepare: " + e.getMessage(), e);
+                }
+            }
         }
         try (FolderLock lock = FolderLock.acquire(WorkLayout.of(params.getString("work")).lock(), jobName)) {
             return operator.start(job, params);

@@ -17,9 +17,17 @@ import org.rsna22.dataset.Csv;
 import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
+import org.rsna22.ops.JobProgressService;
+import org.rsna22.ops.PartitionRanges;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
@@ -78,6 +86,64 @@ public class PartsMergeTasklet implements Tasklet {
         });
         contribution.incrementWriteCount(rows[0]);
         return RepeatStatus.FINISHED;
+    }
+
+    /**
+     * Before prepare is restarted after a skip-share failure (the user fixed the data): the partitions that skipped
+     * items must read them again, not only the merge. Each such partition's last execution is marked FAILED with its
+     * context cleared (so it starts over), its part and skip files go, and the partitioned step is marked FAILED, so
+     * that the restart runs those partitions again, and only those. Called outside the job, on its last execution.
+     */
+    public static void reopenAfterSkipShareFailure(JobRepository repository, JobExecution last, WorkLayout work)
+            throws IOException {
+        for (String step : PARTITIONED_STEPS) {
+            StepExecution merge = repository.getLastStepExecution(last.getJobInstance(), step + "Merge");
+            if (merge == null || merge.getStatus() != BatchStatus.FAILED
+                    || !merge.getExitStatus().getExitDescription().contains("max_skip_share")) {
+                continue;
+            }
+            Path dir = work.preparePartDir(step);
+            int reopened = 0;
+            for (Path skips : WorkLayout.partFiles(dir, true)) {
+                if (Files.readAllLines(skips, StandardCharsets.UTF_8).stream().allMatch(String::isBlank)) {
+                    continue;
+                }
+                String file = skips.getFileName().toString();
+                String partition = file.substring(0, file.length() - WorkLayout.partFileName("", true).length());
+                StepExecution p = repository.getLastStepExecution(last.getJobInstance(), step + "Partition:" + partition);
+                if (p == null) {
+                    continue;
+                }
+                p.setStatus(BatchStatus.FAILED);
+                p.setExitStatus(ExitStatus.FAILED.addExitDescription("read again: the step skipped too many items"));
+                p.setExecutionContext(partitionOnly(p.getExecutionContext()));
+                repository.update(p);
+                repository.updateExecutionContext(p);
+                Files.deleteIfExists(dir.resolve(WorkLayout.partFileName(partition, false)));
+                Files.delete(skips);
+                reopened++;
+            }
+            StepExecution manager = repository.getLastStepExecution(last.getJobInstance(), step);
+            if (reopened > 0 && manager != null) {
+                manager.setStatus(BatchStatus.FAILED);
+                manager.setExitStatus(ExitStatus.FAILED.addExitDescription(reopened
+                        + " partitions that skipped items run again"));
+                repository.update(manager);
+            }
+        }
+        rebuildSkipLog(work);
+    }
+
+    /** What the partitioner put in a partition's context (its studies, progress unit and size), without any state. */
+    private static ExecutionContext partitionOnly(ExecutionContext ctx) {
+        ExecutionContext out = new ExecutionContext();
+        for (String key : List.of(PartitionRanges.FIRST, PartitionRanges.COUNT, JobProgressService.EXPECTED,
+                JobProgressService.UNIT)) {
+            if (ctx.containsKey(key)) {
+                out.put(key, ctx.get(key));
+            }
+        }
+        return out;
     }
 
     /** Writes skipped.csv from all skip parts so far; returns the number of skips per step. */

@@ -15,8 +15,10 @@ import org.rsna22.io.nifti.NiftiReader;
 import org.rsna22.io.nifti.NiftiWriter;
 import org.rsna22.testsupport.JobTestSupport;
 import org.rsna22.testsupport.PrepareJobTestSupport;
+import org.rsna22.testsupport.TestFiles;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 
@@ -148,13 +150,24 @@ class PrepareBadInputTest {
         List<DemoDatasetGenerator.StudyInfo> studies = new DemoDatasetGenerator(
                 new DemoDatasetGenerator.Options(2, 32, 3, 20, 1)).generate(data, null);
         Path folder = data.resolve("train_images").resolve(studies.get(0).uid());
+        Path saved = TestFiles.copyTree(folder, tmp.resolve("saved"));
         for (int i = 1; i <= 5; i++) {
             Files.write(folder.resolve(i + ".dcm"), new byte[300]);
         }
-        JobExecution e = JobTestSupport.run(runner, "prepare", data, tmp.resolve("work"), "default");
+        Path work = tmp.resolve("work");
+        JobExecution e = JobTestSupport.run(runner, "prepare", data, work, "default");
         assertThat(e.getStatus()).isEqualTo(BatchStatus.FAILED);
         assertThat(e.getAllFailureExceptions().get(0).getMessage())
                 .startsWith("sliceMetadata skipped 5 of ")
                 .contains("more than prepare.max_skip_share = 5.0 %");
+        // "fix the data, then restart": the partition that skipped reads its files again, the other does not
+        TestFiles.copyTree(saved, folder);
+        JobExecution fixed = JobTestSupport.run(runner, "prepare", data, work, "default");
+        assertThat(fixed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        assertThat(fixed.getStepExecutions().stream().map(StepExecution::getStepName)
+                .filter(n -> n.startsWith("sliceMetadataPartition:")).toList()).hasSize(1);
+        int slices = studies.stream().mapToInt(DemoDatasetGenerator.StudyInfo::slices).sum();
+        assertThat(PrepareJobTestSupport.gunzip(work.resolve("slice_meta_v01.csv.gz"))).hasSize(slices + 1);
+        assertThat(Files.readAllLines(work.resolve("skipped.csv"))).hasSize(1); // the header only
     }
 }
