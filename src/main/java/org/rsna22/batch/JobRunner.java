@@ -113,7 +113,7 @@ public class JobRunner {
             pinned = keepConfig(last, config, restartCommand, out);
             if (jobName.equals(PrepareJobConfiguration.JOB) && last.getStatus() == BatchStatus.FAILED) {
                 try {
-                    PartsMergeTasklet.reopenAfterSkipShareFailure(repository, last,
+                    PartsMergeTasklet.reopenBeforeRestart(repository, last,
                             WorkLayout.of(params.getString("work")));
                 } catch (IOException e) {
                     throw new IllegalStateException("cannot prepare the restart of prepare: " + e.getMessage(), e);

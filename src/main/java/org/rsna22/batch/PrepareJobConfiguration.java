@@ -188,9 +188,11 @@ public class PrepareJobConfiguration {
 
     @Bean
     @StepScope
-    public PartsMergeTasklet sliceMetadataMergeTasklet(@Value(WORK) String work, @Value(CONFIG) String config) {
+    public PartsMergeTasklet sliceMetadataMergeTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
+                                                       JobRepository repository,
+                                                       @Qualifier("sliceMetadataPartitioner") StudyRangePartitioner partitioner) {
         return merge(work, config, "sliceMetadata", SliceMeta.HEADER, WorkLayout::sliceMeta,
-                studies -> studies.stream().mapToLong(StudyEntry::files).sum());
+                studies -> studies.stream().mapToLong(StudyEntry::files).sum(), repository, partitioner);
     }
 
     // --- bboxLabels: one segmented study per item, partitioned by studies ---
@@ -266,9 +268,11 @@ public class PrepareJobConfiguration {
 
     @Bean
     @StepScope
-    public PartsMergeTasklet bboxLabelsMergeTasklet(@Value(WORK) String work, @Value(CONFIG) String config) {
+    public PartsMergeTasklet bboxLabelsMergeTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
+                                                    JobRepository repository,
+                                                    @Qualifier("bboxLabelsPartitioner") StudyRangePartitioner partitioner) {
         return merge(work, config, "bboxLabels", BoxRow.HEADER, WorkLayout::bboxLabels,
-                studies -> studies.stream().filter(SEGMENTED).count());
+                studies -> studies.stream().filter(SEGMENTED).count(), repository, partitioner);
     }
 
     // --- helpers: the two partitioned steps are wired alike ---
@@ -292,9 +296,11 @@ public class PrepareJobConfiguration {
 
     /** The merge of a step's parts into its output, after checking the skip share. */
     private static PartsMergeTasklet merge(String work, String config, String step, String header,
-                                           Function<WorkLayout, Path> target, ToLongFunction<List<StudyEntry>> items) {
+                                           Function<WorkLayout, Path> target, ToLongFunction<List<StudyEntry>> items,
+                                           JobRepository repository, StudyRangePartitioner partitioner) {
         WorkLayout w = work(work);
-        return new PartsMergeTasklet(w, step, header, target.apply(w), prepare(config).maxSkipShare(), items);
+        return new PartsMergeTasklet(w, step, header, target.apply(w), prepare(config).maxSkipShare(), items,
+                repository, () -> partitioner.partition(1).keySet());
     }
 
     static CompetitionLayout layout(String data) {

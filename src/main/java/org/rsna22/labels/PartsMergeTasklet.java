@@ -8,10 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.rsna22.dataset.Csv;
 import org.rsna22.dataset.SkipRecord;
@@ -22,6 +25,7 @@ import org.rsna22.ops.PartitionRanges;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -45,12 +49,26 @@ public class PartsMergeTasklet implements Tasklet {
     private final Path target;
     private final double maxSkipShare;
     private final ToLongFunction<List<StudyEntry>> itemsOf;
+    private final JobRepository repository;
+    private final Supplier<Collection<String>> partitions;
 
     /**
      * @param itemsOf how many items the step had, from the admitted studies (for the skip share)
      */
     public PartsMergeTasklet(WorkLayout work, String step, String header, Path target, double maxSkipShare,
                              ToLongFunction<List<StudyEntry>> itemsOf) {
+        this(work, step, header, target, maxSkipShare, itemsOf, null, List::of);
+    }
+
+    /**
+     * @param repository  where the partitions' records of their part files are (null: parts are not verified)
+     * @param partitions  the names of the step's partitions (slices-0000 …)
+     */
+    public PartsMergeTasklet(WorkLayout work, String step, String header, Path target, double maxSkipShare,
+                             ToLongFunction<List<StudyEntry>> itemsOf, JobRepository repository,
+                             Supplier<Collection<String>> partitions) {
+        this.repository = repository;
+        this.partitions = partitions;
         this.work = work;
         this.step = step;
         this.header = header;
@@ -61,9 +79,21 @@ public class PartsMergeTasklet implements Tasklet {
 
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+        JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
         long skipped = rebuildSkipLog(work).getOrDefault(step, 0L);
-        SkipShare.check(step, skipped, itemsOf.applyAsLong(StudyListTasklet.readStudies(work)), maxSkipShare,
-                work.skipped());
+        try {
+            SkipShare.check(step, skipped, itemsOf.applyAsLong(StudyListTasklet.readStudies(work)), maxSkipShare,
+                    work.skipped());
+        } catch (IllegalStateException tooMany) {
+            markForRestart(job, skippingPartitions());
+            throw tooMany;
+        }
+        Map<String, String> damaged = damagedParts(job.getJobInstance());
+        if (!damaged.isEmpty()) {
+            markForRestart(job, List.copyOf(damaged.keySet()));
+            throw new IllegalStateException(step + ": " + damaged.size() + " part files do not match what their "
+                    + "partitions wrote: " + String.join("; ", damaged.values()) + ". Restart: those partitions run again.");
+        }
         long[] rows = {0};
         List<Path> parts = WorkLayout.partFiles(work.preparePartDir(step), false);
         AtomicFiles.write(target, out -> {
@@ -88,50 +118,114 @@ public class PartsMergeTasklet implements Tasklet {
         return RepeatStatus.FINISHED;
     }
 
+    /** The key of the job context that lists, per partitioned step, the partitions a restart must run again. */
+    static final String REOPEN = "prepare.reopen.";
+
+    /** The partitions (names like slices-0003) whose skip part file has rows. */
+    private List<String> skippingPartitions() throws IOException {
+        List<String> out = new ArrayList<>();
+        for (Path skips : WorkLayout.partFiles(work.preparePartDir(step), true)) {
+            if (!Files.readAllLines(skips, StandardCharsets.UTF_8).stream().allMatch(String::isBlank)) {
+                out.add(partitionOf(skips, true));
+            }
+        }
+        return out;
+    }
+
     /**
-     * Before prepare is restarted after a skip-share failure (the user fixed the data): the partitions that skipped
-     * items must read them again, not only the merge. Each such partition's last execution is marked FAILED with its
-     * context cleared (so it starts over), its part and skip files go, and the partitioned step is marked FAILED, so
-     * that the restart runs those partitions again, and only those. Called outside the job, on its last execution.
+     * Per partition whose part file is missing, or differs from the bytes and lines its writer recorded in the
+     * partition's context: what is wrong, naming the file.
      */
-    public static void reopenAfterSkipShareFailure(JobRepository repository, JobExecution last, WorkLayout work)
+    private Map<String, String> damagedParts(JobInstance instance) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (repository == null) {
+            return out;
+        }
+        Path dir = work.preparePartDir(step);
+        for (String partition : partitions.get()) {
+            StepExecution p = repository.getLastStepExecution(instance, step + "Partition:" + partition);
+            if (p == null) {
+                continue;
+            }
+            String writer = WorkLayout.partFileName(partition, false);
+            ExecutionContext ctx = p.getExecutionContext();
+            Path part = dir.resolve(writer);
+            if (!ctx.containsKey(writer + ".current.count")) {
+                continue; // nothing recorded (written before records were kept)
+            }
+            long bytes = ctx.getLong(writer + ".current.count");
+            long lines = ctx.getLong(writer + ".written", -1);
+            if (!Files.isRegularFile(part)) {
+                out.put(partition, part + " is missing (its partition wrote " + lines + " rows)");
+                continue;
+            }
+            long size = Files.size(part);
+            long found;
+            try (Stream<String> l = Files.lines(part, StandardCharsets.UTF_8)) {
+                found = l.count();
+            }
+            if (size != bytes || (lines >= 0 && found != lines)) {
+                out.put(partition, part + " has " + size + " bytes and " + found + " rows, its partition wrote "
+                        + bytes + " bytes and " + lines + " rows");
+            }
+        }
+        return out;
+    }
+
+    /** Lists partitions in the job's context for {@link #reopenBeforeRestart}; saved with the failed execution. */
+    private void markForRestart(JobExecution job, List<String> partitionNames) {
+        job.getExecutionContext().putString(REOPEN + step, String.join(",", partitionNames));
+    }
+
+    private static String partitionOf(Path partFile, boolean skips) {
+        String file = partFile.getFileName().toString();
+        return file.substring(0, file.length() - WorkLayout.partFileName("", skips).length());
+    }
+
+    /**
+     * Before prepare is restarted after a failed merge (too many skips, and the user fixed the data; or a part file
+     * that does not match its partition's record): the partitions the merge listed must run again, not only the
+     * merge. Each one's last execution is marked FAILED with its state cleared (so it starts over), its part and skip
+     * files go, and the partitioned step is marked FAILED, so that the restart runs those partitions again, and only
+     * those. Called outside the job, on its last execution.
+     */
+    public static void reopenBeforeRestart(JobRepository repository, JobExecution last, WorkLayout work)
             throws IOException {
+        boolean any = false;
         for (String step : PARTITIONED_STEPS) {
-            StepExecution merge = repository.getLastStepExecution(last.getJobInstance(), step + "Merge");
-            if (merge == null || merge.getStatus() != BatchStatus.FAILED
-                    || !merge.getExitStatus().getExitDescription().contains("max_skip_share")) {
+            String listed = last.getExecutionContext().getString(REOPEN + step, "");
+            if (listed.isEmpty()) {
                 continue;
             }
             Path dir = work.preparePartDir(step);
             int reopened = 0;
-            for (Path skips : WorkLayout.partFiles(dir, true)) {
-                if (Files.readAllLines(skips, StandardCharsets.UTF_8).stream().allMatch(String::isBlank)) {
-                    continue;
-                }
-                String file = skips.getFileName().toString();
-                String partition = file.substring(0, file.length() - WorkLayout.partFileName("", true).length());
+            for (String partition : listed.split(",")) {
                 StepExecution p = repository.getLastStepExecution(last.getJobInstance(), step + "Partition:" + partition);
                 if (p == null) {
                     continue;
                 }
                 p.setStatus(BatchStatus.FAILED);
-                p.setExitStatus(ExitStatus.FAILED.addExitDescription("read again: the step skipped too many items"));
+                p.setExitStatus(ExitStatus.FAILED.addExitDescription("runs again: its merge failed"));
                 p.setExecutionContext(partitionOnly(p.getExecutionContext()));
                 repository.update(p);
                 repository.updateExecutionContext(p);
                 Files.deleteIfExists(dir.resolve(WorkLayout.partFileName(partition, false)));
-                Files.delete(skips);
+                Files.deleteIfExists(dir.resolve(WorkLayout.partFileName(partition, true)));
                 reopened++;
             }
             StepExecution manager = repository.getLastStepExecution(last.getJobInstance(), step);
             if (reopened > 0 && manager != null) {
                 manager.setStatus(BatchStatus.FAILED);
-                manager.setExitStatus(ExitStatus.FAILED.addExitDescription(reopened
-                        + " partitions that skipped items run again"));
+                manager.setExitStatus(ExitStatus.FAILED.addExitDescription(reopened + " partitions run again"));
                 repository.update(manager);
             }
+            last.getExecutionContext().remove(REOPEN + step);
+            any = true;
         }
-        rebuildSkipLog(work);
+        if (any) {
+            repository.updateExecutionContext(last);
+            rebuildSkipLog(work);
+        }
     }
 
     /** What the partitioner put in a partition's context (its studies, progress unit and size), without any state. */

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -157,6 +158,43 @@ class PrepareJobTest {
         assertThat(resumed.getStepExecutions()).extracting(StepExecution::getStepName)
                 .doesNotContain("studyList", "folds", "sliceMetadata", "sliceMetadataMerge");
         assertThat(partitionsOf(resumed, "bboxLabelsPartition")).hasSize(1);
+        assertIdenticalOutputs(work);
+    }
+
+    /**
+     * The case that lost rows: after a failure, one completed part file deleted and another cut short. The merge
+     * checks every part against what its partition recorded and fails naming both; the restart runs those two
+     * partitions again and ends with the reference outputs.
+     */
+    @Test
+    void damagedPartFilesAreNamedByTheMergeAndRerunOnRestart(@TempDir Path work) throws Exception {
+        source.failAfter(files + 30); // sliceMetadata completes, bboxLabels fails
+        assertThat(JobTestSupport.run(runner, "prepare", dataset, work, CONFIG).getStatus()).isEqualTo(BatchStatus.FAILED);
+        source.disarm();
+        // the slice-metadata parts are merged already; damage the box-label parts instead, which are merged next
+        Path parts = work.resolve("parts/prepare/bboxLabels");
+        List<Path> files;
+        try (var s = Files.list(parts)) {
+            files = s.filter(p -> !p.toString().endsWith(".skipped.csv")).sorted().toList();
+        }
+        assertThat(files).hasSizeGreaterThanOrEqualTo(2);
+        Path deleted = files.get(0);
+        Files.delete(deleted);
+        Path cut = files.get(files.size() - 1).equals(deleted) ? files.get(1) : files.get(files.size() - 1);
+        byte[] b = Files.readAllBytes(cut);
+        Files.write(cut, Arrays.copyOf(b, b.length / 2));
+
+        JobExecution refused = JobTestSupport.run(runner, "prepare", dataset, work, CONFIG);
+        assertThat(refused.getStatus()).isEqualTo(BatchStatus.FAILED);
+        assertThat(refused.getAllFailureExceptions().get(0).getMessage())
+                .contains("bboxLabels: 2 part files do not match what their partitions wrote")
+                .contains(deleted + " is missing")
+                .contains(cut + " has " + b.length / 2 + " bytes");
+        assertThat(work.resolve("train_bbox_v01.csv.gz")).doesNotExist();
+
+        JobExecution repaired = JobTestSupport.run(runner, "prepare", dataset, work, CONFIG);
+        assertThat(repaired.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        assertThat(partitionsOf(repaired, "bboxLabelsPartition")).hasSize(2);
         assertIdenticalOutputs(work);
     }
 
