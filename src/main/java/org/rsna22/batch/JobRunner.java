@@ -15,6 +15,7 @@ import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.FolderLock;
 import org.rsna22.labels.PartsMergeTasklet;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInstance;
@@ -68,11 +69,27 @@ public class JobRunner {
      * FAILED. Throws IllegalArgumentException when there is nothing to restart.
      */
     public JobExecution restartLatest(String jobName, PrintWriter out) {
+        return restartLatest(jobName, out, false);
+    }
+
+    /**
+     * @param recoverUnknown an execution that ended UNKNOWN (its end could not be recorded, e.g. on a full disk)
+     *                       is marked FAILED, with its UNKNOWN steps, and restarted; without it, such an execution
+     *                       is reported with the way on
+     */
+    public JobExecution restartLatest(String jobName, PrintWriter out, boolean recoverUnknown) {
         JobRequest.executionsOf(jobName).forEach(j -> recovery.recover(j, out));
         for (JobInstance instance : repository.getJobInstances(jobName, 0, 100)) {
             JobExecution last = repository.getLastJobExecution(instance);
             if (last == null) {
                 continue;
+            }
+            if (last.getStatus() == BatchStatus.UNKNOWN || last.getStepExecutions().stream()
+                    .anyMatch(st -> st.getStatus() == BatchStatus.UNKNOWN)) {
+                if (!recoverUnknown) {
+                    throw new IllegalStateException(unknownAdvice(jobName, last));
+                }
+                markUnknownFailed(last, out);
             }
             BatchStatus s = last.getStatus();
             if (s == BatchStatus.FAILED || s == BatchStatus.STOPPED) {
@@ -92,6 +109,38 @@ public class JobRunner {
                 + " (see: status " + jobName + ")");
     }
 
+    static String unknownAdvice(String jobName, JobExecution last) {
+        return "execution " + last.getId() + " of " + jobName + " ended UNKNOWN: its last state could not be "
+                + "recorded (a full disk, a lost database connection), so Spring Batch will not restart it as it is. "
+                + "Free the space or fix the connection, then: restart " + jobName + " --recover-unknown (it marks the "
+                + "execution and its UNKNOWN steps FAILED and continues after the steps that completed)";
+    }
+
+    /** Marks an UNKNOWN execution and its UNKNOWN steps FAILED, so that a restart redoes those steps. */
+    private void markUnknownFailed(JobExecution last, PrintWriter out) {
+        int steps = 0;
+        for (StepExecution st : last.getStepExecutions()) {
+            if (st.getStatus() == BatchStatus.UNKNOWN) {
+                st.setStatus(BatchStatus.FAILED);
+                st.setExitStatus(ExitStatus.FAILED.addExitDescription("was UNKNOWN; recovered by restart --recover-unknown"));
+                if (st.getEndTime() == null) {
+                    st.setEndTime(LocalDateTime.now());
+                }
+                repository.update(st);
+                steps++;
+            }
+        }
+        last.setStatus(BatchStatus.FAILED);
+        last.setExitStatus(ExitStatus.FAILED.addExitDescription("was UNKNOWN; recovered by restart --recover-unknown"));
+        if (last.getEndTime() == null) {
+            last.setEndTime(LocalDateTime.now());
+        }
+        repository.update(last);
+        out.printf("execution %d of %s ended UNKNOWN: marked FAILED with %d UNKNOWN steps%n", last.getId(),
+                last.getJobInstance().getJobName(), steps);
+        out.flush();
+    }
+
     /** Runs (or restarts) the job and waits for it; returns the execution. */
     public JobExecution run(String jobName, JobParameters params, PrintWriter out) {
         return run(jobName, params, out, false);
@@ -108,6 +157,10 @@ public class JobRunner {
         JobExecution last = repository.getLastJobExecution(jobName, params);
         String config = params.getString("config");
         boolean pinned = false;
+        if (last != null && (last.getStatus() == BatchStatus.UNKNOWN || last.getStepExecutions().stream()
+                .anyMatch(st -> st.getStatus() == BatchStatus.UNKNOWN))) {
+            throw new IllegalStateException(unknownAdvice(jobName, last));
+        }
         if (last != null && last.getStatus() != BatchStatus.COMPLETED) {
             out.printf("restarting %s (execution %d ended %s)%n", jobName, last.getId(), last.getStatus());
             pinned = keepConfig(last, config, restartCommand, out);

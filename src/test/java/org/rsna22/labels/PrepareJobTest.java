@@ -1,8 +1,11 @@
 package org.rsna22.labels;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +27,7 @@ import org.rsna22.testsupport.PrepareJobTestSupport;
 import org.rsna22.testsupport.TestFiles;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -52,6 +56,9 @@ class PrepareJobTest {
 
     @Autowired
     FailingDicomSource source;
+
+    @Autowired
+    JobRepository repository;
 
     @BeforeAll
     static void generate() throws IOException {
@@ -169,32 +176,70 @@ class PrepareJobTest {
     @Test
     void damagedPartFilesAreNamedByTheMergeAndRerunOnRestart(@TempDir Path work) throws Exception {
         source.failAfter(files + 30); // sliceMetadata completes, bboxLabels fails
-        assertThat(JobTestSupport.run(runner, "prepare", dataset, work, CONFIG).getStatus()).isEqualTo(BatchStatus.FAILED);
+        JobExecution failed = JobTestSupport.run(runner, "prepare", dataset, work, CONFIG);
+        assertThat(failed.getStatus()).isEqualTo(BatchStatus.FAILED);
         source.disarm();
-        // the slice-metadata parts are merged already; damage the box-label parts instead, which are merged next
+        // the box-label parts of partitions that completed (merged after the restart): one deleted, one cut short
         Path parts = work.resolve("parts/prepare/bboxLabels");
-        List<Path> files;
-        try (var s = Files.list(parts)) {
-            files = s.filter(p -> !p.toString().endsWith(".skipped.csv")).sorted().toList();
-        }
-        assertThat(files).hasSizeGreaterThanOrEqualTo(2);
-        Path deleted = files.get(0);
+        List<Path> completed = partitions(failed, "bboxLabelsPartition", BatchStatus.COMPLETED).stream()
+                .map(n -> parts.resolve(n.substring(n.indexOf(':') + 1) + ".csv")).sorted().toList();
+        assertThat(completed).isNotEmpty();
+        Path deleted = completed.get(0);
         Files.delete(deleted);
-        Path cut = files.get(files.size() - 1).equals(deleted) ? files.get(1) : files.get(files.size() - 1);
-        byte[] b = Files.readAllBytes(cut);
-        Files.write(cut, Arrays.copyOf(b, b.length / 2));
+        Path cut = completed.size() > 1 ? completed.get(1) : null;
+        byte[] b = cut == null ? new byte[0] : Files.readAllBytes(cut);
+        if (cut != null) {
+            Files.write(cut, Arrays.copyOf(b, b.length / 2));
+        }
+        int damaged = cut == null ? 1 : 2;
 
         JobExecution refused = JobTestSupport.run(runner, "prepare", dataset, work, CONFIG);
         assertThat(refused.getStatus()).isEqualTo(BatchStatus.FAILED);
-        assertThat(refused.getAllFailureExceptions().get(0).getMessage())
-                .contains("bboxLabels: 2 part files do not match what their partitions wrote")
-                .contains(deleted + " is missing")
-                .contains(cut + " has " + b.length / 2 + " bytes");
+        String why = refused.getAllFailureExceptions().get(0).getMessage();
+        assertThat(why).contains("bboxLabels: " + damaged + " part files do not match what their partitions wrote")
+                .contains(deleted + " is missing");
+        if (cut != null) {
+            assertThat(why).contains(cut + " has " + b.length / 2 + " bytes");
+        }
         assertThat(work.resolve("train_bbox_v01.csv.gz")).doesNotExist();
 
         JobExecution repaired = JobTestSupport.run(runner, "prepare", dataset, work, CONFIG);
         assertThat(repaired.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-        assertThat(partitionsOf(repaired, "bboxLabelsPartition")).hasSize(2);
+        assertThat(partitionsOf(repaired, "bboxLabelsPartition")).hasSize(damaged);
+        assertIdenticalOutputs(work);
+    }
+
+    /**
+     * An execution that ended UNKNOWN (as when its end cannot be recorded on a full disk): restart says what happened
+     * and how to go on; with --recover-unknown it continues after the completed steps to the reference outputs.
+     */
+    @Test
+    void anUnknownExecutionIsRestartedOnlyWhenAskedAndThenCompletes(@TempDir Path work) throws Exception {
+        source.failAfter(files + 30); // sliceMetadata completes, bboxLabels fails
+        JobExecution failed = JobTestSupport.run(runner, "prepare", dataset, work, CONFIG);
+        source.disarm();
+        assertThat(failed.getStatus()).isEqualTo(BatchStatus.FAILED);
+        for (StepExecution st : failed.getStepExecutions()) {
+            if (st.getStatus() == BatchStatus.FAILED) {
+                st.setStatus(BatchStatus.UNKNOWN);
+                repository.update(st);
+            }
+        }
+        failed.setStatus(BatchStatus.UNKNOWN);
+        repository.update(failed);
+
+        assertThatThrownBy(() -> runner.restartLatest("prepare", new PrintWriter(new StringWriter())))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("execution " + failed.getId() + " of prepare ended UNKNOWN")
+                .hasMessageContaining("restart prepare --recover-unknown");
+        assertThatThrownBy(() -> JobTestSupport.run(runner, "prepare", dataset, work, CONFIG))
+                .hasMessageContaining("--recover-unknown");
+        StringWriter said = new StringWriter();
+        JobExecution recovered = runner.restartLatest("prepare", new PrintWriter(said), true);
+        assertThat(said.toString()).contains("ended UNKNOWN: marked FAILED");
+        assertThat(recovered.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        assertThat(recovered.getStepExecutions()).extracting(StepExecution::getStepName)
+                .doesNotContain("studyList", "folds", "sliceMetadata", "sliceMetadataMerge");
         assertIdenticalOutputs(work);
     }
 
