@@ -120,7 +120,8 @@ public class JobRunner {
     private void markUnknownFailed(JobExecution last, PrintWriter out) {
         int steps = 0;
         for (StepExecution st : last.getStepExecutions()) {
-            if (st.getStatus() == BatchStatus.UNKNOWN) {
+            // UNKNOWN steps, and steps whose end was never recorded (left STARTED by the same failed update)
+            if (st.getStatus() == BatchStatus.UNKNOWN || st.getStatus().isRunning()) {
                 st.setStatus(BatchStatus.FAILED);
                 st.setExitStatus(ExitStatus.FAILED.addExitDescription("was UNKNOWN; recovered by restart --recover-unknown"));
                 if (st.getEndTime() == null) {

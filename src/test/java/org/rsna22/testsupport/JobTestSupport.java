@@ -37,6 +37,15 @@ public final class JobTestSupport {
         return runner.run(job, runner.parameters(job, params), new PrintWriter(new StringWriter()));
     }
 
+    /** A failure with the messages of all its causes, for assertions on the root reason. */
+    public static String causes(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            sb.append(c).append(" <- ");
+        }
+        return sb.toString();
+    }
+
     public static byte[] bytes(Path p) throws IOException {
         return Files.readAllBytes(p);
     }
