@@ -1,7 +1,6 @@
 package org.rsna22.dataset;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,19 +44,12 @@ public record CompetitionLayout(Path root) {
     public List<String> testStudies() throws IOException {
         Set<String> out = new LinkedHashSet<>();
         if (Files.isRegularFile(testCsv())) {
-            List<String> lines = Files.readAllLines(testCsv(), StandardCharsets.UTF_8);
-            int col = lines.isEmpty() ? -1 : Csv.parse(lines.get(0).replace("\uFEFF", "").trim()).indexOf("StudyInstanceUID");
-            if (col < 0) {
-                throw new IOException(testCsv() + ": no StudyInstanceUID column in its header");
-            }
-            for (int i = 1; i < lines.size(); i++) {
-                List<String> f = Csv.parse(lines.get(i));
-                if (lines.get(i).isBlank()) {
-                    continue;
-                }
-                String uid = f.size() > col ? f.get(col).trim() : "";
+            CsvTable table = CsvTable.read(testCsv());
+            int col = table.column("StudyInstanceUID");
+            for (CsvTable.Row row : table.rows()) {
+                String uid = row.get(col).trim();
                 if (!Uids.isValid(uid)) {
-                    throw new IOException(testCsv() + " line " + (i + 1) + ": " + Uids.invalidReason(uid));
+                    throw new IOException(testCsv() + " line " + row.line() + ": " + Uids.invalidReason(uid));
                 }
                 out.add(uid);
             }

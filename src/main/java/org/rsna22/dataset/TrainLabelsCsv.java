@@ -1,8 +1,6 @@
 package org.rsna22.dataset;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,47 +25,44 @@ public final class TrainLabelsCsv {
 
     public static List<Row> read(Path csv, BiConsumer<String, String> rejected) throws IOException {
         List<Row> rows = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-            String header = r.readLine();
-            if (header == null) {
-                throw new IOException(csv + " is empty; expected a header StudyInstanceUID,patient_overall,C1..C7");
+        CsvTable table;
+        try {
+            table = CsvTable.read(csv);
+        } catch (IOException e) {
+            throw Files.size(csv) == 0
+                    ? new IOException(csv + " is empty; expected a header StudyInstanceUID,patient_overall,C1..C7")
+                    : e;
+        }
+        List<String> cols = table.header();
+        int uid = index(cols, "StudyInstanceUID", csv);
+        int overall = index(cols, "patient_overall", csv);
+        int[] v = new int[7];
+        for (int i = 0; i < 7; i++) {
+            v[i] = index(cols, VERTEBRAE[i], csv);
+        }
+        int fold = cols.indexOf("fold");
+        for (CsvTable.Row row : table.rows()) {
+            List<String> f = row.fields();
+            String id = row.get(uid).trim();
+            if (f.size() != cols.size()) {
+                rejected.accept(id, csv.getFileName() + " line " + row.line() + ": " + f.size() + " fields, header has "
+                        + cols.size());
+                continue;
             }
-            List<String> cols = List.of(header.replace("\uFEFF", "").trim().split(",", -1));
-            int uid = index(cols, "StudyInstanceUID", csv);
-            int overall = index(cols, "patient_overall", csv);
-            int[] v = new int[7];
-            for (int i = 0; i < 7; i++) {
-                v[i] = index(cols, VERTEBRAE[i], csv);
+            if (!Uids.isValid(id)) {
+                rejected.accept(id, csv.getFileName() + " line " + row.line() + ": StudyInstanceUID "
+                        + Uids.invalidReason(id));
+                continue;
             }
-            int fold = cols.indexOf("fold");
-            String line;
-            int lineNo = 1;
-            while ((line = r.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
+            try {
+                int[] labels = new int[7];
+                for (int i = 0; i < 7; i++) {
+                    labels[i] = binary(f.get(v[i]), VERTEBRAE[i]);
                 }
-                String[] f = line.split(",", -1);
-                String id = f.length > uid ? f[uid].trim() : "";
-                if (f.length != cols.size()) {
-                    rejected.accept(id, csv.getFileName() + " line " + lineNo + ": " + f.length + " fields, header has "
-                            + cols.size());
-                    continue;
-                }
-                if (!Uids.isValid(id)) {
-                    rejected.accept(id, csv.getFileName() + " line " + lineNo + ": StudyInstanceUID " + Uids.invalidReason(id));
-                    continue;
-                }
-                try {
-                    int[] labels = new int[7];
-                    for (int i = 0; i < 7; i++) {
-                        labels[i] = binary(f[v[i]], VERTEBRAE[i]);
-                    }
-                    int o = binary(f[overall], "patient_overall");
-                    rows.add(new Row(new StudyLabels(id, o, labels), fold < 0 ? -1 : Integer.parseInt(f[fold].trim())));
-                } catch (NumberFormatException e) {
-                    rejected.accept(id, csv.getFileName() + " line " + lineNo + ": " + e.getMessage());
-                }
+                int o = binary(f.get(overall), "patient_overall");
+                rows.add(new Row(new StudyLabels(id, o, labels), fold < 0 ? -1 : Integer.parseInt(f.get(fold).trim())));
+            } catch (NumberFormatException e) {
+                rejected.accept(id, csv.getFileName() + " line " + row.line() + ": " + e.getMessage());
             }
         }
         return rows;

@@ -1,7 +1,6 @@
 package org.rsna22.fracture;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,8 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.rsna22.config.FractureConfig;
-import org.rsna22.dataset.Csv;
 import org.rsna22.dataset.CsvFiles;
+import org.rsna22.dataset.CsvTable;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -55,26 +54,15 @@ public class PseudoLabelsTasklet implements Tasklet {
         if (!Files.isRegularFile(boundingBoxesCsv)) {
             return out;
         }
-        List<String> lines = Files.readAllLines(boundingBoxesCsv, StandardCharsets.UTF_8);
-        if (lines.isEmpty()) {
-            return out;
-        }
-        List<String> header = Csv.parse(lines.get(0).replace("\uFEFF", "").trim());
-        int uid = header.indexOf("StudyInstanceUID");
-        int slice = header.indexOf("slice_number");
-        if (uid < 0 || slice < 0) {
-            throw new IOException(boundingBoxesCsv + ": the header needs StudyInstanceUID and slice_number");
-        }
-        for (int i = 1; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) {
-                continue;
-            }
-            List<String> f = Csv.parse(lines.get(i));
+        CsvTable table = CsvTable.read(boundingBoxesCsv);
+        int uid = table.column("StudyInstanceUID");
+        int slice = table.column("slice_number");
+        for (CsvTable.Row row : table.rows()) {
             try {
-                out.computeIfAbsent(f.get(uid).trim(), k -> new HashSet<>()).add(Integer.parseInt(f.get(slice).trim()));
-            } catch (RuntimeException e) {
-                throw new IOException(boundingBoxesCsv + " line " + (i + 1) + ": no slice number in '" + lines.get(i)
-                        + "'", e);
+                out.computeIfAbsent(row.get(uid).trim(), k -> new HashSet<>()).add(Integer.parseInt(row.get(slice).trim()));
+            } catch (NumberFormatException e) {
+                throw new IOException(boundingBoxesCsv + " line " + row.line() + ": slice_number '" + row.get(slice)
+                        + "' is not a number", e);
             }
         }
         return out;

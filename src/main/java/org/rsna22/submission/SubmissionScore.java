@@ -1,9 +1,6 @@
 package org.rsna22.submission;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.rsna22.dataset.CompetitionMetric;
-import org.rsna22.dataset.Csv;
+import org.rsna22.dataset.CsvTable;
 import org.rsna22.dataset.TrainLabelsCsv;
 
 /**
@@ -71,57 +68,55 @@ public final class SubmissionScore {
 
     private static Map<String, double[]> submission(Path submission) throws IOException {
         Map<String, double[]> out = new LinkedHashMap<>();
-        Map<String, Integer> seen = new LinkedHashMap<>();
-        try (BufferedReader r = Files.newBufferedReader(submission, StandardCharsets.UTF_8)) {
-            String header = r.readLine();
-            if (header == null || !Csv.parse(header.replace("\uFEFF", "").trim()).equals(List.of("row_id", "fractured"))) {
-                throw new IllegalArgumentException(submission + ": the header must be row_id,fractured");
+        Map<String, Long> seen = new LinkedHashMap<>();
+        CsvTable table;
+        try {
+            table = CsvTable.read(submission);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (!table.header().equals(List.of("row_id", "fractured"))) {
+            throw new IllegalArgumentException(submission + ": the header must be row_id,fractured");
+        }
+        for (CsvTable.Row row : table.rows()) {
+            List<String> f = row.fields();
+            long lineNo = row.line();
+            String where = submission + " line " + lineNo;
+            if (f.size() != 2) {
+                throw new IllegalArgumentException(where + ": " + f.size() + " fields, expected row_id,fractured");
             }
-            String line;
-            int lineNo = 1;
-            while ((line = r.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                List<String> f = Csv.parse(line);
-                String where = submission + " line " + lineNo;
-                if (f.size() != 2) {
-                    throw new IllegalArgumentException(where + ": " + f.size() + " fields, expected row_id,fractured");
-                }
-                String rowId = f.get(0).trim();
-                int cut = rowId.lastIndexOf('_');
-                String target = cut < 0 ? "" : rowId.substring(cut + 1);
-                if (rowId.endsWith("_patient_overall")) {
-                    cut = rowId.length() - "_patient_overall".length();
-                    target = "patient_overall";
-                }
-                int j = CompetitionMetric.TARGETS.indexOf(target);
-                if (cut <= 0 || j < 0) {
-                    throw new IllegalArgumentException(where + ": row_id '" + rowId + "' is not UID_C1 … UID_C7 or "
-                            + "UID_patient_overall");
-                }
-                double p;
-                try {
-                    p = Double.parseDouble(f.get(1).trim());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(where + ": '" + f.get(1) + "' is not a probability");
-                }
-                if (!(p >= 0 && p <= 1)) {
-                    throw new IllegalArgumentException(where + ": probability " + f.get(1).trim() + " is outside [0, 1]");
-                }
-                if (seen.putIfAbsent(rowId, lineNo) != null) {
-                    throw new IllegalArgumentException(where + ": row " + rowId + " again (first on line "
-                            + seen.get(rowId) + ")");
-                }
-                String uid = rowId.substring(0, cut);
-                double[] v = out.computeIfAbsent(uid, u -> {
-                    double[] a = new double[CompetitionMetric.TARGETS.size()];
-                    Arrays.fill(a, Double.NaN);
-                    return a;
-                });
-                v[j] = p;
+            String rowId = f.get(0).trim();
+            int cut = rowId.lastIndexOf('_');
+            String target = cut < 0 ? "" : rowId.substring(cut + 1);
+            if (rowId.endsWith("_patient_overall")) {
+                cut = rowId.length() - "_patient_overall".length();
+                target = "patient_overall";
             }
+            int j = CompetitionMetric.TARGETS.indexOf(target);
+            if (cut <= 0 || j < 0) {
+                throw new IllegalArgumentException(where + ": row_id '" + rowId + "' is not UID_C1 … UID_C7 or "
+                        + "UID_patient_overall");
+            }
+            double p;
+            try {
+                p = Double.parseDouble(f.get(1).trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(where + ": '" + f.get(1) + "' is not a probability");
+            }
+            if (!(p >= 0 && p <= 1)) {
+                throw new IllegalArgumentException(where + ": probability " + f.get(1).trim() + " is outside [0, 1]");
+            }
+            if (seen.putIfAbsent(rowId, lineNo) != null) {
+                throw new IllegalArgumentException(where + ": row " + rowId + " again (first on line "
+                        + seen.get(rowId) + ")");
+            }
+            String uid = rowId.substring(0, cut);
+            double[] v = out.computeIfAbsent(uid, u -> {
+                double[] a = new double[CompetitionMetric.TARGETS.size()];
+                Arrays.fill(a, Double.NaN);
+                return a;
+            });
+            v[j] = p;
         }
         for (Map.Entry<String, double[]> e : out.entrySet()) {
             for (int j = 0; j < e.getValue().length; j++) {
