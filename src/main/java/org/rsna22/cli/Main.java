@@ -1,5 +1,6 @@
 package org.rsna22.cli;
 
+import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -18,7 +19,23 @@ public final class Main {
 
     /** Runs a command line and returns its exit code. */
     public static int execute(String... args) {
-        return commandLine().execute(args);
+        return commandLine().execute(absoluteDbDir(args));
+    }
+
+    private static final String DB_DIR = "--rsna22.db-dir=";
+
+    /**
+     * {@code --rsna22.db-dir=DIR} made absolute: H2 refuses a database path that is implicitly relative to the
+     * working directory ("demo/db"), and a restart from elsewhere must find the same repository.
+     */
+    static String[] absoluteDbDir(String... args) {
+        String[] out = args.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (out[i].startsWith(DB_DIR) && out[i].length() > DB_DIR.length()) {
+                out[i] = DB_DIR + Path.of(out[i].substring(DB_DIR.length())).toAbsolutePath().normalize();
+            }
+        }
+        return out;
     }
 
     /** The configured command line, for callers (tests) that redirect its output. */
