@@ -94,8 +94,9 @@ public class JobRunner {
             BatchStatus s = last.getStatus();
             if (s == BatchStatus.FAILED || s == BatchStatus.STOPPED) {
                 JobRequest request = JobRequest.of(jobName, JobRequest.of(jobName, last.getJobParameters()).given());
-                out.printf("restarting %s execution %d (%s): data=%s work=%s config=%s%n", jobName, last.getId(), s,
-                        request.data(), request.work(), request.config());
+                out.printf("restarting %s execution %d (%s): data=%s work=%s config=%s%s%n", jobName, last.getId(), s,
+                        request.data(), request.work(), request.config(),
+                        request.test() == null ? "" : " test=" + request.test());
                 out.flush();
                 return run(jobName, request.parameters(), out, true);
             }

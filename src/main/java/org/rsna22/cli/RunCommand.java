@@ -36,8 +36,8 @@ final class RunCommand extends LaunchingCommand implements Callable<Integer> {
             return usage(e.getMessage());
         }
         return JobLauncherSupport.run(launch(job, true, Map.of()), runner -> {
-            out().printf("running %s: data=%s work=%s config=%s%n", job, request.data(), request.work(),
-                    request.config());
+            out().printf("running %s: data=%s work=%s config=%s%s%n", job, request.data(), request.work(),
+                    request.config(), request.test() == null ? "" : " test=" + request.test());
             out().flush();
             return runner.run(job, request.parameters(), out());
         });

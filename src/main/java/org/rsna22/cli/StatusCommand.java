@@ -58,8 +58,9 @@ final class StatusCommand extends LaunchingCommand implements Callable<Integer> 
         out.printf(Locale.ROOT, "%s  execution %d (instance %d)  %s  started %s  %s%n", e.job(), e.executionId(),
                 e.instanceId(), e.status(), e.start() == null ? "-" : e.start().withNano(0).toString().replace('T', ' '),
                 duration(e.seconds()));
-        out.printf("  data=%s work=%s config=%s%n", e.parameters().get("data"), e.parameters().get("work"),
-                e.parameters().get("config"));
+        String test = e.parameters().get("test");
+        out.printf("  data=%s work=%s config=%s%s%n", e.parameters().get("data"), e.parameters().get("work"),
+                e.parameters().get("config"), test == null ? "" : " test=" + test);
         if (e.exitDescription() != null && !e.exitDescription().isBlank() && !e.status().equals("COMPLETED")) {
             String d = e.exitDescription().lines().findFirst().orElse("");
             out.println("  reason: " + (d.length() > 200 ? d.substring(0, 200) + "..." : d));
