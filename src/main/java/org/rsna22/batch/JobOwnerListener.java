@@ -1,13 +1,12 @@
 package org.rsna22.batch;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.rsna22.config.ConfigLoader;
+import org.rsna22.io.FolderLock;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
@@ -73,10 +72,6 @@ public class JobOwnerListener implements JobExecutionListener {
     }
 
     public static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "unknown";
-        }
+        return FolderLock.hostName();
     }
 }

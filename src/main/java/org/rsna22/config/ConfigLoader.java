@@ -5,12 +5,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.rsna22.io.Sha256;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -81,12 +79,7 @@ public final class ConfigLoader {
 
     /** SHA-256 of the resolved config (as {@link #toYaml} writes it): equal fingerprints, equal settings. */
     public static String fingerprint(String resolvedYaml) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(resolvedYaml.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.of(resolvedYaml.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The resolved config as YAML, to be written beside the results it produced. */

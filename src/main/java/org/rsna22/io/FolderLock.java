@@ -68,7 +68,7 @@ public final class FolderLock implements AutoCloseable {
                 throw new IllegalStateException(key.getParent() + " is in use by another job: " + owner
                         + ". Wait for it (see: status), or use another work= folder.");
             }
-            String line = String.format("host=%s pid=%d since=%s running %s%n", host(), ProcessHandle.current().pid(),
+            String line = String.format("host=%s pid=%d since=%s running %s%n", hostName(), ProcessHandle.current().pid(),
                     Instant.now(), what);
             ch.truncate(0);
             ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)), 0);
@@ -91,11 +91,12 @@ public final class FolderLock implements AutoCloseable {
         }
     }
 
-    private static String host() {
+    /** This machine's name, as a lock file and a job execution record their owner ("unknown" if it has none). */
+    public static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
-            return "unknown-host";
+            return "unknown";
         }
     }
 

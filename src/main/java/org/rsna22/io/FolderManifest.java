@@ -1,15 +1,11 @@
 package org.rsna22.io;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -27,7 +23,7 @@ public final class FolderManifest {
     public static void write(Path dir, String name) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (Path f : files(dir, name)) {
-            sb.append(sha256(f)).append(' ').append(Files.size(f)).append(' ').append(f.getFileName()).append('\n');
+            sb.append(Sha256.of(f)).append(' ').append(Files.size(f)).append(' ').append(f.getFileName()).append('\n');
         }
         Files.writeString(dir.resolve(name), sb.toString(), StandardCharsets.UTF_8);
     }
@@ -53,7 +49,7 @@ public final class FolderManifest {
             if (size != Long.parseLong(f[1])) {
                 return file + " has " + size + " bytes, the manifest says " + f[1];
             }
-            if (!sha256(file).equals(f[0])) {
+            if (!Sha256.of(file).equals(f[0])) {
                 return file + " does not match its SHA-256 in the manifest: damaged";
             }
         }
@@ -70,22 +66,5 @@ public final class FolderManifest {
             return new ArrayList<>(s.filter(Files::isRegularFile)
                     .filter(p -> !p.getFileName().toString().equals(manifest)).sorted().toList());
         }
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 }

@@ -6,9 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -69,7 +66,7 @@ public final class Inspector {
         short[] hu = img.huShort();
         ByteBuffer bb = ByteBuffer.allocate(hu.length * 2).order(ByteOrder.LITTLE_ENDIAN);
         bb.asShortBuffer().put(hu);
-        m.put("huSha256", sha256(bb.array()));
+        m.put("huSha256", Sha256.of(bb.array()));
         return m;
     }
 
@@ -91,15 +88,7 @@ public final class Inspector {
         for (long i = 0; i < n; i++) {
             bb.putFloat((float) v.value(i));
         }
-        m.put("sha256", sha256(bb.array()));
+        m.put("sha256", Sha256.of(bb.array()));
         return m;
-    }
-
-    private static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
