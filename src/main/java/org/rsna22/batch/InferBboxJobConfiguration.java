@@ -6,7 +6,6 @@ import java.util.List;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.CompetitionLayout;
-import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.SliceBoxes;
 import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
@@ -106,8 +105,7 @@ public class InferBboxJobConfiguration {
     @Bean
     @StepScope
     public SkipRecorder inferBboxSkips(@Value(DATA) String data, @Value(WORK) String work, @Value("#{stepExecution.stepName}") String stepName) {
-        return new SkipRecorder(STEP, PartFiles.writer(parts(data, work), stepName, true,
-                SkipRecord::csvLine));
+        return PartFiles.skipRecorder(parts(data, work), STEP, stepName);
     }
 
     @Bean

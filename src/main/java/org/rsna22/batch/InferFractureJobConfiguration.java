@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.dataset.CompetitionLayout;
-import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.fracture.FractureStudy;
@@ -129,8 +128,7 @@ public class InferFractureJobConfiguration {
     @Bean
     @StepScope
     public SkipRecorder inferFractureSkips(@Value(WORK) String work, @Value("#{stepExecution.stepName}") String stepName) {
-        return new SkipRecorder(PREDICT, PartFiles.writer(WorkLayout.of(work).inferFractureParts(), stepName, true,
-                SkipRecord::csvLine));
+        return PartFiles.skipRecorder(WorkLayout.of(work).inferFractureParts(), PREDICT, stepName);
     }
 
     @Bean

@@ -5,8 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
+import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
+import org.rsna22.labels.SkipRecorder;
 import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -40,6 +42,11 @@ final class PartFiles {
             AtomicFiles.deleteTree(dir);
             return RepeatStatus.FINISHED;
         };
+    }
+
+    /** Records a partition's skipped items, each with its reason, in its skip part file in DIR. */
+    static SkipRecorder skipRecorder(Path dir, String step, String stepName) {
+        return new SkipRecorder(step, writer(dir, stepName, true, SkipRecord::csvLine));
     }
 
     /** A writer of a part file (or, with {@code skips}, a skip part file) in DIR, named after the partition step. */

@@ -9,7 +9,6 @@ import java.util.function.ToLongFunction;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.PrepareConfig;
 import org.rsna22.dataset.CompetitionLayout;
-import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.labels.AllSlicesTasklet;
@@ -291,7 +290,7 @@ public class PrepareJobConfiguration {
 
     /** The skip part file of one partition of a step. */
     private static SkipRecorder skipRecorder(String work, String step, String stepName) {
-        return new SkipRecorder(step, PartFiles.writer(work(work).preparePartDir(step), stepName, true, SkipRecord::csvLine));
+        return PartFiles.skipRecorder(work(work).preparePartDir(step), step, stepName);
     }
 
     /** The merge of a step's parts into its output, after checking the skip share. */
