@@ -75,8 +75,10 @@ public final class ReportWriter {
         scores();
         curves();
         roc(labels, oof);
-        boxErrors();
-        studies(labels, oof);
+        Map<String, int[]> predicted = predictedStudyBoxes(Subset.TRAIN);
+        Map<String, Map<Integer, int[]>> sliceTruth = trueSliceBoxes();
+        boxErrors(predicted, trueStudyBoxes(sliceTruth));
+        studies(labels, oof, predicted, sliceTruth);
         html.append("</body></html>\n");
         AtomicFiles.write(work.reportIndex(), html.toString().getBytes(StandardCharsets.UTF_8));
         return images;
@@ -197,10 +199,8 @@ public final class ReportWriter {
     }
 
     /** Predicted study boxes against the boxes of the segmentation labels: IoU and slice range error. */
-    private void boxErrors() throws IOException {
+    private void boxErrors(Map<String, int[]> predicted, Map<String, int[]> truth) {
         html.append("<h2>Study boxes</h2>\n");
-        Map<String, int[]> truth = trueStudyBoxes();
-        Map<String, int[]> predicted = predictedStudyBoxes(Subset.TRAIN);
         List<Double> iou = new ArrayList<>();
         List<Double> range = new ArrayList<>();
         for (Map.Entry<String, int[]> e : predicted.entrySet()) {
@@ -224,15 +224,14 @@ public final class ReportWriter {
     }
 
     /** A few training studies: fractured and not, with a segmentation where there is one. */
-    private void studies(Map<String, int[]> labels, Map<String, double[]> oof) throws IOException {
+    private void studies(Map<String, int[]> labels, Map<String, double[]> oof, Map<String, int[]> predicted,
+                         Map<String, Map<Integer, int[]>> sliceTruth) throws IOException {
         html.append("<h2>Studies</h2>\n<p class=\"note\">red: predicted study box (within the predicted slice range); "
                 + "green: the box of the segmentation on that slice.</p>\n");
-        Map<String, int[]> predicted = predictedStudyBoxes(Subset.TRAIN);
         if (predicted.isEmpty()) {
             html.append("<p class=\"note\">no study boxes yet.</p>\n");
             return;
         }
-        Map<String, Map<Integer, int[]>> sliceTruth = trueSliceBoxes();
         Map<String, double[][]> profiles = hasBoxProfiles();
         List<String> chosen = new ArrayList<>();
         for (boolean fractured : new boolean[] {true, false}) {
@@ -370,9 +369,9 @@ public final class ReportWriter {
     }
 
     /** The union of a segmented study's slice boxes and its first and last slice with a box. */
-    private Map<String, int[]> trueStudyBoxes() throws IOException {
+    private static Map<String, int[]> trueStudyBoxes(Map<String, Map<Integer, int[]>> sliceTruth) {
         Map<String, int[]> out = new HashMap<>();
-        trueSliceBoxes().forEach((uid, slices) -> {
+        sliceTruth.forEach((uid, slices) -> {
             int[] b = {Integer.MAX_VALUE, Integer.MAX_VALUE, -1, -1, Integer.MAX_VALUE, -1};
             slices.forEach((n, s) -> {
                 b[0] = Math.min(b[0], s[0]);

@@ -91,7 +91,7 @@ public class SubmissionTasklet implements Tasklet {
         AtomicFiles.write(work.submission(), (String.join("\n", rows) + "\n").getBytes(StandardCharsets.UTF_8));
         contribution.incrementWriteCount(rows.size() - 1);
         StepExecution step = chunkContext.getStepContext().getStepExecution();
-        step.setExitStatus(ExitStatus.COMPLETED.addExitDescription(throughput(step, studies.size() - skips.size())));
+        step.setExitStatus(ExitStatus.COMPLETED.addExitDescription(throughput(step, studies, studies.size() - skips.size())));
         return RepeatStatus.FINISHED;
     }
 
@@ -113,7 +113,7 @@ public class SubmissionTasklet implements Tasklet {
     }
 
     /** Studies and slices per second of the prediction step of this execution (all of it, over its wall time). */
-    private String throughput(StepExecution self, int studies) throws IOException {
+    private String throughput(StepExecution self, List<String> testStudies, int studies) throws IOException {
         StepExecution predict = self.getJobExecution().getStepExecutions().stream()
                 .filter(s -> s.getStepName().equals(predictStep)).findFirst().orElse(null);
         if (predict == null || predict.getStartTime() == null) {
@@ -122,7 +122,7 @@ public class SubmissionTasklet implements Tasklet {
         LocalDateTime end = predict.getEndTime() == null ? LocalDateTime.now() : predict.getEndTime();
         double seconds = Math.max(1e-3, Duration.between(predict.getStartTime(), end).toMillis() / 1000.0);
         long slices = 0;
-        for (String uid : data.testStudies()) {
+        for (String uid : testStudies) {
             Path folder = data.testImages().resolve(uid);
             if (Files.isDirectory(folder)) {
                 try (var files = Files.list(folder)) {
