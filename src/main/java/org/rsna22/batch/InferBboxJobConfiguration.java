@@ -19,8 +19,8 @@ import org.rsna22.model.SliceImageCache;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.partition.PartitionHandler;
 import org.springframework.batch.core.partition.Partitioner;
-import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -68,7 +68,7 @@ public class InferBboxJobConfiguration {
     @Bean
     public Step inferBbox(JobRepository repository, Step inferBboxPartition,
                           @Qualifier("inferBboxPartitioner") Partitioner partitioner,
-                          @Qualifier("inferBboxHandler") TaskExecutorPartitionHandler handler) {
+                          @Qualifier("inferBboxHandler") PartitionHandler handler) {
         return new StepBuilder(STEP, repository)
                 .partitioner(inferBboxPartition.getName(), partitioner).partitionHandler(handler).build();
     }
@@ -84,8 +84,9 @@ public class InferBboxJobConfiguration {
 
     @Bean
     @StepScope
-    public TaskExecutorPartitionHandler inferBboxHandler(Step inferBboxPartition, @Value(CONFIG) String config) {
-        return PartFiles.handler(inferBboxPartition, ConfigLoader.load(config).inferBbox().threads(), "infer-bbox-");
+    public PartitionHandler inferBboxHandler(Step inferBboxPartition, @Value(CONFIG) String config,
+                                             PartitionHandlers handlers) {
+        return handlers.create(inferBboxPartition, ConfigLoader.load(config).inferBbox().threads(), "infer-bbox-");
     }
 
     @Bean

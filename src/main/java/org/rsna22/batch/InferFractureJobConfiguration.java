@@ -18,8 +18,8 @@ import org.rsna22.submission.SubmissionTasklet;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.partition.PartitionHandler;
 import org.springframework.batch.core.partition.Partitioner;
-import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -68,7 +68,7 @@ public class InferFractureJobConfiguration {
     @Bean
     public Step inferFracture(JobRepository repository, Step inferFracturePartition,
                               @Qualifier("testStudyPartitioner") Partitioner partitioner,
-                              @Qualifier("inferFractureHandler") TaskExecutorPartitionHandler handler) {
+                              @Qualifier("inferFractureHandler") PartitionHandler handler) {
         return new StepBuilder(PREDICT, repository).partitioner(inferFracturePartition.getName(), partitioner)
                 .partitionHandler(handler).build();
     }
@@ -84,8 +84,9 @@ public class InferFractureJobConfiguration {
 
     @Bean
     @StepScope
-    public TaskExecutorPartitionHandler inferFractureHandler(Step inferFracturePartition, @Value(CONFIG) String config) {
-        return PartFiles.handler(inferFracturePartition, ConfigLoader.load(config).fracture().threads(),
+    public PartitionHandler inferFractureHandler(Step inferFracturePartition, @Value(CONFIG) String config,
+                                                 PartitionHandlers handlers) {
+        return handlers.create(inferFracturePartition, ConfigLoader.load(config).fracture().threads(),
                 "infer-fracture-");
     }
 

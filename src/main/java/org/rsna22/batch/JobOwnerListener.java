@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.io.FolderLock;
+import org.rsna22.ops.JobProgressService;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
@@ -22,8 +23,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class JobOwnerListener implements JobExecutionListener {
 
-    public static final String HOST = "owner.host";
-    public static final String PID = "owner.pid";
+    public static final String HOST = JobProgressService.OWNER_HOST;
+    public static final String PID = JobProgressService.OWNER_PID;
     public static final String HEARTBEAT = "owner.heartbeat";
     /** The resolved config the execution runs with, as YAML: a restart compares it with the file and may use it. */
     public static final String CONFIG = "config.resolved";

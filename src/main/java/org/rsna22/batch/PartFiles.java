@@ -9,31 +9,18 @@ import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.labels.SkipRecorder;
-import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
-import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.file.FlatFileItemWriter;
 import org.springframework.batch.infrastructure.item.file.builder.FlatFileItemWriterBuilder;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.core.io.FileSystemResource;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
 /**
  * What the partitioned steps share: per-partition files (transactional and restartable, merged in order
- * later) and the handler that runs a bounded number of partitions at once.
+ * later). {@link PartitionHandlers} decides where the partitions run.
  */
 final class PartFiles {
     private PartFiles() {
-    }
-
-    /** Runs the worker step's partitions on at most {@code threads} threads named prefix-N. */
-    static TaskExecutorPartitionHandler handler(Step worker, int threads, String prefix) {
-        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(prefix);
-        executor.setConcurrencyLimit(threads);
-        TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
-        h.setStep(worker);
-        h.setTaskExecutor(executor);
-        return h;
     }
 
     /** A tasklet that removes a part folder: the first step of a job, so a fresh run never merges stale parts. */

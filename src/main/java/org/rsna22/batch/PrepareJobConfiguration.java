@@ -29,7 +29,6 @@ import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.partition.PartitionHandler;
-import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -134,8 +133,9 @@ public class PrepareJobConfiguration {
 
     @Bean
     @StepScope
-    public TaskExecutorPartitionHandler sliceMetadataHandler(Step sliceMetadataPartition, @Value(CONFIG) String config) {
-        return PartFiles.handler(sliceMetadataPartition, prepare(config).threads(), "slice-meta-");
+    public PartitionHandler sliceMetadataHandler(Step sliceMetadataPartition, @Value(CONFIG) String config,
+                                                 PartitionHandlers handlers) {
+        return handlers.create(sliceMetadataPartition, prepare(config).threads(), "slice-meta-");
     }
 
     @Bean
@@ -212,8 +212,9 @@ public class PrepareJobConfiguration {
 
     @Bean
     @StepScope
-    public TaskExecutorPartitionHandler bboxLabelsHandler(Step bboxLabelsPartition, @Value(CONFIG) String config) {
-        return PartFiles.handler(bboxLabelsPartition, prepare(config).threads(), "bbox-labels-");
+    public PartitionHandler bboxLabelsHandler(Step bboxLabelsPartition, @Value(CONFIG) String config,
+                                              PartitionHandlers handlers) {
+        return handlers.create(bboxLabelsPartition, prepare(config).threads(), "bbox-labels-");
     }
 
     @Bean

@@ -16,7 +16,7 @@ import org.rsna22.training.TrainingListener;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
-import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
+import org.springframework.batch.core.partition.PartitionHandler;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -43,7 +43,7 @@ public class TrainBboxJobConfiguration {
     @Bean
     public Step trainBbox(JobRepository repository, Step trainBboxPartition,
                           @Qualifier("trainRunPartitioner") TrainRunPartitioner partitioner,
-                          @Qualifier("trainRunHandler") TaskExecutorPartitionHandler handler) {
+                          @Qualifier("trainRunHandler") PartitionHandler handler) {
         return new StepBuilder("trainBbox", repository)
                 .partitioner(trainBboxPartition.getName(), partitioner).partitionHandler(handler).build();
     }
@@ -57,8 +57,9 @@ public class TrainBboxJobConfiguration {
 
     @Bean
     @StepScope
-    public TaskExecutorPartitionHandler trainRunHandler(Step trainBboxPartition, @Value("#{jobParameters['config']}") String config) {
-        return PartFiles.handler(trainBboxPartition, ConfigLoader.load(config).bbox().parallelRuns(), "train-");
+    public PartitionHandler trainRunHandler(Step trainBboxPartition, @Value("#{jobParameters['config']}") String config,
+                                            PartitionHandlers handlers) {
+        return handlers.create(trainBboxPartition, ConfigLoader.load(config).bbox().parallelRuns(), "train-");
     }
 
     @Bean

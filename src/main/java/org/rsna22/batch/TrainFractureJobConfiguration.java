@@ -27,8 +27,8 @@ import org.rsna22.training.TrainingListener;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.partition.PartitionHandler;
 import org.springframework.batch.core.partition.Partitioner;
-import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -73,7 +73,7 @@ public class TrainFractureJobConfiguration {
     @Bean
     public Step studyCrops(JobRepository repository, Step studyCropsPartition,
                            @Qualifier("fractureStudyPartitioner") Partitioner partitioner,
-                           @Qualifier("studyCropsHandler") TaskExecutorPartitionHandler handler) {
+                           @Qualifier("studyCropsHandler") PartitionHandler handler) {
         return new StepBuilder(CROPS, repository).partitioner(studyCropsPartition.getName(), partitioner)
                 .partitionHandler(handler).build();
     }
@@ -81,7 +81,7 @@ public class TrainFractureJobConfiguration {
     @Bean
     public Step embeddings(JobRepository repository, Step embeddingsPartition,
                            @Qualifier("fractureStudyPartitioner") Partitioner partitioner,
-                           @Qualifier("embeddingsHandler") TaskExecutorPartitionHandler handler) {
+                           @Qualifier("embeddingsHandler") PartitionHandler handler) {
         return new StepBuilder(EMBEDDINGS, repository).partitioner(embeddingsPartition.getName(), partitioner)
                 .partitionHandler(handler).build();
     }
@@ -96,14 +96,16 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     @StepScope
-    public TaskExecutorPartitionHandler studyCropsHandler(Step studyCropsPartition, @Value(CONFIG) String config) {
-        return PartFiles.handler(studyCropsPartition, ConfigLoader.load(config).fracture().threads(), "crops-");
+    public PartitionHandler studyCropsHandler(Step studyCropsPartition, @Value(CONFIG) String config,
+                                              PartitionHandlers handlers) {
+        return handlers.create(studyCropsPartition, ConfigLoader.load(config).fracture().threads(), "crops-");
     }
 
     @Bean
     @StepScope
-    public TaskExecutorPartitionHandler embeddingsHandler(Step embeddingsPartition, @Value(CONFIG) String config) {
-        return PartFiles.handler(embeddingsPartition, 1, "embeddings-");
+    public PartitionHandler embeddingsHandler(Step embeddingsPartition, @Value(CONFIG) String config,
+                                              PartitionHandlers handlers) {
+        return handlers.create(embeddingsPartition, 1, "embeddings-");
     }
 
     @Bean
@@ -188,20 +190,20 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     public Step trainVertebra(JobRepository repository, Step trainVertebraPartition,
-                              @Qualifier("vertebraRuns") Partitioner partitioner) {
-        return trainStep("trainVertebra", repository, trainVertebraPartition, partitioner);
+                              @Qualifier("vertebraRuns") Partitioner partitioner, PartitionHandlers handlers) {
+        return trainStep("trainVertebra", repository, trainVertebraPartition, partitioner, handlers);
     }
 
     @Bean
     public Step trainSliceFracture(JobRepository repository, Step trainSliceFracturePartition,
-                                   @Qualifier("sliceFractureRuns") Partitioner partitioner) {
-        return trainStep("trainSliceFracture", repository, trainSliceFracturePartition, partitioner);
+                                   @Qualifier("sliceFractureRuns") Partitioner partitioner, PartitionHandlers handlers) {
+        return trainStep("trainSliceFracture", repository, trainSliceFracturePartition, partitioner, handlers);
     }
 
     @Bean
     public Step trainStudy(JobRepository repository, Step trainStudyPartition,
-                           @Qualifier("studyRuns") Partitioner partitioner) {
-        return trainStep("trainStudy", repository, trainStudyPartition, partitioner);
+                           @Qualifier("studyRuns") Partitioner partitioner, PartitionHandlers handlers) {
+        return trainStep("trainStudy", repository, trainStudyPartition, partitioner, handlers);
     }
 
     @Bean
@@ -257,9 +259,10 @@ public class TrainFractureJobConfiguration {
     // --- helpers: the three models are wired alike ---
 
     /** A model's runs, one partition after another (one model training at a time uses both cores). */
-    private static Step trainStep(String name, JobRepository repository, Step partition, Partitioner partitioner) {
+    private static Step trainStep(String name, JobRepository repository, Step partition, Partitioner partitioner,
+                                  PartitionHandlers handlers) {
         return new StepBuilder(name, repository).partitioner(partition.getName(), partitioner)
-                .partitionHandler(PartFiles.handler(partition, 1, name + "-")).build();
+                .partitionHandler(handlers.create(partition, 1, name + "-")).build();
     }
 
     /** fold × seed partitions of one model, each with its model's name and step count. */

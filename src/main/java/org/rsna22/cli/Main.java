@@ -9,7 +9,7 @@ import picocli.CommandLine;
         description = "RSNA 2022 cervical spine fracture detection pipeline.",
         subcommands = {RunCommand.class, RestartCommand.class, StatusCommand.class, InspectCommand.class, ScoreCommand.class,
             GenerateDemoCommand.class, DemoCommand.class,
-            BenchCommand.class,
+            WorkerCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -68,6 +68,12 @@ final class StatusCommand extends LaunchingCommand implements Callable<Integer> 
         for (StepProgress s : e.steps()) {
             out.printf(Locale.ROOT, "  %-20s %-9s %s%s%s  %s%n", s.name(), s.status(), amount(s),
                     s.skipped() > 0 ? "  skipped " + s.skipped() : "", partitions(s), timing(s));
+            // remote partitions: the worker (pid@host) that ran each
+            List<String> workers = s.partitions().stream().filter(p -> p.worker() != null)
+                    .map(p -> p.name() + " " + p.worker()).toList();
+            if (!workers.isEmpty()) {
+                out.println("    workers: " + String.join(", ", workers));
+            }
         }
     }
 
@@ -85,7 +91,7 @@ final class StatusCommand extends LaunchingCommand implements Callable<Integer> 
         }
         long done = s.partitions().stream().filter(p -> p.status().equals("COMPLETED")).count();
         List<String> other = s.partitions().stream().filter(p -> !p.status().equals("COMPLETED"))
-                .map(p -> p.name() + " " + p.status()).toList();
+                .map(p -> p.name() + " " + p.status() + (p.worker() == null ? "" : " on " + p.worker())).toList();
         return "  partitions " + done + "/" + s.partitions().size() + " completed"
                 + (other.isEmpty() ? "" : " (" + String.join(", ", other) + ")");
     }

@@ -33,6 +33,9 @@ public class JobProgressService {
     public static final String DONE = "progress.done";
     /** Context keys with this prefix are shown as details (training: epoch, loss, ...). */
     public static final String DETAIL_PREFIX = "progress.detail.";
+    /** The process that runs an execution (job) or a partition (remote worker): its host and pid. */
+    public static final String OWNER_HOST = "owner.host";
+    public static final String OWNER_PID = "owner.pid";
 
     private final JobRepository repository;
 
@@ -40,10 +43,13 @@ public class JobProgressService {
         this.repository = repository;
     }
 
-    /** Progress of one step (or partition). expected is -1 when unknown; rate in items/s; eta in seconds or null. */
+    /**
+     * Progress of one step (or partition). expected is -1 when unknown; rate in items/s; eta in seconds or null;
+     * worker is pid@host of the worker process that ran a remote partition, else null.
+     */
     public record StepProgress(String name, String status, long done, long expected, String unit, long skipped,
                                double rate, Long etaSeconds, double seconds, Map<String, Object> details,
-                               List<StepProgress> partitions) {
+                               List<StepProgress> partitions, String worker) {
 
         /** The rate for people: "5,120/s", "2.4/s", or below one a second "3.1 s/batch". */
         public String rateText() {
@@ -158,8 +164,10 @@ public class JobProgressService {
                 details.put(en.getKey().substring(DETAIL_PREFIX.length()), en.getValue());
             }
         }
+        String worker = ctx.containsKey(OWNER_HOST) && partitions.isEmpty()
+                ? ctx.getLong(OWNER_PID, -1L) + "@" + ctx.getString(OWNER_HOST) : null;
         return new StepProgress(name, s.getStatus().name(), done, expected, unit, s.getSkipCount(), rate, eta, secs,
-                details, partitions);
+                details, partitions, worker);
     }
 
     /** The step's saved context: executions listed with their job come without it, so it is read when missing. */

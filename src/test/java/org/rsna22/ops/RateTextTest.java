@@ -10,7 +10,7 @@ import org.rsna22.ops.JobProgressService.StepProgress;
 class RateTextTest {
 
     private static String rate(double perSecond, String unit) {
-        return new StepProgress("s", "STARTED", 0, -1, unit, 0, perSecond, null, 0, Map.of(), List.of()).rateText();
+        return new StepProgress("s", "STARTED", 0, -1, unit, 0, perSecond, null, 0, Map.of(), List.of(), null).rateText();
     }
 
     @Test

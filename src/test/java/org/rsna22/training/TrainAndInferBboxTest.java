@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,12 +26,14 @@ import org.rsna22.testsupport.PrepareJobTestSupport;
 import org.rsna22.testsupport.TestFiles;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 
@@ -75,6 +78,24 @@ class TrainAndInferBboxTest {
 
     @Autowired
     FailingDicomSource source;
+
+    @Autowired
+    ApplicationContext context;
+
+    /** A remote worker finds the step of a partition request by its name: every partition step is a bean so named. */
+    @Test
+    void everyPartitionStepIsTheBeanOfItsName() {
+        Map<String, Step> steps = context.getBeansOfType(Step.class);
+        List<String> partitionSteps = steps.values().stream().map(Step::getName).filter(n -> n.endsWith("Partition"))
+                .sorted().toList();
+        assertThat(partitionSteps).contains("sliceMetadataPartition", "bboxLabelsPartition", "trainBboxPartition",
+                "inferBboxPartition", "studyCropsPartition", "embeddingsPartition", "trainVertebraPartition",
+                "trainSliceFracturePartition", "trainStudyPartition", "inferFracturePartition");
+        for (String name : partitionSteps) {
+            assertThat(steps.get(name)).as(name).isNotNull();
+            assertThat(steps.get(name).getName()).isEqualTo(name);
+        }
+    }
 
     @BeforeAll
     static void dataset() throws IOException {

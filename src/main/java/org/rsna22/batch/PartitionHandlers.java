@@ -1,0 +1,57 @@
+package org.rsna22.batch;
+
+import org.springframework.batch.core.partition.PartitionHandler;
+import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.messaging.MessageChannel;
+import org.springframework.stereotype.Component;
+
+/**
+ * Where the partitions of a partitioned step run: in this process on a bounded number of threads (the
+ * default), or, with {@code rsna22.remote=true}, on worker processes that take one request per partition from
+ * RabbitMQ and share the job repository (README "Running on several machines").
+ */
+@Component
+public class PartitionHandlers {
+
+    private final boolean remote;
+    private final JobRepository repository;
+    private final ObjectProvider<MessageChannel> requests;
+    private final RemotePartitionHandler.Timing timing;
+
+    public PartitionHandlers(@Value("${rsna22.remote:false}") boolean remote, JobRepository repository,
+                             @Qualifier(RemotePartitioningConfiguration.REQUESTS) ObjectProvider<MessageChannel> requests,
+                             @Value("${rsna22.remote-poll-ms:200}") long pollMillis,
+                             @Value("${rsna22.remote-silent-seconds:600}") long silentSeconds) {
+        this.remote = remote;
+        this.repository = repository;
+        this.requests = requests;
+        this.timing = new RemotePartitionHandler.Timing(pollMillis, silentSeconds * 1000);
+    }
+
+    /** Whether partitions are sent to workers. */
+    public boolean remote() {
+        return remote;
+    }
+
+    /**
+     * The handler of a partitioned step whose partitions are executions of {@code worker}: locally at most
+     * {@code threads} at once on threads named prefix-N; remotely as many at once as workers take.
+     */
+    public PartitionHandler create(Step worker, int threads, String prefix) {
+        if (remote) {
+            return new RemotePartitionHandler(worker.getName(), requests::getObject, repository, timing);
+        }
+        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(prefix);
+        executor.setConcurrencyLimit(threads);
+        TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
+        h.setStep(worker);
+        h.setTaskExecutor(executor);
+        return h;
+    }
+}

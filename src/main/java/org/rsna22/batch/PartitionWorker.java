@@ -1,0 +1,139 @@
+package org.rsna22.batch;
+
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDateTime;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobInterruptedException;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.core.step.StepLocator;
+import org.springframework.batch.integration.partition.StepExecutionRequest;
+import org.springframework.beans.BeansException;
+import org.springframework.integration.StaticMessageHeaderAccessor;
+import org.springframework.integration.acks.AcknowledgmentCallback;
+import org.springframework.messaging.Message;
+
+/**
+ * The worker side of remote partitioning: takes one partition request at a time from the request queue,
+ * checks it (a JSON request for an existing partition that no worker has started), acknowledges it, records
+ * this process as the partition's owner and runs it, as Spring Batch's {@code StepExecutionRequestHandler} does
+ * but on the execution it checked, so that a stopping worker can ask it to stop.
+ * Anything else is rejected to the dead-letter queue with a log line, never retried.
+ */
+public class PartitionWorker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionWorker.class);
+
+    private final JobRepository repository;
+    private final StepLocator steps;
+    private final String deadLetters;
+    private final Map<Long, StepExecution> running = new ConcurrentHashMap<>();
+
+    public PartitionWorker(JobRepository repository, StepLocator steps, String deadLetters) {
+        this.repository = repository;
+        this.steps = steps;
+        this.deadLetters = deadLetters;
+    }
+
+    /** Handles one message of the request queue; the message is acknowledged or rejected here. */
+    public void handle(Message<?> message) {
+        AcknowledgmentCallback ack = StaticMessageHeaderAccessor.getAcknowledgmentCallback(message);
+        StepExecutionRequest request;
+        StepExecution partition;
+        try {
+            request = PartitionRequests.parse(message.getPayload() instanceof byte[] b ? b
+                    : String.valueOf(message.getPayload()).getBytes(StandardCharsets.UTF_8));
+            partition = runnable(request);
+        } catch (IllegalArgumentException e) {
+            reject(ack, e.getMessage());
+            return;
+        }
+        if (ack != null) {
+            // taken now: a partition may run for hours, longer than the broker waits for an acknowledgement
+            ack.acknowledge(AcknowledgmentCallback.Status.ACCEPT);
+        }
+        run(request, partition);
+    }
+
+    /** The partition of a request when it exists and no worker has started it; else why not. */
+    private Step stepOf(StepExecutionRequest request) {
+        try {
+            return steps.getStep(request.getStepName());
+        } catch (BeansException | IllegalStateException e) {
+            throw new IllegalArgumentException("this worker has no step " + request.getStepName());
+        }
+    }
+
+    private StepExecution runnable(StepExecutionRequest request) {
+        StepExecution p = repository.getStepExecution(request.getStepExecutionId());
+        if (p == null) {
+            throw new IllegalArgumentException("no partition has step execution id " + request.getStepExecutionId()
+                    + " (" + request.getStepName() + ")");
+        }
+        if (!p.getStepName().startsWith(request.getStepName() + ":")) {
+            throw new IllegalArgumentException("step execution " + p.getId() + " is " + p.getStepName()
+                    + ", not a partition of " + request.getStepName());
+        }
+        stepOf(request);
+        if (p.getStatus() != BatchStatus.STARTING) {
+            String owner = p.getExecutionContext().getString(JobOwnerListener.HOST, null);
+            throw new IllegalArgumentException(p.getStepName() + " (step execution " + p.getId() + ") is "
+                    + p.getStatus() + (owner == null ? "" : ", taken by worker "
+                    + p.getExecutionContext().getLong(JobOwnerListener.PID, -1L) + " on " + owner)
+                    + "; it is not run twice (restart the job to run it again)");
+        }
+        return p;
+    }
+
+    private void run(StepExecutionRequest request, StepExecution partition) {
+        partition.getExecutionContext().putString(JobOwnerListener.HOST, JobOwnerListener.hostName());
+        partition.getExecutionContext().putLong(JobOwnerListener.PID, ProcessHandle.current().pid());
+        repository.updateExecutionContext(partition);
+        LOG.info("partition {} (job execution {}) started", partition.getStepName(), partition.getJobExecutionId());
+        long t0 = System.nanoTime();
+        running.put(partition.getId(), partition);
+        StepExecution done = partition;
+        try {
+            stepOf(request).execute(partition);
+        } catch (JobInterruptedException e) {
+            partition.setStatus(BatchStatus.STOPPED);
+        } catch (Throwable e) {
+            partition.addFailureException(e);
+            partition.setStatus(BatchStatus.FAILED);
+        } finally {
+            running.remove(partition.getId());
+        }
+        if (done.getEndTime() == null) {
+            // the step could not record its own end (an error outside its chunks): record it here
+            done.setEndTime(LocalDateTime.now());
+            repository.update(done);
+        }
+        LOG.info("partition {} ended {} in {}", done.getStepName(), done.getStatus(),
+                String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9));
+    }
+
+    /** Asks the running partitions to stop at their next commit (they end STOPPED and can be restarted). */
+    public int stopRunning() {
+        running.values().forEach(StepExecution::setTerminateOnly);
+        return running.size();
+    }
+
+    /** How many partitions run now. */
+    public int runningCount() {
+        return running.size();
+    }
+
+    private void reject(AcknowledgmentCallback ack, String why) {
+        LOG.warn("rejected a message to the dead-letter queue {}: {}", deadLetters, why);
+        if (ack != null) {
+            ack.acknowledge(AcknowledgmentCallback.Status.REJECT);
+        }
+    }
+
+}

@@ -1,0 +1,133 @@
+package org.rsna22.batch;
+
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.partition.support.AbstractPartitionHandler;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.integration.partition.StepExecutionRequest;
+import org.springframework.dao.OptimisticLockingFailureException;
+import org.springframework.integration.support.MessageBuilder;
+import org.springframework.messaging.MessageChannel;
+
+/**
+ * The manager side of remote partitioning: sends one {@link StepExecutionRequest} per partition to the request
+ * channel (RabbitMQ behind it), then polls the shared job repository until every partition has ended. A
+ * partition whose worker is gone (a process of this host that no longer exists, or no update for the silent
+ * limit) is marked FAILED, so that the step fails and a restart sends it again; the partitions of live workers
+ * are waited for, so that their work is kept.
+ */
+public class RemotePartitionHandler extends AbstractPartitionHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RemotePartitionHandler.class);
+    private static final long WAITING_LOG_MILLIS = 60_000;
+
+    /** How often the repository is read, and how long a started partition may go without an update. */
+    public record Timing(long pollMillis, long silentMillis) {
+    }
+
+    private final String workerStep;
+    private final Supplier<MessageChannel> requests;
+    private final JobRepository repository;
+    private final Timing timing;
+
+    public RemotePartitionHandler(String workerStep, Supplier<MessageChannel> requests, JobRepository repository, Timing timing) {
+        this.workerStep = workerStep;
+        this.requests = requests;
+        this.repository = repository;
+        this.timing = timing;
+    }
+
+    @Override
+    protected Set<StepExecution> doHandle(StepExecution manager, Set<StepExecution> partitions) throws Exception {
+        if (partitions.isEmpty()) {
+            return partitions;
+        }
+        long jobExecution = manager.getJobExecutionId();
+        List<Long> ids = new ArrayList<>();
+        for (StepExecution p : partitions) {
+            StepExecutionRequest request = new StepExecutionRequest(workerStep, p.getId());
+            requests.get().send(MessageBuilder.withPayload(PartitionRequests.toJson(request))
+                    .setHeader("contentType", PartitionRequests.CONTENT_TYPE).build());
+            ids.add(p.getId());
+        }
+        LOG.info("{}: sent {} partition requests to the workers", manager.getStepName(), ids.size());
+        long lastWaitingLog = System.currentTimeMillis();
+        while (true) {
+            Thread.sleep(timing.pollMillis());
+            Map<Long, StepExecution> now = new LinkedHashMap<>();
+            for (long id : ids) {
+                now.put(id, repository.getStepExecution(jobExecution, id));
+            }
+            int waiting = 0;
+            int running = 0;
+            for (StepExecution p : now.values()) {
+                if (p.getStatus() == BatchStatus.STARTING) {
+                    waiting++;
+                } else if (p.getStatus().isRunning()) {
+                    String gone = goneWorker(p, timing.silentMillis());
+                    if (gone == null || !markFailed(p, gone)) {
+                        running++;
+                    }
+                }
+            }
+            if (waiting + running == 0) {
+                return new HashSet<>(now.values());
+            }
+            if (waiting > 0 && System.currentTimeMillis() - lastWaitingLog > WAITING_LOG_MILLIS) {
+                LOG.info("{}: {} partitions wait for a worker, {} run", manager.getStepName(), waiting, running);
+                lastWaitingLog = System.currentTimeMillis();
+            }
+        }
+    }
+
+    /**
+     * Why the worker of a started partition is gone, or null when it may be alive: its process on this host
+     * no longer exists, or the partition has not been updated (a chunk or a training slice commits every few
+     * seconds) for longer than the silent limit.
+     */
+    static String goneWorker(StepExecution p, long silentMillis) {
+        ExecutionContext ctx = p.getExecutionContext();
+        String host = ctx.getString(JobOwnerListener.HOST, null);
+        long pid = ctx.getLong(JobOwnerListener.PID, -1L);
+        String who = host == null ? "its worker" : "worker " + pid + " on " + host;
+        if (host != null && host.equals(JobOwnerListener.hostName()) && pid > 0
+                && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE) {
+            return who + " is gone";
+        }
+        LocalDateTime last = p.getLastUpdated() != null ? p.getLastUpdated() : p.getStartTime();
+        if (last != null) {
+            long silent = Duration.between(last, LocalDateTime.now()).toMillis();
+            if (silent > silentMillis) {
+                return who + " has been silent for " + silent / 1000 + " s";
+            }
+        }
+        return null;
+    }
+
+    /** Marks a partition of a gone worker FAILED; false when its worker updated it meanwhile (it lives). */
+    private boolean markFailed(StepExecution p, String why) {
+        p.setStatus(BatchStatus.FAILED);
+        p.setExitStatus(ExitStatus.FAILED.addExitDescription(why + "; restart the job to run this partition again"));
+        p.setEndTime(LocalDateTime.now());
+        try {
+            repository.update(p);
+        } catch (OptimisticLockingFailureException e) {
+            return false;
+        }
+        LOG.warn("{}: {}; marked FAILED", p.getStepName(), why);
+        return true;
+    }
+}

@@ -1,0 +1,125 @@
+package org.rsna22.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.rsna22.Rsna22Application;
+import org.rsna22.batch.JobOwnerListener;
+import org.rsna22.batch.PartitionWorker;
+import org.rsna22.io.IoErrors;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.Lifecycle;
+import org.springframework.core.env.Environment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * {@code worker}: serves partitions of the jobs that a manager ({@code run JOB ... --rsna22.remote=true}) sends
+ * over RabbitMQ, against the shared job repository, until SIGTERM or Ctrl-C; then the partitions it runs stop at
+ * their next commit (STOPPED, restartable) and it exits.
+ */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = {"Serve the partitions that a manager (run JOB ... --rsna22.remote=true) sends over RabbitMQ, "
+                + "until stopped (SIGTERM or Ctrl-C: running partitions stop at their next commit and can be "
+                + "restarted; a second signal exits at once).",
+            "Give it the manager's job repository and broker: --spring.profiles.active=postgres with RSNA22_DB_URL, "
+                + "RSNA22_DB_USER, RSNA22_DB_PASSWORD; --spring.rabbitmq.host=H (port, username, password alike).",
+            "Data and work folders must be at the same paths as on the manager (a shared file system)."})
+final class WorkerCommand extends LaunchingCommand implements Callable<Integer> {
+
+    @Option(names = "--concurrency", paramLabel = "N",
+            description = "partitions run at once (default 1, or rsna22.worker.concurrency); one per GPU is usual")
+    Integer concurrency;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = out();
+        List<String> args = new ArrayList<>(springArgs);
+        args.remove("--no-web");
+        args.add("--spring.main.web-application-type=none");
+        args.add("--rsna22.worker.enabled=true");
+        if (concurrency != null) {
+            if (concurrency < 1) {
+                return usage("--concurrency must be at least 1");
+            }
+            args.add("--rsna22.worker.concurrency=" + concurrency);
+        }
+        ConfigurableApplicationContext ctx;
+        try {
+            ctx = new SpringApplicationBuilder(Rsna22Application.class).registerShutdownHook(false)
+                    .run(args.toArray(String[]::new));
+        } catch (RuntimeException e) {
+            err().println("error: the worker did not start: " + IoErrors.rootMessage(e));
+            err().flush();
+            return JobLauncherSupport.FAILED;
+        }
+        try {
+            PartitionWorker worker = ctx.getBean(PartitionWorker.class);
+            Lifecycle polling = ctx.getBean("partitionWorkerFlow", Lifecycle.class);
+            CountDownLatch stop = new CountDownLatch(1);
+            SignalStop signals = new SignalStop(stop, out);
+            Environment env = ctx.getEnvironment();
+            out.printf("worker %d on %s ready: queue %s on %s:%s, job repository %s, %s partition(s) at once%n",
+                    ProcessHandle.current().pid(), JobOwnerListener.hostName(),
+                    env.getProperty("rsna22.remote-queue", "rsna22.partitions"),
+                    env.getProperty("spring.rabbitmq.host", "localhost"), env.getProperty("spring.rabbitmq.port", "5672"),
+                    env.getProperty("spring.datasource.url"), env.getProperty("rsna22.worker.concurrency", "1"));
+            out.flush();
+            try {
+                stop.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            polling.stop();
+            int asked = worker.stopRunning();
+            if (asked > 0) {
+                out.printf("stopping %d running partition(s) at their next commit...%n", asked);
+                out.flush();
+            }
+            while (worker.runningCount() > 0) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            signals.uninstall();
+            out.println("worker stopped");
+            out.flush();
+            return JobLauncherSupport.COMPLETED;
+        } finally {
+            ctx.close();
+        }
+    }
+
+    /** The first SIGTERM/SIGINT releases the latch; a second one exits at once. */
+    private static final class SignalStop {
+        private final Signal[] signals = {new Signal("TERM"), new Signal("INT")};
+        private final SignalHandler[] previous = new SignalHandler[2];
+
+        SignalStop(CountDownLatch stop, PrintWriter out) {
+            for (int i = 0; i < signals.length; i++) {
+                previous[i] = Signal.handle(signals[i], s -> {
+                    if (stop.getCount() == 0) {
+                        Runtime.getRuntime().halt(128 + s.getNumber());
+                    }
+                    out.printf("SIG%s: the worker takes no more partitions%n", s.getName());
+                    out.flush();
+                    stop.countDown();
+                });
+            }
+        }
+
+        void uninstall() {
+            for (int i = 0; i < signals.length; i++) {
+                Signal.handle(signals[i], previous[i]);
+            }
+        }
+    }
+}
