@@ -15,6 +15,8 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.StepLocator;
 import org.springframework.batch.integration.partition.StepExecutionRequest;
 import org.springframework.beans.BeansException;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.EmptyResultDataAccessException;
 import org.springframework.integration.StaticMessageHeaderAccessor;
 import org.springframework.integration.acks.AcknowledgmentCallback;
 import org.springframework.messaging.Message;
@@ -71,7 +73,16 @@ public class PartitionWorker {
     }
 
     private StepExecution runnable(StepExecutionRequest request) {
-        StepExecution p = repository.getStepExecution(request.getStepExecutionId());
+        stepOf(request);
+        StepExecution p;
+        try {
+            p = repository.getStepExecution(request.getStepExecutionId());
+        } catch (EmptyResultDataAccessException e) {
+            p = null;
+        } catch (DataAccessException e) {
+            throw new IllegalArgumentException("step execution " + request.getStepExecutionId()
+                    + " could not be read from the job repository: " + e.getMostSpecificCause().getMessage());
+        }
         if (p == null) {
             throw new IllegalArgumentException("no partition has step execution id " + request.getStepExecutionId()
                     + " (" + request.getStepName() + ")");
@@ -80,7 +91,6 @@ public class PartitionWorker {
             throw new IllegalArgumentException("step execution " + p.getId() + " is " + p.getStepName()
                     + ", not a partition of " + request.getStepName());
         }
-        stepOf(request);
         if (p.getStatus() != BatchStatus.STARTING) {
             String owner = p.getExecutionContext().getString(JobOwnerListener.HOST, null);
             throw new IllegalArgumentException(p.getStepName() + " (step execution " + p.getId() + ") is "

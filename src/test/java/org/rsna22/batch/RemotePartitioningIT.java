@@ -1,0 +1,252 @@
+package org.rsna22.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rsna22.testsupport.JarProcess;
+import org.rsna22.testsupport.Services;
+import org.rsna22.training.TrainRun;
+
+/**
+ * Remote partitioning as users run it: PostgreSQL as the shared job repository, RabbitMQ, a manager and worker JVMs
+ * of the packaged jar. prepare, train-bbox and infer-bbox run on two workers and give the files of a local
+ * single-process run, byte for byte; requests no worker can run end in the dead-letter queue without harming the
+ * jobs; a worker killed mid-training fails its partition only, and a restart runs that partition alone, resumed from
+ * its checkpoint, to the weights of the uninterrupted run.
+ */
+class RemotePartitioningIT {
+
+    private static final String DATABASE = "rsna22_it_remote";
+
+    @Test
+    void twoWorkersRunTheJobsAsOneProcessAndAKilledWorkersPartitionIsTheOnlyOneRunAgain(@TempDir Path tmp) throws Exception {
+        Path data = JarProcess.generateDemo(6, 32, 24);
+        Path config = tmp.resolve("remote-test.yaml");
+        // long enough to kill a worker mid-run; tiny images keep each epoch short
+        Files.writeString(config, Files.readString(Path.of("src/test/resources/bbox-test.yaml"))
+                .replace("epochs: 3", "epochs: 8"));
+        String[] jobs = {"prepare", "train-bbox", "infer-bbox"};
+
+        // the reference: one process, the local H2 repository
+        Path local = tmp.resolve("local");
+        for (String job : jobs) {
+            assertThat(JarProcess.run(tmp.resolve("local-" + job + ".log"), "run", job, "data=" + data, "work=" + local,
+                    "config=" + config, "--no-web", "--rsna22.db-dir=" + tmp.resolve("db-local"))).isZero();
+        }
+
+        Services.Endpoints services = Services.get();
+        services.freshDatabase(DATABASE);
+        String queue = "rsna22.it." + ProcessHandle.current().pid() + "." + System.nanoTime();
+        List<String> shared = new ArrayList<>(services.springArgs(DATABASE));
+        shared.add("--rsna22.remote-queue=" + queue);
+        List<JarProcess> workers = new ArrayList<>();
+        try {
+            poison(services, queue);
+            workers.add(worker(tmp, "w1", shared));
+            workers.add(worker(tmp, "w2", shared));
+            for (JarProcess w : workers) {
+                awaitLog(w, "ready", 120);
+            }
+
+            Path remote = tmp.resolve("remote");
+            for (String job : jobs) {
+                Path log = tmp.resolve("manager-" + job + ".log");
+                int exit = JarProcess.run(log, manager(shared, "run", job, "data=" + data, "work=" + remote,
+                        "config=" + config));
+                assertThat(exit).as(Files.readString(log)).isZero();
+            }
+            assertSameOutputs(local, remote);
+
+            for (String job : new String[] {"train-bbox", "infer-bbox"}) {
+                Path log = tmp.resolve("status-" + job + ".log");
+                assertThat(JarProcess.run(log, args(shared, "status", job))).isZero();
+                String workersLine = Files.readAllLines(log).stream().filter(l -> l.contains("workers:"))
+                        .reduce("", String::concat);
+                for (JarProcess w : workers) {
+                    assertThat(workersLine).as(job + " partitions ran on both workers: " + Files.readString(log))
+                            .contains(w.pid() + "@");
+                }
+            }
+
+            // three requests no worker can run: rejected once each, to the dead-letter queue; none is left behind
+            String workerLogs = workers.get(0).output() + workers.get(1).output();
+            assertThat(count(workerLogs, "rejected a message to the dead-letter queue " + queue + ".dlq")).isEqualTo(3);
+            assertThat(workerLogs).contains("not JSON").contains("no partition has step execution id 999999")
+                    .contains("this worker has no step dropTablesPartition");
+            assertThat(services.ready(queue + ".dlq")).isEqualTo(3);
+            assertThat(services.ready(queue)).isZero();
+
+            killAWorkerMidTrainingThenRestart(tmp, data, config, shared, workers, local);
+
+            for (JarProcess w : workers) {
+                w.terminate();
+                assertThat(w.waitFor(60)).as(w.output()).isZero();
+                assertThat(w.output()).contains("the worker takes no more partitions").contains("worker stopped");
+            }
+        } finally {
+            for (JarProcess w : workers) {
+                if (w.isAlive()) {
+                    w.kill9();
+                }
+            }
+            services.dropDatabase(DATABASE);
+        }
+    }
+
+    private static void killAWorkerMidTrainingThenRestart(Path tmp, Path data, Path config, List<String> shared,
+                                                          List<JarProcess> workers, Path reference) throws Exception {
+        Path work = tmp.resolve("remote-kill");
+        assertThat(JarProcess.run(tmp.resolve("kill-prepare.log"), manager(shared, "run", "prepare", "data=" + data,
+                "work=" + work, "config=" + config))).isZero();
+        String[] train = manager(shared, "run", "train-bbox", "data=" + data, "work=" + work, "config=" + config);
+        String fold0Started = "partition trainBboxPartition:fold0-seed0 (job execution";
+        String fold1Started = "partition trainBboxPartition:fold1-seed0 (job execution";
+        Map<JarProcess, Integer> fold0Before = new HashMap<>();
+        for (JarProcess w : workers) {
+            fold0Before.put(w, count(w.output(), fold0Started));
+        }
+        int fold1Before = count(workers.get(0).output() + workers.get(1).output(), fold1Started);
+        Path firstLog = tmp.resolve("kill-first.log");
+        JarProcess first = JarProcess.start(firstLog, train);
+        TrainRun fold0 = TrainRun.of(work, "remote-test", 0, 0);
+        long deadline = System.currentTimeMillis() + 240_000;
+        while (!Files.isDirectory(fold0.checkpoints().resolve("epoch-002")) && first.isAlive()
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        JarProcess victim = null;
+        for (JarProcess w : workers) {
+            if (count(w.output(), fold0Started) > fold0Before.get(w)) {
+                victim = w;
+            }
+        }
+        assertThat(victim).as("a worker runs fold 0 of the second train-bbox: " + workers.get(0).output()
+                + workers.get(1).output()).isNotNull();
+        assertThat(fold0.model()).as("fold 0 unfinished when its worker is killed").doesNotExist();
+        victim.kill9();
+        workers.remove(victim);
+
+        assertThat(first.waitFor(300)).as(first.output()).isEqualTo(1);
+        assertThat(first.output()).contains("worker " + victim.pid() + " on ").contains("is gone; marked FAILED")
+                .contains("train-bbox FAILED");
+        assertThat(TrainRun.of(work, "remote-test", 1, 0).model()).as("fold 1 finished on the live worker").exists();
+
+        workers.add(worker(tmp, "w3", shared));
+        awaitLog(workers.get(workers.size() - 1), "ready", 120);
+        Path restartLog = tmp.resolve("kill-restart.log");
+        int exit = JarProcess.run(restartLog, manager(shared, "restart", "train-bbox"));
+        assertThat(exit).as(Files.readString(restartLog)).isZero();
+        String all = workers.get(0).output() + workers.get(1).output() + victim.output();
+        // fold 1 ran once (in the first execution); fold 0 twice: the killed run and the restart, which resumed
+        int fold0BeforeAll = fold0Before.values().stream().mapToInt(Integer::intValue).sum();
+        assertThat(count(all, fold1Started)).isEqualTo(fold1Before + 1);
+        assertThat(count(all, fold0Started)).isEqualTo(fold0BeforeAll + 2);
+        assertThat(all).containsPattern("fold0-seed0 resumes from checkpoint epoch-00\\d");
+        for (int fold : new int[] {0, 1}) {
+            assertThat(Files.readAllBytes(TrainRun.of(work, "remote-test", fold, 0).model().resolve("bbox-0000.params")))
+                    .as("weights of fold " + fold)
+                    .isEqualTo(Files.readAllBytes(TrainRun.of(reference, "remote-test", fold, 0).model()
+                            .resolve("bbox-0000.params")));
+        }
+    }
+
+    /** Garbage, a request for a partition that does not exist, and one for a step no worker has. */
+    private static void poison(Services.Endpoints services, String queue) throws Exception {
+        try (Connection c = services.rabbit(); Channel ch = c.createChannel()) {
+            ch.queueDeclare(queue + ".dlq", true, false, false, null);
+            ch.queueDeclare(queue, true, false, false, Map.of("x-dead-letter-exchange", "",
+                    "x-dead-letter-routing-key", queue + ".dlq"));
+            AMQP.BasicProperties serialized = new AMQP.BasicProperties.Builder()
+                    .contentType("application/x-java-serialized-object").deliveryMode(2).build();
+            ch.basicPublish("", queue, serialized, new byte[] {(byte) 0xac, (byte) 0xed, 0, 5, 0x73, 0x72, 1, 2, 3});
+            ch.basicPublish("", queue, null,
+                    "{\"stepName\":\"trainBboxPartition\",\"stepExecutionId\":999999}".getBytes(StandardCharsets.UTF_8));
+            ch.basicPublish("", queue, null,
+                    "{\"stepName\":\"dropTablesPartition\",\"stepExecutionId\":1}".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static JarProcess worker(Path tmp, String name, List<String> shared) throws Exception {
+        return JarProcess.start(tmp.resolve(name + ".log"), args(shared, "worker"));
+    }
+
+    private static String[] manager(List<String> shared, String... command) {
+        List<String> a = new ArrayList<>(List.of(command));
+        a.addAll(shared);
+        a.add("--rsna22.remote=true");
+        a.add("--no-web");
+        return a.toArray(String[]::new);
+    }
+
+    private static String[] args(List<String> shared, String... command) {
+        List<String> a = new ArrayList<>(List.of(command));
+        a.addAll(shared);
+        return a.toArray(String[]::new);
+    }
+
+    private static void awaitLog(JarProcess p, String text, int seconds) throws Exception {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        while (!p.output().contains(text)) {
+            assertThat(p.isAlive()).as("worker alive: " + p.output()).isTrue();
+            assertThat(System.currentTimeMillis()).as("'" + text + "' within " + seconds + " s: " + p.output())
+                    .isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static int count(String text, String what) {
+        Matcher m = Pattern.compile(Pattern.quote(what)).matcher(text);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Every output file equal; metrics.csv without its timing columns. */
+    private static void assertSameOutputs(Path a, Path b) throws Exception {
+        Map<String, byte[]> left = files(a);
+        Map<String, byte[]> right = files(b);
+        assertThat(right.keySet()).isEqualTo(left.keySet());
+        assertThat(left.keySet()).anyMatch(k -> k.endsWith("bbox-0000.params"))
+                .anyMatch(k -> k.contains("study_bbox") || k.contains("bbox_pred"));
+        for (String k : left.keySet()) {
+            if (k.endsWith("metrics.csv")) {
+                assertThat(withoutTiming(right.get(k))).as(k).isEqualTo(withoutTiming(left.get(k)));
+            } else {
+                assertThat(right.get(k)).as(k).isEqualTo(left.get(k));
+            }
+        }
+    }
+
+    private static Map<String, byte[]> files(Path root) throws Exception {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            // job.lock is the work folder's lock, not an output
+            for (Path p : s.filter(Files::isRegularFile).filter(p -> !p.endsWith("job.lock")).toList()) {
+                out.put(root.relativize(p).toString(), Files.readAllBytes(p));
+            }
+        }
+        return out;
+    }
+
+    private static List<String> withoutTiming(byte[] csv) {
+        return new String(csv, StandardCharsets.UTF_8).lines()
+                .map(l -> String.join(",", List.of(l.split(",")).subList(0, 6))).toList();
+    }
+}
