@@ -26,7 +26,7 @@ public class PartitionHandlers {
 
     public PartitionHandlers(@Value("${rsna22.remote:false}") boolean remote, JobRepository repository,
                              @Qualifier(RemotePartitioningConfiguration.REQUESTS) ObjectProvider<MessageChannel> requests,
-                             @Value("${rsna22.remote-poll-ms:200}") long pollMillis,
+                             @Value("${rsna22.remote-poll-ms:100}") long pollMillis,
                              @Value("${rsna22.remote-silent-seconds:600}") long silentSeconds) {
         this.remote = remote;
         this.repository = repository;

@@ -65,26 +65,31 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         }
         LOG.info("{}: sent {} partition requests to the workers", manager.getStepName(), ids.size());
         long lastWaitingLog = System.currentTimeMillis();
+        Map<Long, StepExecution> ended = new LinkedHashMap<>();
         while (true) {
             Thread.sleep(timing.pollMillis());
-            Map<Long, StepExecution> now = new LinkedHashMap<>();
-            for (long id : ids) {
-                now.put(id, repository.getStepExecution(jobExecution, id));
-            }
             int waiting = 0;
             int running = 0;
-            for (StepExecution p : now.values()) {
+            for (long id : ids) {
+                if (ended.containsKey(id)) {
+                    continue;
+                }
+                StepExecution p = repository.getStepExecution(jobExecution, id);
                 if (p.getStatus() == BatchStatus.STARTING) {
                     waiting++;
                 } else if (p.getStatus().isRunning()) {
                     String gone = goneWorker(p, timing.silentMillis());
                     if (gone == null || !markFailed(p, gone)) {
                         running++;
+                    } else {
+                        ended.put(id, p);
                     }
+                } else {
+                    ended.put(id, p);
                 }
             }
             if (waiting + running == 0) {
-                return new HashSet<>(now.values());
+                return new HashSet<>(ended.values());
             }
             if (waiting > 0 && System.currentTimeMillis() - lastWaitingLog > WAITING_LOG_MILLIS) {
                 LOG.info("{}: {} partitions wait for a worker, {} run", manager.getStepName(), waiting, running);

@@ -79,7 +79,7 @@ public class RemotePartitioningConfiguration {
 
     /**
      * Worker: {@code rsna22.worker.concurrency} threads; a poll runs only on a free thread (no queue, polls
-     * beyond the free threads are dropped), takes at most one request and runs it on that thread.
+     * beyond the free threads are dropped) and runs the requests it takes, one at a time, on that thread.
      */
     @Bean
     @ConditionalOnProperty(name = "rsna22.worker.enabled", havingValue = "true")
@@ -98,7 +98,9 @@ public class RemotePartitioningConfiguration {
         slots.setRejectedExecutionHandler(new ThreadPoolExecutor.DiscardPolicy());
         slots.initialize();
         return IntegrationFlow.from(Amqp.inboundPolledAdapter(rabbit, queue).messageConverter(BODY),
-                        e -> e.poller(Pollers.fixedDelay(Duration.ofMillis(pollMillis)).maxMessagesPerPoll(1)
+                        // a poll goes on taking requests, one after the other, until the queue is empty: the next
+                        // partition starts as soon as this slot is free, not a poll interval later
+                        e -> e.poller(Pollers.fixedDelay(Duration.ofMillis(pollMillis)).maxMessagesPerPoll(-1)
                                 .taskExecutor(slots)))
                 .handle(worker::handle).get();
     }

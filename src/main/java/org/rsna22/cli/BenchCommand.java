@@ -11,6 +11,7 @@ import org.rsna22.bench.FractureBenchmark;
 import org.rsna22.bench.InferFractureBenchmark;
 import org.rsna22.bench.IoBenchmark;
 import org.rsna22.bench.PrepareBenchmark;
+import org.rsna22.bench.RemoteBenchmark;
 import org.rsna22.config.BboxConfig;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.FractureConfig;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput benchmarks; run under 'taskset -c 0' to measure one core.",
         subcommands = {BenchCommand.Io.class, BenchCommand.Prepare.class, BenchCommand.Bbox.class,
-            BenchCommand.Fracture.class, BenchCommand.InferFracture.class})
+            BenchCommand.Fracture.class, BenchCommand.InferFracture.class, BenchCommand.Remote.class})
 final class BenchCommand {
 
     @Command(name = "io", mixinStandardHelpOptions = true,
@@ -197,6 +198,38 @@ final class BenchCommand {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             InferFractureBenchmark.run(new CompetitionLayout(test), new WorkLayout(work), ConfigLoader.load(config), out);
+            return 0;
+        }
+    }
+
+    @Command(name = "remote", mixinStandardHelpOptions = true,
+            description = {"infer-bbox over remote partitioning (README \"Running on several machines\"): this process "
+                + "is the manager, on a PostgreSQL job repository and RabbitMQ; it starts 2 worker JVMs of the same jar, "
+                + "each limited to one compute thread, trains a small model, then prints slices/s with 2 workers and 1, "
+                + "and the manager's overhead per partition.",
+                "Broker options such as --spring.rabbitmq.host=H may follow; the database user and password come from "
+                + "RSNA22_DB_USER and RSNA22_DB_PASSWORD."})
+    static final class Remote extends LaunchingCommand implements Callable<Integer> {
+        @Option(names = "--dir", defaultValue = "data/bench/remote", description = "bench folder (default: ${DEFAULT-VALUE})")
+        Path dir;
+
+        @Option(names = "--studies", defaultValue = "32", description = "studies (default: ${DEFAULT-VALUE})")
+        int studies;
+
+        @Option(names = "--slices", defaultValue = "80", description = "slices per study, up to +25 %% (default: ${DEFAULT-VALUE})")
+        int slices;
+
+        @Option(names = "--size", defaultValue = "128", description = "image size (default: ${DEFAULT-VALUE})")
+        int size;
+
+        @Option(names = "--db-url", defaultValue = "jdbc:postgresql://127.0.0.1:5432/rsna22_bench",
+                description = "the job repository, created when missing (default: ${DEFAULT-VALUE})")
+        String dbUrl;
+
+        @Override
+        public Integer call() throws Exception {
+            new RemoteBenchmark(new RemoteBenchmark.Options(dir.toAbsolutePath(), studies, size, slices, dbUrl,
+                    springArgs), out()).run();
             return 0;
         }
     }

@@ -1,0 +1,305 @@
+package org.rsna22.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.rsna22.Rsna22Application;
+import org.rsna22.batch.JobOwnerListener;
+import org.rsna22.batch.JobRequest;
+import org.rsna22.batch.JobRunner;
+import org.rsna22.demo.DemoDatasetGenerator;
+import org.rsna22.io.AtomicFiles;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * infer-bbox over remote partitioning: this process is the manager (PostgreSQL job repository, RabbitMQ), the
+ * workers are JVMs of the same jar limited to one compute thread each. Prints slices/s with 1 and 2 workers and
+ * the manager's overhead per partition: the step's wall time beyond its busiest worker's partition time, per
+ * partition, and the hand-off gap between one partition's end and the next one's start on a worker.
+ */
+public final class RemoteBenchmark {
+
+    /** What to measure on: a generated dataset in dir, the repository's database, Spring options for the broker. */
+    public record Options(Path dir, int studies, int size, int slices, String dbUrl, List<String> springArgs) {
+    }
+
+    private static final String CONFIG = """
+            # bench remote: a small box localiser (one epoch: the bench measures inference), partitions of 4 studies
+            prepare:
+              studies_per_partition: 4
+              folds: 2
+            bbox:
+              backbone: resnet
+              width: 16
+              image_size: 96
+              epochs: 1
+              batch_size: 32
+              folds: [0, 1]
+              seeds: [0]
+            infer_bbox:
+              studies_per_partition: 4
+            """;
+
+    private static final Path JEMALLOC = Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
+    private static final int CPUS = Runtime.getRuntime().availableProcessors();
+    private static final Optional<Path> TASKSET = Stream.of("/usr/bin/taskset", "/bin/taskset").map(Path::of)
+            .filter(Files::isExecutable).findFirst();
+
+    private final Options o;
+    private final PrintWriter out;
+    private final String queue = "rsna22.bench." + ProcessHandle.current().pid();
+    private final List<Process> workers = new ArrayList<>();
+
+    public RemoteBenchmark(Options options, PrintWriter out) {
+        this.o = options;
+        this.out = out;
+    }
+
+    public void run() throws Exception {
+        String jar = System.getProperty("java.class.path");
+        if (jar == null || !jar.endsWith(".jar") || jar.contains(java.io.File.pathSeparator)) {
+            throw new IllegalStateException("bench remote starts workers from the packaged jar: run it as "
+                    + "java -jar target/rsna22.jar bench remote");
+        }
+        Path data = o.dir().resolve("data");
+        if (!Files.isRegularFile(data.resolve("train.csv"))) {
+            out.printf("generating %d studies of %d slices (%d px) in %s%n", o.studies(), o.slices(), o.size(), data);
+            out.flush();
+            new DemoDatasetGenerator(new DemoDatasetGenerator.Options(o.studies(), o.size(), 1, o.slices(), 2, false))
+                    .generate(data, null);
+        }
+        long slices;
+        try (Stream<Path> s = Files.walk(data.resolve("train_images"))) {
+            slices = s.filter(Files::isRegularFile).count();
+        }
+        Path config = o.dir().resolve("bench-remote.yaml");
+        Files.writeString(config, CONFIG);
+        createDatabase(o.dbUrl());
+        Path runDir = o.dir().resolve("run-" + System.currentTimeMillis());
+        Files.createDirectories(runDir.resolve("logs"));
+
+        List<String> props = new ArrayList<>(List.of("--spring.profiles.active=postgres", "--rsna22.db.url=" + o.dbUrl(),
+                "--rsna22.remote-queue=" + queue));
+        props.addAll(o.springArgs());
+        List<String> manager = new ArrayList<>(props);
+        manager.add("--rsna22.remote=true");
+        try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(Rsna22Application.class)
+                .web(WebApplicationType.NONE).run(manager.toArray(String[]::new))) {
+            JobRunner runner = ctx.getBean(JobRunner.class);
+            for (int i = 1; i <= 2; i++) {
+                workers.add(startWorker(jar, props, runDir.resolve("logs/worker-" + i + ".log"), i - 1));
+            }
+            awaitReady(runDir.resolve("logs"), 2);
+            Path base = runDir.resolve("work-base");
+            out.println("prepare and train-bbox (1 epoch) on 2 workers, then a warm-up infer-bbox...");
+            out.flush();
+            run(runner, "prepare", data, base, config);
+            run(runner, "train-bbox", data, base, config);
+            run(runner, "infer-bbox", data, copy(base, runDir.resolve("work-warm")), config);
+
+            Result two = measure(runner, ctx.getBean(JobRepository.class), data, copy(base, runDir.resolve("work-2")), config);
+            Process gone = workers.remove(workers.size() - 1);
+            gone.destroy();
+            gone.waitFor(60, TimeUnit.SECONDS);
+            Result one = measure(runner, ctx.getBean(JobRepository.class), data, copy(base, runDir.resolve("work-1")), config);
+
+            out.printf(Locale.ROOT, "infer-bbox: %d studies, %d slices, %d partitions; each worker one compute thread "
+                    + "(-XX:ActiveProcessorCount=1, ai.djl.pytorch.num_threads=1, OMP_NUM_THREADS=1%s)%n",
+                    o.studies(), slices, two.partitions(), TASKSET.isPresent() ? ", taskset: worker i on CPU i"
+                            : "; no taskset: workers are not pinned to a core");
+            for (Result r : List.of(one, two)) {
+                out.printf(Locale.ROOT, "  %d worker%s  %8.1f slices/s  (step %.2f s, busiest worker %.2f s)%n",
+                        r.workers(), r.workers() == 1 ? " " : "s", slices / r.stepSeconds(), r.stepSeconds(),
+                        r.busiestSeconds());
+            }
+            out.printf(Locale.ROOT, "  speed-up with 2 workers: %.2fx (target >= 1.7x)%n",
+                    one.stepSeconds() / two.stepSeconds());
+            for (Result r : List.of(one, two)) {
+                out.printf(Locale.ROOT, "  manager overhead per partition, %d worker%s: %.0f ms beyond the busiest "
+                        + "worker's partitions; hand-off between partitions on a worker %.0f ms%n", r.workers(),
+                        r.workers() == 1 ? "" : "s", r.overheadMillis(), r.handoffMillis());
+            }
+            out.println("worker logs and work folders: " + runDir);
+            out.flush();
+        } finally {
+            for (Process w : workers) {
+                w.destroy();
+                if (!w.waitFor(60, TimeUnit.SECONDS)) {
+                    w.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private record Result(int workers, int partitions, double stepSeconds, double busiestSeconds, double overheadMillis,
+                          double handoffMillis) {
+    }
+
+    private Result measure(JobRunner runner, JobRepository repository, Path data, Path work, Path config) throws Exception {
+        JobExecution e = run(runner, "infer-bbox", data, work, config);
+        StepExecution step = null;
+        List<StepExecution> parts = new ArrayList<>();
+        // as the workers left them: the manager's copies of its partitions never saw them run
+        for (StepExecution mine : e.getStepExecutions()) {
+            StepExecution s = repository.getStepExecution(e.getId(), mine.getId());
+            if (s.getStepName().equals("inferBbox")) {
+                step = s;
+            } else if (s.getStepName().startsWith("inferBboxPartition:")) {
+                parts.add(s);
+            }
+        }
+        if (step == null || parts.isEmpty()) {
+            throw new IllegalStateException("infer-bbox ran no partitions");
+        }
+        Map<String, List<StepExecution>> byWorker = new HashMap<>();
+        for (StepExecution p : parts) {
+            String who = String.valueOf(p.getExecutionContext().get(JobOwnerListener.PID));
+            byWorker.computeIfAbsent(who, k -> new ArrayList<>()).add(p);
+        }
+        double busiest = 0;
+        double gaps = 0;
+        int gapCount = 0;
+        for (List<StepExecution> mine : byWorker.values()) {
+            mine.sort(Comparator.comparing(StepExecution::getStartTime));
+            double busy = 0;
+            for (int i = 0; i < mine.size(); i++) {
+                busy += seconds(mine.get(i).getStartTime(), mine.get(i).getEndTime());
+                if (i > 0) {
+                    gaps += seconds(mine.get(i - 1).getEndTime(), mine.get(i).getStartTime());
+                    gapCount++;
+                }
+            }
+            busiest = Math.max(busiest, busy);
+        }
+        double wall = seconds(step.getStartTime(), step.getEndTime());
+        return new Result(workers.size(), parts.size(), wall, busiest, (wall - busiest) * 1000 / parts.size(),
+                gapCount == 0 ? 0 : gaps * 1000 / gapCount);
+    }
+
+    private JobExecution run(JobRunner runner, String job, Path data, Path work, Path config) throws Exception {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("data", data.toString());
+        params.put("work", work.toString());
+        params.put("config", config.toString());
+        JobExecution e = runner.run(job, JobRequest.of(job, params).parameters(), new PrintWriter(new StringWriter()));
+        if (e.getStatus() != BatchStatus.COMPLETED) {
+            throw new IllegalStateException(job + " ended " + e.getStatus() + ": " + e.getExitStatus().getExitDescription());
+        }
+        return e;
+    }
+
+    private Process startWorker(String jar, List<String> props, Path log, int cpu) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        if (TASKSET.isPresent()) {
+            // one core each: a worker's Java threads (DICOM decoding, the step itself) beside PyTorch's one thread
+            // would otherwise take the other core too, and one worker would already use the whole machine
+            cmd.addAll(List.of(TASKSET.get().toString(), "-c", String.valueOf(cpu % CPUS)));
+        }
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:ActiveProcessorCount=1", "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
+                "-Xmx1g", "-jar", jar, "worker"));
+        cmd.addAll(props);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.environment().put("MKL_NUM_THREADS", "1");
+        if (Files.isRegularFile(JEMALLOC) && !pb.environment().containsKey("LD_PRELOAD")) {
+            // as README recommends for DJL on CPU: glibc's malloc slows a long-lived worker down
+            pb.environment().put("LD_PRELOAD", JEMALLOC.toString());
+            pb.environment().put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
+        }
+        return pb.start();
+    }
+
+    private void awaitReady(Path logs, int n) throws Exception {
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (true) {
+            int ready = 0;
+            for (int i = 1; i <= n; i++) {
+                Path log = logs.resolve("worker-" + i + ".log");
+                if (Files.exists(log) && Files.readString(log).contains(" ready: ")) {
+                    ready++;
+                }
+            }
+            if (ready == n) {
+                return;
+            }
+            for (Process w : workers) {
+                if (!w.isAlive()) {
+                    throw new IllegalStateException("a worker ended before it was ready; see " + logs);
+                }
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("workers not ready after 180 s; see " + logs);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** The work folder's outputs (not its lock or part files) copied to a new work folder. */
+    private static Path copy(Path from, Path to) throws IOException {
+        AtomicFiles.deleteTree(to);
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path rel = from.relativize(p);
+                if (rel.startsWith("parts") || rel.toString().equals("job.lock")) {
+                    continue;
+                }
+                Path target = to.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        return to;
+    }
+
+    /** Creates the bench's database on its server when it does not exist. */
+    private static void createDatabase(String url) throws SQLException {
+        int slash = url.lastIndexOf('/');
+        String name = url.substring(slash + 1).replaceAll("\\?.*", "");
+        if (!name.matches("[a-z_][a-z0-9_]*")) {
+            throw new IllegalArgumentException("the bench database name must be a plain identifier: " + name);
+        }
+        String user = System.getenv().getOrDefault("RSNA22_DB_USER", "postgres");
+        String password = System.getenv().getOrDefault("RSNA22_DB_PASSWORD", "");
+        try (Connection c = DriverManager.getConnection(url.substring(0, slash + 1) + "postgres", user, password);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
+            if (!rs.next()) {
+                st.execute("CREATE DATABASE " + name);
+            }
+        }
+    }
+
+    private static double seconds(LocalDateTime a, LocalDateTime b) {
+        return Duration.between(a, b).toNanos() / 1e9;
+    }
+}
