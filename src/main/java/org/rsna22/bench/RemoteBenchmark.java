@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.rsna22.Rsna22Application;
 import org.rsna22.batch.JobOwnerListener;
 import org.rsna22.batch.JobRequest;
 import org.rsna22.batch.JobRunner;
@@ -33,8 +32,6 @@ import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -47,6 +44,11 @@ public final class RemoteBenchmark {
 
     /** What to measure on: a generated dataset in dir, the repository's database, Spring options for the broker. */
     public record Options(Path dir, int studies, int size, int slices, String dbUrl, List<String> springArgs) {
+    }
+
+    /** Starts the application (without a web server) with the given arguments. */
+    public interface Application {
+        ConfigurableApplicationContext start(String[] args);
     }
 
     private static final String CONFIG = """
@@ -76,8 +78,11 @@ public final class RemoteBenchmark {
     private final String queue = "rsna22.bench." + ProcessHandle.current().pid();
     private final List<Process> workers = new ArrayList<>();
 
-    public RemoteBenchmark(Options options, PrintWriter out) {
+    private final Application application;
+
+    public RemoteBenchmark(Options options, Application application, PrintWriter out) {
         this.o = options;
+        this.application = application;
         this.out = out;
     }
 
@@ -109,8 +114,7 @@ public final class RemoteBenchmark {
         props.addAll(o.springArgs());
         List<String> manager = new ArrayList<>(props);
         manager.add("--rsna22.remote=true");
-        try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(Rsna22Application.class)
-                .web(WebApplicationType.NONE).run(manager.toArray(String[]::new))) {
+        try (ConfigurableApplicationContext ctx = application.start(manager.toArray(String[]::new))) {
             JobRunner runner = ctx.getBean(JobRunner.class);
             for (int i = 1; i <= 2; i++) {
                 workers.add(startWorker(jar, props, runDir.resolve("logs/worker-" + i + ".log"), i - 1));

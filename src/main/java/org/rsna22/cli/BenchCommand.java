@@ -18,6 +18,7 @@ import org.rsna22.config.FractureConfig;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.demo.DemoDatasetGenerator;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
@@ -229,7 +230,8 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             new RemoteBenchmark(new RemoteBenchmark.Options(dir.toAbsolutePath(), studies, size, slices, dbUrl,
-                    springArgs), out()).run();
+                    springArgs), args -> new SpringApplicationBuilder(Rsna22Application.class)
+                    .web(WebApplicationType.NONE).run(args), out()).run();
             return 0;
         }
     }

@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.testsupport.JarProcess;
 import org.rsna22.testsupport.Services;
 import org.rsna22.training.TrainRun;
@@ -39,15 +41,8 @@ class RemotePartitioningIT {
         Path config = tmp.resolve("remote-test.yaml");
         // long enough to kill a worker mid-run; tiny images keep each epoch short
         Files.writeString(config, Files.readString(Path.of("src/test/resources/bbox-test.yaml"))
-                .replace("epochs: 3", "epochs: 8"));
+                .replace("epochs: 3", "epochs: 6"));
         String[] jobs = {"prepare", "train-bbox", "infer-bbox"};
-
-        // the reference: one process, the local H2 repository
-        Path local = tmp.resolve("local");
-        for (String job : jobs) {
-            assertThat(JarProcess.run(tmp.resolve("local-" + job + ".log"), "run", job, "data=" + data, "work=" + local,
-                    "config=" + config, "--no-web", "--rsna22.db-dir=" + tmp.resolve("db-local"))).isZero();
-        }
 
         Services.Endpoints services = Services.get();
         services.freshDatabase(DATABASE);
@@ -56,9 +51,18 @@ class RemotePartitioningIT {
         shared.add("--rsna22.remote-queue=" + queue);
         List<JarProcess> workers = new ArrayList<>();
         try {
+            // the poison first: the workers meet it as soon as they start
             poison(services, queue);
             workers.add(worker(tmp, "w1", shared));
             workers.add(worker(tmp, "w2", shared));
+
+            // the reference, while the workers start: one process, the local H2 repository
+            Path local = tmp.resolve("local");
+            for (String job : jobs) {
+                assertThat(JarProcess.run(tmp.resolve("local-" + job + ".log"), "run", job, "data=" + data,
+                        "work=" + local, "config=" + config, "--no-web", "--rsna22.db-dir=" + tmp.resolve("db-local")))
+                        .isZero();
+            }
             for (JarProcess w : workers) {
                 awaitLog(w, "ready", 120);
             }
@@ -110,9 +114,18 @@ class RemotePartitioningIT {
 
     private static void killAWorkerMidTrainingThenRestart(Path tmp, Path data, Path config, List<String> shared,
                                                           List<JarProcess> workers, Path reference) throws Exception {
+        // prepare's outputs of the first remote run: the top-level files but infer-bbox's
         Path work = tmp.resolve("remote-kill");
-        assertThat(JarProcess.run(tmp.resolve("kill-prepare.log"), manager(shared, "run", "prepare", "data=" + data,
-                "work=" + work, "config=" + config))).isZero();
+        Files.createDirectories(work);
+        WorkLayout prepared = WorkLayout.of(tmp.resolve("remote").toString());
+        try (Stream<Path> top = Files.list(tmp.resolve("remote"))) {
+            for (Path f : top.filter(Files::isRegularFile).toList()) {
+                if (!f.equals(prepared.bboxPred(Subset.TRAIN)) && !f.equals(prepared.bboxSlicePred(Subset.TRAIN))
+                        && !f.endsWith("job.lock")) {
+                    Files.copy(f, work.resolve(f.getFileName()));
+                }
+            }
+        }
         String[] train = manager(shared, "run", "train-bbox", "data=" + data, "work=" + work, "config=" + config);
         String fold0Started = "partition trainBboxPartition:fold0-seed0 (job execution";
         String fold1Started = "partition trainBboxPartition:fold1-seed0 (job execution";

@@ -6,16 +6,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rsna22.testsupport.ExternalTools;
 import org.rsna22.testsupport.Http;
 import org.rsna22.testsupport.JarProcess;
+import org.rsna22.testsupport.Services;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -56,13 +54,11 @@ class OperateJobIT {
     @Test
     void progressSecurityKillStatusRestartOnPostgres(@TempDir Path tmp) throws Exception {
         String db = "rsna22_it_" + ProcessHandle.current().pid() + "_" + System.nanoTime() % 100000;
-        try (Connection c = postgres("postgres")) {
-            c.createStatement().execute("CREATE DATABASE " + db);
-        }
+        Services.Endpoints services = Services.get();
+        services.freshDatabase(db);
         try {
-            killAndRestart(tmp, List.of("--spring.profiles.active=postgres",
-                    "--rsna22.db.url=jdbc:postgresql://127.0.0.1:5432/" + db));
-            try (Connection c = postgres(db)) {
+            killAndRestart(tmp, services.springArgs(db));
+            try (Connection c = services.connect(db)) {
                 var rs = c.createStatement().executeQuery("SELECT STATUS FROM BATCH_JOB_EXECUTION ORDER BY JOB_EXECUTION_ID");
                 List<String> statuses = new ArrayList<>();
                 while (rs.next()) {
@@ -71,9 +67,7 @@ class OperateJobIT {
                 assertThat(statuses).as("the job repository is the PostgreSQL database").containsExactly("FAILED", "COMPLETED");
             }
         } finally {
-            try (Connection c = postgres("postgres")) {
-                c.createStatement().execute("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-            }
+            services.dropDatabase(db);
         }
     }
 
@@ -188,14 +182,5 @@ class OperateJobIT {
         List<String> all = new ArrayList<>(a);
         all.addAll(b);
         return all.toArray(String[]::new);
-    }
-
-    private static Connection postgres(String database) throws SQLException {
-        try {
-            return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + database, "postgres", "");
-        } catch (SQLException e) {
-            ExternalTools.requireService("PostgreSQL on 127.0.0.1:5432 (user postgres, trust): " + e.getMessage());
-            throw e;
-        }
     }
 }

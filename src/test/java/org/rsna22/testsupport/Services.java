@@ -43,6 +43,11 @@ public final class Services {
             }
         }
 
+        /** A JDBC connection to one of the server's databases. */
+        public java.sql.Connection connect(String database) throws SQLException {
+            return DriverManager.getConnection(jdbcBase + database, dbUser, dbPassword);
+        }
+
         public void dropDatabase(String database) throws SQLException {
             try (java.sql.Connection c = DriverManager.getConnection(jdbcBase + "postgres", dbUser, dbPassword);
                  Statement s = c.createStatement()) {
