@@ -93,12 +93,10 @@ public class StudyListTasklet implements Tasklet {
             contribution.incrementReadCount();
             if (excluded.contains(uid)) {
                 skipped.add(SkipRecord.line(STEP, uid, "", "excluded by config (prepare.excluded_studies)"));
-                contribution.incrementFilterCount();
                 continue;
             }
             if (!folders.contains(uid)) {
                 skipped.add(SkipRecord.line(STEP, uid, "", "listed in train.csv but train_images/" + uid + " does not exist"));
-                contribution.incrementProcessSkipCount();
                 problems[0]++;
                 continue;
             }
@@ -108,13 +106,16 @@ public class StudyListTasklet implements Tasklet {
             }
             if (files == 0) {
                 skipped.add(SkipRecord.line(STEP, uid, "", "train_images/" + uid + " holds no image files"));
-                contribution.incrementProcessSkipCount();
                 problems[0]++;
                 continue;
             }
             admitted.add(new StudyEntry(labels, files, Files.isRegularFile(data.segmentation(uid))));
         }
         writeLines(work.studyListSkipped(), skipped);
+        // the step's skip count is the number of its rows in skipped.csv, whatever the reason
+        for (int i = 0; i < skipped.size(); i++) {
+            contribution.incrementProcessSkipCount();
+        }
         List<String> rows = new ArrayList<>();
         admitted.forEach(s -> rows.add(s.csvLine()));
         if (admitted.isEmpty()) {

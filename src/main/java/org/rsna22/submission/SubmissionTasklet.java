@@ -76,6 +76,7 @@ public class SubmissionTasklet implements Tasklet {
                 p = prevalence;
                 skips.add(SkipRecord.line(STEP, uid, "", "no prediction (see the study's earlier row for why); "
                         + "answered with the training prevalence"));
+                contribution.incrementProcessSkipCount();
             }
             for (int j : ROW_ORDER) {
                 rows.add(uid + "_" + CompetitionMetric.TARGETS.get(j) + "," + Csv.num(clip(p[j])));

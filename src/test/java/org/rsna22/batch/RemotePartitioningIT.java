@@ -41,7 +41,7 @@ class RemotePartitioningIT {
         Path config = tmp.resolve("remote-test.yaml");
         // long enough to kill a worker mid-run; tiny images keep each epoch short
         Files.writeString(config, Files.readString(Path.of("src/test/resources/bbox-test.yaml"))
-                .replace("epochs: 3", "epochs: 6"));
+                .replace("epochs: 3", "epochs: 5"));
         String[] jobs = {"prepare", "train-bbox", "infer-bbox"};
 
         Services.Endpoints services = Services.get();

@@ -58,6 +58,7 @@ class PrepareBadInputTest {
 
         JobExecution e = JobTestSupport.run(runner, "prepare", data, tmp.resolve("work"), config.toString());
         assertThat(e.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        JobTestSupport.assertSkipCountsMatch(e, tmp.resolve("work/skipped.csv"));
 
         List<List<String>> skipped = Files.readAllLines(tmp.resolve("work/skipped.csv")).stream().skip(1)
                 .map(Csv::parse).toList();

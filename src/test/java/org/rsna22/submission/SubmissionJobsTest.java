@@ -121,10 +121,12 @@ class SubmissionJobsTest {
                 assertThat(JobTestSupport.run(runner, job, data, w, CONFIG).getStatus()).as(job)
                         .isEqualTo(BatchStatus.COMPLETED);
             }
-            assertThat(JobTestSupport.run(runner, "infer-bbox", testSet, w, CONFIG).getStatus())
-                    .isEqualTo(BatchStatus.COMPLETED);
-            assertThat(JobTestSupport.run(runner, "infer-fracture", testSet, w, CONFIG).getStatus())
-                    .isEqualTo(BatchStatus.COMPLETED);
+            JobExecution testBoxes = JobTestSupport.run(runner, "infer-bbox", testSet, w, CONFIG);
+            assertThat(testBoxes.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+            JobTestSupport.assertSkipCountsMatch(testBoxes, new WorkLayout(w).skipped());
+            JobExecution answers = JobTestSupport.run(runner, "infer-fracture", testSet, w, CONFIG);
+            assertThat(answers.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+            JobTestSupport.assertSkipCountsMatch(answers, new WorkLayout(w).skipped());
             reference = w;
         }
         return reference;

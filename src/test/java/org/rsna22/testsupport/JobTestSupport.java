@@ -1,13 +1,17 @@
 package org.rsna22.testsupport;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.rsna22.batch.JobRunner;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
@@ -44,6 +48,21 @@ public final class JobTestSupport {
             sb.append(c).append(" <- ");
         }
         return sb.toString();
+    }
+
+    /**
+     * Every step of the execution counts as many skips as skipped.csv has rows of it (a partitioned step's
+     * partitions are counted in the step).
+     */
+    public static void assertSkipCountsMatch(JobExecution e, Path skippedCsv) throws IOException {
+        Map<String, Long> rows = Files.readAllLines(skippedCsv).stream().skip(1).filter(l -> !l.isBlank())
+                .collect(Collectors.groupingBy(l -> l.substring(0, l.indexOf(',')), Collectors.counting()));
+        for (StepExecution s : e.getStepExecutions()) {
+            if (!s.getStepName().contains(":")) {
+                assertThat((long) s.getSkipCount()).as("skips of " + s.getStepName() + " and its rows in " + skippedCsv)
+                        .isEqualTo(rows.getOrDefault(s.getStepName(), 0L));
+            }
+        }
     }
 
     public static byte[] bytes(Path p) throws IOException {
