@@ -244,11 +244,47 @@ public class JobRunner {
             JobExecution stage = stageOf(e, s);
             if (stage == null) {
                 lines.add(line("  ", s));
+                lines.addAll(failedPartitions(e, s));
             } else {
                 lines.add(String.format("  %-22s %-9s %s", s.getStepName(), s.getStatus(),
                         duration(s.getStartTime(), s.getEndTime())));
                 steps(stage).forEach(c -> lines.add(line("    ", c)));
             }
+        }
+        return lines;
+    }
+
+    /**
+     * For a failed partitioned step, its failed partitions with their reasons as recorded in the repository (a
+     * remote worker or the manager wrote them there; the step's own failure only says that partitions failed).
+     */
+    private List<String> failedPartitions(JobExecution e, StepExecution manager) {
+        List<String> lines = new ArrayList<>();
+        if (manager.getStatus() != BatchStatus.FAILED) {
+            return lines;
+        }
+        int shown = 0;
+        int more = 0;
+        for (StepExecution p : e.getStepExecutions()) {
+            int colon = p.getStepName().indexOf(':');
+            if (colon < 0 || !p.getStepName().startsWith(manager.getStepName())) {
+                continue;
+            }
+            StepExecution saved = repository.getStepExecution(e.getId(), p.getId());
+            if (saved == null || saved.getStatus() != BatchStatus.FAILED) {
+                continue;
+            }
+            if (shown == 3) {
+                more++;
+                continue;
+            }
+            String why = saved.getExitStatus().getExitDescription().lines().findFirst().orElse("");
+            lines.add("    " + p.getStepName().substring(colon + 1) + " FAILED: "
+                    + (why.length() > 240 ? why.substring(0, 240) + "..." : why));
+            shown++;
+        }
+        if (more > 0) {
+            lines.add("    ... and " + more + " more failed partitions (status " + e.getJobInstance().getJobName() + ")");
         }
         return lines;
     }

@@ -23,15 +23,18 @@ public class PartitionHandlers {
     private final JobRepository repository;
     private final ObjectProvider<MessageChannel> requests;
     private final RemotePartitionHandler.Timing timing;
+    private final String broker;
 
     public PartitionHandlers(@Value("${rsna22.remote:false}") boolean remote, JobRepository repository,
                              @Qualifier(RemotePartitioningConfiguration.REQUESTS) ObjectProvider<MessageChannel> requests,
                              @Value("${rsna22.remote-poll-ms:100}") long pollMillis,
-                             @Value("${rsna22.remote-silent-seconds:600}") long silentSeconds) {
+                             @Value("${rsna22.remote-silent-seconds:600}") long silentSeconds,
+                             @Value("${spring.rabbitmq.host:localhost}:${spring.rabbitmq.port:5672}") String broker) {
         this.remote = remote;
         this.repository = repository;
         this.requests = requests;
         this.timing = new RemotePartitionHandler.Timing(pollMillis, silentSeconds * 1000);
+        this.broker = broker;
     }
 
     /** Whether partitions are sent to workers. */
@@ -45,7 +48,7 @@ public class PartitionHandlers {
      */
     public PartitionHandler create(Step worker, int threads, String prefix) {
         if (remote) {
-            return new RemotePartitionHandler(worker.getName(), requests::getObject, repository, timing);
+            return new RemotePartitionHandler(worker.getName(), requests::getObject, repository, timing, broker);
         }
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(prefix);
         executor.setConcurrencyLimit(threads);

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobInterruptedException;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
@@ -51,9 +52,15 @@ public class PartitionWorker {
         try {
             request = PartitionRequests.parse(message.getPayload() instanceof byte[] b ? b
                     : String.valueOf(message.getPayload()).getBytes(StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            reject(ack, e.getMessage());
+            return;
+        }
+        try {
             partition = runnable(request);
         } catch (IllegalArgumentException e) {
             reject(ack, e.getMessage());
+            failWaiting(request, e.getMessage());
             return;
         }
         if (ack != null) {
@@ -137,6 +144,25 @@ public class PartitionWorker {
     /** How many partitions run now. */
     public int runningCount() {
         return running.size();
+    }
+
+    /**
+     * A request this worker cannot run for a partition that waits for a worker (e.g. a step of another rsna22
+     * version): the partition is marked FAILED with the reason, so that the manager does not wait for it forever.
+     */
+    private void failWaiting(StepExecutionRequest request, String why) {
+        try {
+            StepExecution p = repository.getStepExecution(request.getStepExecutionId());
+            if (p != null && p.getStatus() == BatchStatus.STARTING) {
+                p.setStatus(BatchStatus.FAILED);
+                p.setExitStatus(ExitStatus.FAILED.addExitDescription("worker " + ProcessHandle.current().pid() + " on "
+                        + JobOwnerListener.hostName() + " cannot run it: " + why));
+                p.setEndTime(LocalDateTime.now());
+                repository.update(p);
+            }
+        } catch (RuntimeException e) {
+            // no such execution, or the repository is unreachable: the rejection and its log line are all we can do
+        }
     }
 
     private void reject(AcknowledgmentCallback ack, String why) {

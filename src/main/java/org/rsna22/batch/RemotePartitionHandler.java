@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.rsna22.io.IoErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
@@ -21,6 +22,7 @@ import org.springframework.batch.integration.partition.StepExecutionRequest;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.integration.support.MessageBuilder;
 import org.springframework.messaging.MessageChannel;
+import org.springframework.messaging.MessagingException;
 
 /**
  * The manager side of remote partitioning: sends one {@link StepExecutionRequest} per partition to the request
@@ -43,7 +45,12 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
     private final JobRepository repository;
     private final Timing timing;
 
-    public RemotePartitionHandler(String workerStep, Supplier<MessageChannel> requests, JobRepository repository, Timing timing) {
+    private final String broker;
+
+    /** @param broker host:port of RabbitMQ, for messages */
+    public RemotePartitionHandler(String workerStep, Supplier<MessageChannel> requests, JobRepository repository,
+                                  Timing timing, String broker) {
+        this.broker = broker;
         this.workerStep = workerStep;
         this.requests = requests;
         this.repository = repository;
@@ -57,15 +64,28 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         }
         long jobExecution = manager.getJobExecutionId();
         List<Long> ids = new ArrayList<>();
-        for (StepExecution p : partitions) {
-            StepExecutionRequest request = new StepExecutionRequest(workerStep, p.getId());
-            requests.get().send(MessageBuilder.withPayload(PartitionRequests.toJson(request))
-                    .setHeader("contentType", PartitionRequests.CONTENT_TYPE).build());
-            ids.add(p.getId());
-        }
-        LOG.info("{}: sent {} partition requests to the workers", manager.getStepName(), ids.size());
-        long lastWaitingLog = System.currentTimeMillis();
         Map<Long, StepExecution> ended = new LinkedHashMap<>();
+        String notSent = null;
+        for (StepExecution p : partitions) {
+            ids.add(p.getId());
+            if (notSent == null) {
+                StepExecutionRequest request = new StepExecutionRequest(workerStep, p.getId());
+                try {
+                    requests.get().send(MessageBuilder.withPayload(PartitionRequests.toJson(request))
+                            .setHeader("contentType", PartitionRequests.CONTENT_TYPE).build());
+                    continue;
+                } catch (MessagingException e) {
+                    notSent = "not sent: cannot reach RabbitMQ at " + broker + " (spring.rabbitmq.host, .port): "
+                            + IoErrors.rootMessage(e);
+                    LOG.error("{}: {}", manager.getStepName(), notSent);
+                }
+            }
+            // never left STARTING: a restart must find it failed, not running
+            markFailed(p, notSent);
+            ended.put(p.getId(), p);
+        }
+        LOG.info("{}: sent {} partition requests to the workers", manager.getStepName(), ids.size() - ended.size());
+        long lastWaitingLog = System.currentTimeMillis();
         while (true) {
             Thread.sleep(timing.pollMillis());
             int waiting = 0;
@@ -122,7 +142,7 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         return null;
     }
 
-    /** Marks a partition of a gone worker FAILED; false when its worker updated it meanwhile (it lives). */
+    /** Marks a partition FAILED; false when its worker updated it meanwhile (it lives). */
     private boolean markFailed(StepExecution p, String why) {
         p.setStatus(BatchStatus.FAILED);
         p.setExitStatus(ExitStatus.FAILED.addExitDescription(why + "; restart the job to run this partition again"));

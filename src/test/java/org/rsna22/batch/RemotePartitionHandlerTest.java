@@ -1,0 +1,108 @@
+package org.rsna22.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.repository.support.ResourcelessJobRepository;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.messaging.Message;
+import org.springframework.messaging.MessageChannel;
+import org.springframework.messaging.MessageDeliveryException;
+
+/** The manager's side of remote partitioning against an in-memory repository and a fake broker. */
+class RemotePartitionHandlerTest {
+
+    private final ResourcelessJobRepository repository = new ResourcelessJobRepository();
+    private final JobExecution job;
+    private final StepExecution manager;
+
+    RemotePartitionHandlerTest() {
+        JobInstance instance = repository.createJobInstance("train-bbox", new JobParameters());
+        job = repository.createJobExecution(instance, new JobParameters(), new ExecutionContext());
+        manager = repository.createStepExecution("trainBbox", job);
+    }
+
+    private Set<StepExecution> partitions(String... names) {
+        Set<StepExecution> out = new LinkedHashSet<>();
+        for (String n : names) {
+            out.add(repository.createStepExecution("trainBboxPartition:" + n, job));
+        }
+        return out;
+    }
+
+    private RemotePartitionHandler handler(MessageChannel channel) {
+        return new RemotePartitionHandler("trainBboxPartition", () -> channel, repository,
+                new RemotePartitionHandler.Timing(10, 60_000), "mq.example:5672");
+    }
+
+    @Test
+    void partitionsThatCannotBeSentEndFailedWithTheBrokerNamedNotStarting() throws Exception {
+        MessageChannel down = (Message<?> m, long timeout) -> {
+            throw new MessageDeliveryException(m, "Connection refused");
+        };
+        Set<StepExecution> ended = handler(down).doHandle(manager, partitions("fold0-seed0", "fold1-seed0"));
+        assertThat(ended).hasSize(2).allSatisfy(p -> {
+            assertThat(p.getStatus()).isEqualTo(BatchStatus.FAILED);
+            assertThat(p.getExitStatus().getExitDescription())
+                    .startsWith("not sent: cannot reach RabbitMQ at mq.example:5672").contains("Connection refused");
+            assertThat(repository.getStepExecution(job.getId(), p.getId()).getStatus()).isEqualTo(BatchStatus.FAILED);
+        });
+    }
+
+    @Test
+    void aKilledWorkersPartitionFailsAndTheLiveWorkersPartitionIsWaitedFor() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        List<String> sent = new ArrayList<>();
+        Set<StepExecution> parts = partitions("fold0-seed0", "fold1-seed0");
+        Map<Long, StepExecution> byId = parts.stream().collect(Collectors.toMap(StepExecution::getId, p -> p));
+        MessageChannel broker = (Message<?> m, long timeout) -> {
+            long id = PartitionRequests.parse((byte[]) m.getPayload()).getStepExecutionId();
+            StepExecution p = byId.get(id);
+            sent.add(p.getStepName());
+            p.setStatus(BatchStatus.STARTED);
+            p.setStartTime(LocalDateTime.now());
+            p.getExecutionContext().putString(JobOwnerListener.HOST, JobOwnerListener.hostName());
+            if (p.getStepName().endsWith("fold0-seed0")) {
+                p.getExecutionContext().putLong(JobOwnerListener.PID, gone.pid()); // its worker was killed
+            } else {
+                p.getExecutionContext().putLong(JobOwnerListener.PID, ProcessHandle.current().pid());
+                new Thread(() -> { // a live worker finishes a little later
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    p.setStatus(BatchStatus.COMPLETED);
+                    p.setExitStatus(ExitStatus.COMPLETED);
+                    p.setEndTime(LocalDateTime.now());
+                }).start();
+            }
+            return true;
+        };
+        long t0 = System.nanoTime();
+        Set<StepExecution> ended = handler(broker).doHandle(manager, parts);
+        assertThat(sent).containsExactly("trainBboxPartition:fold0-seed0", "trainBboxPartition:fold1-seed0");
+        assertThat((System.nanoTime() - t0) / 1e6).as("waited for the live worker").isGreaterThanOrEqualTo(200);
+        Map<String, StepExecution> byName = ended.stream()
+                .collect(Collectors.toMap(StepExecution::getStepName, p -> p));
+        assertThat(byName.get("trainBboxPartition:fold1-seed0").getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        StepExecution killed = byName.get("trainBboxPartition:fold0-seed0");
+        assertThat(killed.getStatus()).isEqualTo(BatchStatus.FAILED);
+        assertThat(killed.getExitStatus().getExitDescription())
+                .startsWith("worker " + gone.pid() + " on " + JobOwnerListener.hostName() + " is gone");
+    }
+}
