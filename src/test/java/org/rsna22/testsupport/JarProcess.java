@@ -1,9 +1,12 @@
 package org.rsna22.testsupport;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -56,9 +59,14 @@ public final class JarProcess {
      */
     public static synchronized Path generateDemo(int studies, int size, int slices) throws IOException {
         Path data = Path.of("target", "it-datasets", studies + "-" + size + "-" + slices).toAbsolutePath();
-        if (!Files.isRegularFile(data.resolve("train.csv"))) {
-            AtomicFiles.deleteTree(data);
-            new DemoDatasetGenerator(new DemoDatasetGenerator.Options(studies, size, 22, slices, 2)).generate(data, null);
+        Files.createDirectories(data.getParent());
+        // jar tests run in two JVMs at once: one generates, the other waits for it
+        try (FileChannel lock = FileChannel.open(data.getParent().resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock held = lock.lock()) {
+            if (!Files.isRegularFile(data.resolve("train.csv"))) {
+                AtomicFiles.deleteTree(data);
+                new DemoDatasetGenerator(new DemoDatasetGenerator.Options(studies, size, 22, slices, 2)).generate(data, null);
+            }
         }
         return data;
     }
