@@ -24,7 +24,7 @@ class TrainFractureKillRestartIT {
         Path config = tmp.resolve("kill-test.yaml");
         // the study classifier trains long enough (in epochs) to be killed mid-run; each of its epochs is short
         Files.writeString(config, Files.readString(Path.of("src/test/resources/fracture-test.yaml"))
-                .replace("    epochs: 3\n    batch_size: 2", "    epochs: 200\n    batch_size: 2"));
+                .replace("    epochs: 3\n    batch_size: 2", "    epochs: 60\n    batch_size: 2"));
         Path boxes = tmp.resolve("boxes");
         for (String job : List.of("prepare", "train-bbox", "infer-bbox")) {
             assertThat(JarProcess.run(tmp.resolve(job + ".log"), "run", job, "data=" + data, "work=" + boxes,
