@@ -70,7 +70,7 @@ public class PartitionWorker {
         run(request, partition);
     }
 
-    /** The partition of a request when it exists and no worker has started it; else why not. */
+    /** The step a request names; IllegalArgumentException when this worker has none of that name. */
     private Step stepOf(StepExecutionRequest request) {
         try {
             return steps.getStep(request.getStepName());
@@ -79,6 +79,7 @@ public class PartitionWorker {
         }
     }
 
+    /** The partition of a request when it exists and no worker has started it; else why not. */
     private StepExecution runnable(StepExecutionRequest request) {
         stepOf(request);
         StepExecution p;
@@ -131,8 +132,10 @@ public class PartitionWorker {
             done.setEndTime(LocalDateTime.now());
             repository.update(done);
         }
-        LOG.info("partition {} ended {} in {}", done.getStepName(), done.getStatus(),
-                String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9));
+        String why = done.getStatus() == BatchStatus.COMPLETED ? ""
+                : ": " + done.getExitStatus().getExitDescription().lines().findFirst().orElse("");
+        LOG.info("partition {} ended {} in {}{}", done.getStepName(), done.getStatus(),
+                String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9), why);
     }
 
     /** Asks the running partitions to stop at their next commit (they end STOPPED and can be restarted). */
