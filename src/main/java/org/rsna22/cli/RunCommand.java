@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
             "Running the same job with the same parameters again resumes its last failed execution.",
             "While it runs, http://localhost:8022/actuator/progress shows where it stands (another port when "
                 + "8022 is taken; --server.port=N to choose, --no-web or --server.port=0 for none).",
-            "Spring options such as --rsna22.db-dir=DIR or --spring.profiles.active=postgres may follow."})
+            "Spring options such as --rsna22.db-dir=DIR or --spring.profiles.active=postgres may follow; with "
+                + "--rsna22.remote=true the partitions run on worker processes (see: worker --help)."})
 final class RunCommand extends LaunchingCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "JOB", description = "the job to run")
