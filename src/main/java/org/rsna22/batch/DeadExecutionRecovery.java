@@ -85,12 +85,8 @@ public class DeadExecutionRecovery {
         long pid = ctx.getLong(JobOwnerListener.PID, -1L);
         long beat = ctx.getLong(JobOwnerListener.HEARTBEAT, -1L);
         long now = System.currentTimeMillis();
-        if (host != null && host.equals(JobOwnerListener.hostName()) && pid > 0) {
-            if (pid == ProcessHandle.current().pid()) {
-                return null;
-            }
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
-                    ? null : "process " + pid + ", which is gone";
+        if (JobOwnerListener.ofThisHost(host, pid)) {
+            return JobOwnerListener.alive(pid) ? null : "process " + pid + ", which is gone";
         }
         long last = beat > 0 ? beat : e.getCreateTime() == null ? now
                 : e.getCreateTime().atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();

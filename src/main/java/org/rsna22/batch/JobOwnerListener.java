@@ -75,4 +75,14 @@ public class JobOwnerListener implements JobExecutionListener {
     public static String hostName() {
         return FolderLock.hostName();
     }
+
+    /** Whether a recorded owner is a process of this host, whose pid can be checked here. */
+    static boolean ofThisHost(String host, long pid) {
+        return host != null && host.equals(hostName()) && pid > 0;
+    }
+
+    /** Whether a process of this host still runs. */
+    static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
 }

@@ -14,6 +14,7 @@ import org.rsna22.config.ConfigLoader;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.FolderLock;
 import org.rsna22.labels.PartsMergeTasklet;
+import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
@@ -267,7 +268,7 @@ public class JobRunner {
         int more = 0;
         for (StepExecution p : e.getStepExecutions()) {
             int colon = p.getStepName().indexOf(':');
-            if (colon < 0 || !p.getStepName().startsWith(manager.getStepName())) {
+            if (colon < 0 || !JobProgressService.managerOf(p.getStepName()).equals(manager.getStepName())) {
                 continue;
             }
             StepExecution saved = repository.getStepExecution(e.getId(), p.getId());

@@ -37,11 +37,6 @@ public class PartitionHandlers {
         this.broker = broker;
     }
 
-    /** Whether partitions are sent to workers. */
-    public boolean remote() {
-        return remote;
-    }
-
     /**
      * The handler of a partitioned step whose partitions are executions of {@code worker}: locally at most
      * {@code threads} at once on threads named prefix-N; remotely as many at once as workers take.

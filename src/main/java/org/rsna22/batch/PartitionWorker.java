@@ -8,7 +8,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
-import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobInterruptedException;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
@@ -157,11 +156,8 @@ public class PartitionWorker {
         try {
             StepExecution p = repository.getStepExecution(request.getStepExecutionId());
             if (p != null && p.getStatus() == BatchStatus.STARTING) {
-                p.setStatus(BatchStatus.FAILED);
-                p.setExitStatus(ExitStatus.FAILED.addExitDescription("worker " + ProcessHandle.current().pid() + " on "
-                        + JobOwnerListener.hostName() + " cannot run it: " + why));
-                p.setEndTime(LocalDateTime.now());
-                repository.update(p);
+                RemotePartitionHandler.fail(repository, p, "worker " + ProcessHandle.current().pid() + " on "
+                        + JobOwnerListener.hostName() + " cannot run it: " + why);
             }
         } catch (RuntimeException e) {
             // no such execution, or the repository is unreachable: the rejection and its log line are all we can do

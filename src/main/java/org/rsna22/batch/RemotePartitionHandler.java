@@ -118,6 +118,14 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         }
     }
 
+    /** Records a partition as FAILED, ended now, with the reason as its exit description. */
+    static void fail(JobRepository repository, StepExecution p, String why) {
+        p.setStatus(BatchStatus.FAILED);
+        p.setExitStatus(ExitStatus.FAILED.addExitDescription(why));
+        p.setEndTime(LocalDateTime.now());
+        repository.update(p);
+    }
+
     /**
      * Why the worker of a started partition is gone, or null when it may be alive: its process on this host
      * no longer exists, or the partition has not been updated (a chunk or a training slice commits every few
@@ -128,8 +136,7 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         String host = ctx.getString(JobOwnerListener.HOST, null);
         long pid = ctx.getLong(JobOwnerListener.PID, -1L);
         String who = host == null ? "its worker" : "worker " + pid + " on " + host;
-        if (host != null && host.equals(JobOwnerListener.hostName()) && pid > 0
-                && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE) {
+        if (JobOwnerListener.ofThisHost(host, pid) && !JobOwnerListener.alive(pid)) {
             return who + " is gone";
         }
         LocalDateTime last = p.getLastUpdated() != null ? p.getLastUpdated() : p.getStartTime();
@@ -144,11 +151,8 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
 
     /** Marks a partition FAILED; false when its worker updated it meanwhile (it lives). */
     private boolean markFailed(StepExecution p, String why) {
-        p.setStatus(BatchStatus.FAILED);
-        p.setExitStatus(ExitStatus.FAILED.addExitDescription(why + "; restart the job to run this partition again"));
-        p.setEndTime(LocalDateTime.now());
         try {
-            repository.update(p);
+            fail(repository, p, why + "; restart the job to run this partition again");
         } catch (OptimisticLockingFailureException e) {
             return false;
         }

@@ -126,7 +126,7 @@ public class JobProgressService {
     }
 
     /** "sliceMetadataPartition:studies-0001" belongs to "sliceMetadata" (workers are named manager + "Partition"). */
-    static String managerOf(String partitionStep) {
+    public static String managerOf(String partitionStep) {
         String worker = partitionStep.substring(0, partitionStep.indexOf(':'));
         return worker.endsWith("Partition") ? worker.substring(0, worker.length() - "Partition".length()) : worker;
     }
