@@ -11,9 +11,7 @@ import org.rsna22.io.AtomicFiles;
 import org.rsna22.labels.SkipRecorder;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.file.FlatFileItemWriter;
-import org.springframework.batch.infrastructure.item.file.builder.FlatFileItemWriterBuilder;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
-import org.springframework.core.io.FileSystemResource;
 
 /**
  * What the partitioned steps share: per-partition files (transactional and restartable, merged in order
@@ -36,7 +34,10 @@ final class PartFiles {
         return new SkipRecorder(step, writer(dir, stepName, true, SkipRecord::csvLine));
     }
 
-    /** A writer of a part file (or, with {@code skips}, a skip part file) in DIR, named after the partition step. */
+    /**
+     * A writer of a part file (or, with {@code skips}, a skip part file) in DIR, named after the partition step:
+     * restartable, written at each commit ({@link PartFileWriter}).
+     */
     static <T> FlatFileItemWriter<T> writer(Path dir, String stepName, boolean skips, Function<T, String> line) {
         String partition = stepName.substring(stepName.indexOf(':') + 1);
         try {
@@ -44,14 +45,8 @@ final class PartFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new FlatFileItemWriterBuilder<T>()
-                .name(WorkLayout.partFileName(partition, skips))
-                .resource(new FileSystemResource(dir.resolve(WorkLayout.partFileName(partition, skips))))
-                .lineAggregator(line::apply)
-                .lineSeparator("\n")
-                .shouldDeleteIfExists(true)
-                .transactional(true)
-                .saveState(true)
-                .build();
+        PartFileWriter<T> writer = new PartFileWriter<>(dir.resolve(WorkLayout.partFileName(partition, skips)), line);
+        writer.setName(WorkLayout.partFileName(partition, skips));
+        return writer;
     }
 }

@@ -23,6 +23,29 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, Content content) throws IOException {
+        try {
+            writeAtomically(target, content);
+        } catch (IOException e) {
+            throw writeFailure(target, e);
+        }
+    }
+
+    /**
+     * A failed write with the reason a user can act on: "no space left on DIR (writing FILE)" when the file system is
+     * full, else {@code e} itself (which names its file or comes from the content).
+     */
+    public static IOException writeFailure(Path target, IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+                Path dir = target.toAbsolutePath().getParent();
+                return new IOException("no space left on " + dir + " (writing " + target.getFileName()
+                        + "); free space there, then restart the job", e);
+            }
+        }
+        return e;
+    }
+
+    private static void writeAtomically(Path target, Content content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
@@ -55,11 +78,15 @@ public final class AtomicFiles {
      */
     public static void writeFolder(Path target, FolderContent content) throws IOException {
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        content.writeInto(tmp);
-        deleteTree(target);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            content.writeInto(tmp);
+            deleteTree(target);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw writeFailure(target, e);
+        }
     }
 
     public static void write(Path target, byte[] bytes) throws IOException {
