@@ -1,11 +1,15 @@
 package org.rsna22.batch;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.dataset.SkippedCsv;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.training.BoxLocaliserTask;
@@ -13,12 +17,15 @@ import org.rsna22.training.TrainRun;
 import org.rsna22.training.TrainRunPartitioner;
 import org.rsna22.training.TrainRunTasklet;
 import org.rsna22.training.TrainingListener;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.partition.PartitionHandler;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
@@ -45,7 +52,36 @@ public class TrainBboxJobConfiguration {
                           @Qualifier("trainRunPartitioner") TrainRunPartitioner partitioner,
                           @Qualifier("trainRunHandler") PartitionHandler handler) {
         return new StepBuilder("trainBbox", repository)
-                .partitioner(trainBboxPartition.getName(), partitioner).partitionHandler(handler).build();
+                .partitioner(trainBboxPartition.getName(), partitioner).partitionHandler(handler)
+                .listener(new StepExecutionListener() {
+                    @Override
+                    public ExitStatus afterStep(StepExecution step) {
+                        mergeSkips(step.getJobParameters().getString("work"), step.getJobParameters().getString("config"));
+                        return step.getExitStatus();
+                    }
+                }).build();
+    }
+
+    /**
+     * Puts the slices that the runs could not read (each run folder's skipped.csv) into the work folder's
+     * skipped.csv, in place of the step's earlier rows.
+     */
+    static void mergeSkips(String work, String config) {
+        ExperimentConfig c = ConfigLoader.load(config);
+        List<Path> parts = new ArrayList<>();
+        for (int fold : c.bbox().folds()) {
+            for (int seed : c.bbox().seeds()) {
+                Path p = TrainRun.of(Path.of(work), c.name(), fold, seed).folder().skipped();
+                if (Files.isRegularFile(p)) {
+                    parts.add(p);
+                }
+            }
+        }
+        try {
+            SkippedCsv.replace(WorkLayout.of(work), List.of(BoxLocaliserTask.SKIP_STEP), parts);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot update skipped.csv in " + work + ": " + e.getMessage(), e);
+        }
     }
 
     @Bean

@@ -35,7 +35,7 @@ public final class SkippedCsv {
         int added = 0;
         for (Path p : skipParts) {
             for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
+                if (!line.isBlank() && !line.equals(SkipRecord.HEADER)) {
                     lines.add(line);
                     added++;
                 }

@@ -267,6 +267,11 @@ public record WorkLayout(Path root) {
             return dir.resolve("metrics.csv");
         }
 
+        /** Slices the run could not read (skip records), when there were any. */
+        public Path skipped() {
+            return dir.resolve("skipped.csv");
+        }
+
         public Path checkpoints() {
             return dir.resolve("checkpoints");
         }

@@ -4,15 +4,23 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.io.IoErrors;
 import org.rsna22.io.dicom.DicomImage;
 import org.rsna22.io.dicom.DicomSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Windowed, resized slices by (study, slice number), decoded through the DICOM source and kept in a
  * bounded LRU cache: each slice serves three triplets, and every epoch.
  */
 public final class SliceImageCache {
+
+    private static final Logger log = LoggerFactory.getLogger(SliceImageCache.class);
+    private final Map<String, String> unreadable = new ConcurrentSkipListMap<>();
+    private volatile boolean tolerant;
 
     /** A prepared slice: size×size values in 0..1, and the original image size. */
     public record Slice(float[] pixels, int rows, int columns) {
@@ -42,6 +50,32 @@ public final class SliceImageCache {
 
     public int size() {
         return size;
+    }
+
+    /**
+     * From now on {@link TripletSamples#load} stands in for a slice that cannot be read (see there) instead of
+     * failing, and records it in {@link #unreadable}: training goes on past a damaged file; inference does not ask.
+     */
+    public SliceImageCache tolerateUnreadable() {
+        tolerant = true;
+        return this;
+    }
+
+    boolean tolerant() {
+        return tolerant;
+    }
+
+    /** Slices that could not be read, in order: "StudyInstanceUID/slice_number" → reason. */
+    public Map<String, String> unreadable() {
+        return unreadable;
+    }
+
+    void recordUnreadable(String uid, int sliceNumber, IOException e) {
+        String reason = IoErrors.describe(e);
+        if (unreadable.putIfAbsent(uid + "/" + sliceNumber, reason) == null) {
+            log.warn("slice {} of study {} cannot be read, a neighbouring slice stands in for it: {}", sliceNumber, uid,
+                    reason);
+        }
     }
 
     public Slice get(String uid, int sliceNumber) throws IOException {

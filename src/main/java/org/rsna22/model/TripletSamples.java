@@ -44,6 +44,10 @@ public final class TripletSamples {
         return studies.stream().mapToLong(st -> Math.max(0, st.sliceNumbers().length - 2)).sum();
     }
 
+    public SliceImageCache images() {
+        return images;
+    }
+
     public List<Ref> refs() {
         return refs;
     }
@@ -56,15 +60,36 @@ public final class TripletSamples {
         return images.size();
     }
 
-    /** Loads a triplet; with an augmenter and random source it is augmented, then normalised. */
+    /**
+     * Loads a triplet; with an augmenter and random source it is augmented, then normalised. When the image cache
+     * tolerates unreadable slices, the nearest readable slice of the triplet stands in for one that cannot be read
+     * (its box label stays its own), and a triplet with no readable slice is blank, without a box.
+     */
     public Sample load(Ref ref, Augmenter augmenter, Random rnd) throws IOException {
         SliceBoxes st = studies.get(ref.study());
+        SliceImageCache.Slice[] read = new SliceImageCache.Slice[3];
+        for (int k = 0; k < 3; k++) {
+            int number = st.sliceNumbers()[ref.start() + k];
+            try {
+                read[k] = images.get(st.studyUid(), number);
+            } catch (IOException e) {
+                if (!images.tolerant()) {
+                    throw e;
+                }
+                images.recordUnreadable(st.studyUid(), number, e);
+            }
+        }
+        if (read[0] == null && read[1] == null && read[2] == null) {
+            float[][] blank = new float[3][images.size() * images.size()];
+            normalise(blank);
+            return new Sample(blank, new float[] {0.5f, 0.5f, 0.5f, 0.5f}, false);
+        }
         float[][] ch = new float[3][];
         float[] box = {Float.MAX_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, -Float.MAX_VALUE};
         boolean has = false;
         for (int k = 0; k < 3; k++) {
             int idx = ref.start() + k;
-            SliceImageCache.Slice s = images.get(st.studyUid(), st.sliceNumbers()[idx]);
+            SliceImageCache.Slice s = nearest(read, k);
             ch[k] = s.pixels().clone();
             if (st.boxes() != null && st.hasBox()[idx]) {
                 int[] b = st.boxes()[idx];
@@ -81,12 +106,29 @@ public final class TripletSamples {
         if (augmenter != null) {
             augmenter.apply(ch, images.size(), box, rnd);
         }
+        normalise(ch);
+        return new Sample(ch, box, has);
+    }
+
+    /** Slice k of a triplet, else the nearest one that was read (the earlier one on a tie). */
+    static <T> T nearest(T[] read, int k) {
+        for (int d = 0; d < read.length; d++) {
+            if (k - d >= 0 && read[k - d] != null) {
+                return read[k - d];
+            }
+            if (k + d < read.length && read[k + d] != null) {
+                return read[k + d];
+            }
+        }
+        throw new IllegalArgumentException("no slice of the triplet was read");
+    }
+
+    private void normalise(float[][] ch) {
         for (int k = 0; k < 3; k++) {
             float[] c = ch[k];
             for (int i = 0; i < c.length; i++) {
                 c[i] = (c[i] - mean[k]) / std[k];
             }
         }
-        return new Sample(ch, box, has);
     }
 }

@@ -7,9 +7,11 @@ import ai.djl.training.loss.Loss;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.rsna22.config.BboxConfig;
 import org.rsna22.dataset.CompetitionLayout;
+import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.SliceBoxes;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.dicom.DicomSource;
@@ -43,13 +45,15 @@ public final class BoxLocaliserTask implements TrainingTask {
     }
 
     private static final int CACHE_SLICES = 4096;
+    /** The step name under which unreadable slices are recorded in skipped.csv. */
+    public static final String SKIP_STEP = "trainBbox";
 
     /** The task of a (fold, seed) run: its studies' triplets from the box labels in the work folder. */
     public static BoxLocaliserTask open(CompetitionLayout data, WorkLayout work, BboxConfig c, int fold, DicomSource dicom)
             throws IOException {
         List<SliceBoxes> all = SliceBoxes.readBoxLabels(work.bboxLabels());
         SliceImageCache images = new SliceImageCache(data.trainImages(), dicom, c.imageSize(), c.windowLevel(),
-                c.windowWidth(), CACHE_SLICES);
+                c.windowWidth(), CACHE_SLICES).tolerateUnreadable();
         return new BoxLocaliserTask(c, new TripletSamples(trainStudies(all, fold), images, c.mean(), c.std()),
                 new TripletSamples(validationStudies(all, fold), images, c.mean(), c.std()));
     }
@@ -77,6 +81,17 @@ public final class BoxLocaliserTask implements TrainingTask {
     @Override
     public String modelName() {
         return "bbox";
+    }
+
+    /** The slices that could not be read, as skips of the trainBbox step. */
+    @Override
+    public List<SkipRecord> skipped() {
+        List<SkipRecord> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : train.images().unreadable().entrySet()) {
+            int at = e.getKey().lastIndexOf('/');
+            out.add(new SkipRecord(SKIP_STEP, e.getKey().substring(0, at), e.getKey().substring(at + 1), e.getValue()));
+        }
+        return out;
     }
 
     @Override

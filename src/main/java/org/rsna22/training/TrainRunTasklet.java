@@ -1,8 +1,13 @@
 package org.rsna22.training;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
+import org.rsna22.dataset.SkipRecord;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.ExitStatus;
@@ -34,6 +39,7 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
     private final ExperimentConfig config;
     private final TrainingListener listener;
     private ModelTrainer trainer;
+    private TrainingTask task;
 
     public TrainRunTasklet(TrainRun run, TaskOpener opener, ExperimentConfig config, TrainingListener listener) {
         this.run = run;
@@ -49,6 +55,9 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
             trainer = open(ctx);
         }
         boolean done = trainer.trainFor(SLICE_MILLIS);
+        if (done) {
+            recordSkips(contribution);
+        }
         ctx.putLong(JobProgressService.DONE, trainer.step());
         ctx.putInt(JobProgressService.DETAIL_PREFIX + "epoch", trainer.epoch());
         if (!trainer.history().isEmpty()) {
@@ -63,9 +72,31 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
         return done ? RepeatStatus.FINISHED : RepeatStatus.CONTINUABLE;
     }
 
+    /**
+     * Writes what the run could not use to its folder's skipped.csv (the run's name before each reason) and counts it
+     * as this partition's skips; the job's merge puts the rows into the work folder's skipped.csv.
+     */
+    private void recordSkips(StepContribution contribution) throws IOException {
+        List<SkipRecord> skipped = task.skipped();
+        if (skipped.isEmpty()) {
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(SkipRecord.HEADER);
+        for (SkipRecord r : skipped) {
+            lines.add(new SkipRecord(r.step(), r.studyUid(), r.slice(), run.name() + ": " + r.reason()).csvLine());
+        }
+        AtomicFiles.write(run.folder().skipped(), (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        contribution.incrementProcessSkipCount(skipped.size());
+    }
+
     private ModelTrainer open(ExecutionContext ctx) throws Exception {
-        ModelTrainer t = new ModelTrainer(opener.open(), run, listener);
+        task = opener.open();
+        ModelTrainer t = new ModelTrainer(task, run, listener);
         t.open();
+        if (t.step() == 0) {
+            Files.deleteIfExists(run.folder().skipped()); // an earlier run's, from before training started over
+        }
         AtomicFiles.write(run.folder().config(), ConfigLoader.toYaml(config).getBytes(StandardCharsets.UTF_8));
         ctx.putLong(JobProgressService.EXPECTED, t.totalSteps());
         ctx.putString(JobProgressService.UNIT, "batches");

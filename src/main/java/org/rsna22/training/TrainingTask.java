@@ -6,6 +6,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.loss.Loss;
 import java.io.IOException;
 import java.util.List;
+import org.rsna22.dataset.SkipRecord;
 
 /**
  * What one model brings to the shared {@link ModelTrainer}: its network, its loss, its samples (made into batches on
@@ -48,5 +49,13 @@ public interface TrainingTask {
         void add(HostBatch batch, NDList predictions);
 
         double[] result();
+    }
+
+    /**
+     * Items the run could not use, found while it ran (a damaged image file): written to the run folder and to the
+     * work folder's skipped.csv when the run ends, and counted as the partition's skips.
+     */
+    default List<SkipRecord> skipped() {
+        return List.of();
     }
 }

@@ -228,6 +228,40 @@ class TrainAndInferBboxTest {
         }
     }
 
+    /**
+     * A slice that prepare read but training cannot (its file cut short since): the nearest slice of its triplets
+     * stands in for it, each run records it once (the run's name and the reason) in skipped.csv, the step counts it,
+     * and training completes.
+     */
+    @Test
+    void aSliceThatCannotBeReadDuringTrainingIsRecordedAndTrainingGoesOn() throws Exception {
+        source.disarm();
+        Path damaged = shared.resolve("damaged-data");
+        TestFiles.copyTree(data, damaged);
+        String uid;
+        try (var studies = Files.list(damaged.resolve("train_images"))) {
+            uid = studies.map(p -> p.getFileName().toString()).sorted().findFirst().orElseThrow();
+        }
+        Path slice = damaged.resolve("train_images").resolve(uid).resolve("5.dcm");
+        byte[] whole = Files.readAllBytes(slice);
+        Files.write(slice, Arrays.copyOf(whole, whole.length / 2));
+
+        Path work = preparedWork(shared.resolve("damaged-train"));
+        JobExecution e = JobTestSupport.run(runner, "train-bbox", damaged, work, CONFIG);
+        assertThat(e.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        List<String> rows = Files.readAllLines(work.resolve("skipped.csv")).stream()
+                .filter(r -> r.startsWith("trainBbox,")).toList();
+        assertThat(rows).hasSize(2);
+        for (int fold : new int[] {0, 1}) {
+            assertThat(rows.get(fold)).startsWith("trainBbox," + uid + ",5,")
+                    .contains("fold" + fold + "-seed0: " + slice + ": length beyond end");
+        }
+        JobTestSupport.assertSkipCountsMatch(e, work.resolve("skipped.csv"));
+        for (int fold : new int[] {0, 1}) {
+            assertThat(TrainRun.of(work, "bbox-test", fold, 0).model()).isDirectory();
+        }
+    }
+
     @Test
     void aDivergingRunFailsWithTheReasonBeforeItsWeightsTurnNaN() throws Exception {
         source.disarm();
