@@ -77,10 +77,11 @@ public class TrainBboxJobConfiguration {
                 }
             }
         }
+        WorkLayout layout = WorkLayout.of(work);
         try {
-            SkippedCsv.replace(WorkLayout.of(work), List.of(BoxLocaliserTask.SKIP_STEP), parts);
+            SkippedCsv.replace(layout, List.of(BoxLocaliserTask.SKIP_STEP), parts);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot update skipped.csv in " + work + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot update " + layout.skipped() + ": " + e.getMessage(), e);
         }
     }
 
