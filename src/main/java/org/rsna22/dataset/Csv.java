@@ -2,9 +2,16 @@ package org.rsna22.dataset;
 
 import java.util.ArrayList;
 import java.util.List;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.ObjectReader;
+import tools.jackson.dataformat.csv.CsvMapper;
 
 /** RFC 4180 lines: fields with commas, quotes or line breaks are quoted; numbers are written the same way everywhere. */
 public final class Csv {
+
+    /** One record as a list: without a schema Jackson's CSV parser gives each row as an array of strings. */
+    private static final ObjectReader ROW = new CsvMapper().readerForListOf(String.class);
+
     private Csv() {
     }
 
@@ -35,34 +42,19 @@ public final class Csv {
         return Double.toString(v);
     }
 
-    /** Splits one line, honouring quotes. */
+    /**
+     * Splits one line of a CSV file this application wrote (RFC 4180, Jackson's CSV module): quoted fields may hold
+     * commas and quotes. Line breaks inside fields never occur in these files ({@link #line} writes them as spaces),
+     * so a line is a record.
+     */
     public static List<String> parse(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"') {
-                    if (i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                        cur.append('"');
-                        i++;
-                    } else {
-                        quoted = false;
-                    }
-                } else {
-                    cur.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                out.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                cur.append(c);
-            }
+        if (line.isEmpty()) {
+            return new ArrayList<>(List.of(""));
         }
-        out.add(cur.toString());
-        return out;
+        try {
+            return new ArrayList<>(ROW.readValue(line));
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("not a CSV line (" + e.getOriginalMessage() + "): " + line, e);
+        }
     }
 }
