@@ -1,5 +1,7 @@
 package org.rsna22.batch;
 
+import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.core.QueueInformation;
 import org.springframework.batch.core.partition.PartitionHandler;
 import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
 import org.springframework.batch.core.repository.JobRepository;
@@ -24,17 +26,38 @@ public class PartitionHandlers {
     private final ObjectProvider<MessageChannel> requests;
     private final RemotePartitionHandler.Timing timing;
     private final String broker;
+    private final ObjectProvider<AmqpAdmin> admin;
+    private final String queue;
 
     public PartitionHandlers(@Value("${rsna22.remote:false}") boolean remote, JobRepository repository,
                              @Qualifier(RemotePartitioningConfiguration.REQUESTS) ObjectProvider<MessageChannel> requests,
                              @Value("${rsna22.remote-poll-ms:100}") long pollMillis,
                              @Value("${rsna22.remote-silent-seconds:600}") long silentSeconds,
-                             @Value("${spring.rabbitmq.host:localhost}:${spring.rabbitmq.port:5672}") String broker) {
+                             @Value("${rsna22.remote-resend-seconds:60}") long resendSeconds,
+                             @Value("${spring.rabbitmq.host:localhost}:${spring.rabbitmq.port:5672}") String broker,
+                             ObjectProvider<AmqpAdmin> admin,
+                             @Value("${rsna22.remote-queue:rsna22.partitions}") String queue) {
         this.remote = remote;
         this.repository = repository;
         this.requests = requests;
-        this.timing = new RemotePartitionHandler.Timing(pollMillis, silentSeconds * 1000);
+        this.timing = new RemotePartitionHandler.Timing(pollMillis, silentSeconds * 1000, resendSeconds * 1000);
         this.broker = broker;
+        this.admin = admin;
+        this.queue = queue;
+    }
+
+    /** The requests ready in the queue (not taken by a worker), or -1 when the broker cannot say. */
+    private long queuedRequests() {
+        AmqpAdmin a = admin.getIfAvailable();
+        if (a == null) {
+            return -1;
+        }
+        try {
+            QueueInformation info = a.getQueueInfo(queue);
+            return info == null ? -1 : info.getMessageCount();
+        } catch (RuntimeException e) {
+            return -1;
+        }
     }
 
     /**
@@ -43,7 +66,8 @@ public class PartitionHandlers {
      */
     public PartitionHandler create(Step worker, int threads, String prefix) {
         if (remote) {
-            return new RemotePartitionHandler(worker.getName(), requests::getObject, repository, timing, broker);
+            return new RemotePartitionHandler(worker.getName(), requests::getObject, repository, timing, broker,
+                    this::queuedRequests);
         }
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(prefix);
         executor.setConcurrencyLimit(threads);

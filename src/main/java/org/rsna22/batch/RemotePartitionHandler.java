@@ -3,11 +3,13 @@ package org.rsna22.batch;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.rsna22.io.IoErrors;
 import org.slf4j.Logger;
@@ -29,15 +31,20 @@ import org.springframework.messaging.MessagingException;
  * channel (RabbitMQ behind it), then polls the shared job repository until every partition has ended. A
  * partition whose worker is gone (a process of this host that no longer exists, or no update for the silent
  * limit) is marked FAILED, so that the step fails and a restart sends it again; the partitions of live workers
- * are waited for, so that their work is kept.
+ * are waited for, so that their work is kept. A request that was lost (a worker that took it and died before
+ * starting the partition, a broker that lost it) is sent again: a partition that has not started while the request
+ * queue stayed empty for the resend time gets a new request; a worker rejects whichever copy comes second.
  */
 public class RemotePartitionHandler extends AbstractPartitionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(RemotePartitionHandler.class);
     private static final long WAITING_LOG_MILLIS = 60_000;
 
-    /** How often the repository is read, and how long a started partition may go without an update. */
-    public record Timing(long pollMillis, long silentMillis) {
+    /**
+     * How often the repository is read, how long a started partition may go without an update, and how long a
+     * partition may wait unstarted with the request queue empty before its request is sent again.
+     */
+    public record Timing(long pollMillis, long silentMillis, long resendMillis) {
     }
 
     private final String workerStep;
@@ -46,11 +53,16 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
     private final Timing timing;
 
     private final String broker;
+    private final LongSupplier queuedRequests;
 
-    /** @param broker host:port of RabbitMQ, for messages */
+    /**
+     * @param broker         host:port of RabbitMQ, for messages
+     * @param queuedRequests the requests waiting in the queue now, or -1 when that cannot be known
+     */
     public RemotePartitionHandler(String workerStep, Supplier<MessageChannel> requests, JobRepository repository,
-                                  Timing timing, String broker) {
+                                  Timing timing, String broker, LongSupplier queuedRequests) {
         this.broker = broker;
+        this.queuedRequests = queuedRequests;
         this.workerStep = workerStep;
         this.requests = requests;
         this.repository = repository;
@@ -69,10 +81,8 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         for (StepExecution p : partitions) {
             ids.add(p.getId());
             if (notSent == null) {
-                StepExecutionRequest request = new StepExecutionRequest(workerStep, p.getId());
                 try {
-                    requests.get().send(MessageBuilder.withPayload(PartitionRequests.toJson(request))
-                            .setHeader("contentType", PartitionRequests.CONTENT_TYPE).build());
+                    send(p);
                     continue;
                 } catch (MessagingException e) {
                     notSent = "not sent: cannot reach RabbitMQ at " + broker + " (spring.rabbitmq.host, .port): "
@@ -86,10 +96,12 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         }
         LOG.info("{}: sent {} partition requests to the workers", manager.getStepName(), ids.size() - ended.size());
         long lastWaitingLog = System.currentTimeMillis();
+        Map<Long, Long> unqueuedSince = new HashMap<>();
         while (true) {
             Thread.sleep(timing.pollMillis());
             int waiting = 0;
             int running = 0;
+            Boolean queueEmpty = null; // asked of the broker only while a partition waits
             for (long id : ids) {
                 if (ended.containsKey(id)) {
                     continue;
@@ -97,6 +109,15 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
                 StepExecution p = repository.getStepExecution(jobExecution, id);
                 if (p.getStatus() == BatchStatus.STARTING) {
                     waiting++;
+                    if (queueEmpty == null) {
+                        queueEmpty = queuedRequests.getAsLong() == 0;
+                        if (!queueEmpty) {
+                            unqueuedSince.clear();
+                        }
+                    }
+                    if (queueEmpty) {
+                        resendIfLost(p, unqueuedSince);
+                    }
                 } else if (p.getStatus().isRunning()) {
                     String gone = goneWorker(p, timing.silentMillis());
                     if (gone == null || !markFailed(p, gone)) {
@@ -116,6 +137,33 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
                 lastWaitingLog = System.currentTimeMillis();
             }
         }
+    }
+
+    private void send(StepExecution p) {
+        StepExecutionRequest request = new StepExecutionRequest(workerStep, p.getId());
+        requests.get().send(MessageBuilder.withPayload(PartitionRequests.toJson(request))
+                .setHeader("contentType", PartitionRequests.CONTENT_TYPE).build());
+    }
+
+    /**
+     * A partition that has not started although the request queue is empty: once that has lasted the resend time,
+     * its request was lost (taken by a worker that died before starting it, or lost by the broker) and is sent again.
+     */
+    private void resendIfLost(StepExecution p, Map<Long, Long> unqueuedSince) {
+        long now = System.currentTimeMillis();
+        long since = unqueuedSince.computeIfAbsent(p.getId(), k -> now);
+        if (now - since < timing.resendMillis()) {
+            return;
+        }
+        try {
+            send(p);
+            LOG.warn("{}: not started while the request queue was empty for {} s: its request was lost, sent again",
+                    p.getStepName(), (now - since) / 1000);
+        } catch (MessagingException e) {
+            LOG.warn("{}: its request was lost and cannot be sent again now: {}", p.getStepName(),
+                    IoErrors.rootMessage(e));
+        }
+        unqueuedSince.put(p.getId(), now);
     }
 
     /** Records a partition as FAILED, ended now, with the reason as its exit description. */

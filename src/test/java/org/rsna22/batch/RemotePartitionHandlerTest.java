@@ -8,6 +8,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.batch.core.BatchStatus;
@@ -44,8 +46,55 @@ class RemotePartitionHandlerTest {
     }
 
     private RemotePartitionHandler handler(MessageChannel channel) {
+        return handler(channel, () -> -1);
+    }
+
+    private RemotePartitionHandler handler(MessageChannel channel, LongSupplier queued) {
         return new RemotePartitionHandler("trainBboxPartition", () -> channel, repository,
-                new RemotePartitionHandler.Timing(10, 60_000), "mq.example:5672");
+                new RemotePartitionHandler.Timing(10, 60_000, 300), "mq.example:5672", queued);
+    }
+
+    /**
+     * The first request for a partition is lost (say, taken by a worker that died before starting it): the queue is
+     * empty and the partition has not started, so after the resend time the manager sends it again, and the worker
+     * that gets the copy runs it. While the queue holds requests, nothing is resent.
+     */
+    @Test
+    void aLostRequestIsSentAgainOnceTheQueueStayedEmptyAndThePartitionUnstarted() throws Exception {
+        Set<StepExecution> parts = partitions("fold0-seed0");
+        StepExecution p = parts.iterator().next();
+        List<Long> sentAt = new ArrayList<>();
+        AtomicLong queued = new AtomicLong(1); // the first request is still queued, then it vanishes
+        MessageChannel broker = (Message<?> m, long timeout) -> {
+            sentAt.add(System.nanoTime());
+            if (sentAt.size() == 1) {
+                new Thread(() -> {
+                    sleep(400);
+                    queued.set(0); // taken by a worker that died at once: never started
+                }).start();
+            } else {
+                new Thread(() -> { // the copy reaches a live worker
+                    p.setStatus(BatchStatus.COMPLETED);
+                    p.setExitStatus(ExitStatus.COMPLETED);
+                    p.setStartTime(LocalDateTime.now());
+                    p.setEndTime(LocalDateTime.now());
+                }).start();
+            }
+            return true;
+        };
+        Set<StepExecution> ended = handler(broker, queued::get).doHandle(manager, parts);
+        assertThat(sentAt).hasSize(2);
+        assertThat((sentAt.get(1) - sentAt.get(0)) / 1e6).as("ms until the copy: queued 400, then empty 300")
+                .isGreaterThanOrEqualTo(700);
+        assertThat(ended).singleElement().satisfies(e -> assertThat(e.getStatus()).isEqualTo(BatchStatus.COMPLETED));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
