@@ -1,15 +1,11 @@
 package org.rsna22.batch;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.CompetitionLayout;
-import org.rsna22.dataset.SkippedCsv;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.training.BoxLocaliserTask;
@@ -56,33 +52,11 @@ public class TrainBboxJobConfiguration {
                 .listener(new StepExecutionListener() {
                     @Override
                     public ExitStatus afterStep(StepExecution step) {
-                        mergeSkips(step.getJobParameters().getString("work"), step.getJobParameters().getString("config"));
+                        BoxLocaliserTask.mergeSkips(WorkLayout.of(step.getJobParameters().getString("work")),
+                                ConfigLoader.load(step.getJobParameters().getString("config")));
                         return step.getExitStatus();
                     }
                 }).build();
-    }
-
-    /**
-     * Puts the slices that the runs could not read (each run folder's skipped.csv) into the work folder's
-     * skipped.csv, in place of the step's earlier rows.
-     */
-    static void mergeSkips(String work, String config) {
-        ExperimentConfig c = ConfigLoader.load(config);
-        List<Path> parts = new ArrayList<>();
-        for (int fold : c.bbox().folds()) {
-            for (int seed : c.bbox().seeds()) {
-                Path p = TrainRun.of(Path.of(work), c.name(), fold, seed).folder().skipped();
-                if (Files.isRegularFile(p)) {
-                    parts.add(p);
-                }
-            }
-        }
-        WorkLayout layout = WorkLayout.of(work);
-        try {
-            SkippedCsv.replace(layout, List.of(BoxLocaliserTask.SKIP_STEP), parts);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot update " + layout.skipped() + ": " + e.getMessage(), e);
-        }
     }
 
     @Bean

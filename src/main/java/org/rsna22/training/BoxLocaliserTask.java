@@ -5,13 +5,18 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.loss.Loss;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.rsna22.config.BboxConfig;
+import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.SkipRecord;
+import org.rsna22.dataset.SkippedCsv;
 import org.rsna22.dataset.SliceBoxes;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.dicom.DicomSource;
@@ -81,6 +86,27 @@ public final class BoxLocaliserTask implements TrainingTask {
     @Override
     public String modelName() {
         return "bbox";
+    }
+
+    /**
+     * Puts the slices that the runs of train-bbox could not read (each run folder's skipped.csv) into the work
+     * folder's skipped.csv, in place of the step's earlier rows.
+     */
+    public static void mergeSkips(WorkLayout work, ExperimentConfig c) {
+        List<Path> parts = new ArrayList<>();
+        for (int fold : c.bbox().folds()) {
+            for (int seed : c.bbox().seeds()) {
+                Path p = work.run(c.name(), fold, seed).skipped();
+                if (Files.isRegularFile(p)) {
+                    parts.add(p);
+                }
+            }
+        }
+        try {
+            SkippedCsv.replace(work, List.of(SKIP_STEP), parts);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot update " + work.skipped() + ": " + e.getMessage(), e);
+        }
     }
 
     /** The slices that could not be read, as skips of the trainBbox step. */
