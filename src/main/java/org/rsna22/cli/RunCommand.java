@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
 /** {@code run JOB key=value...}: launch a job and wait for it; exit 0 only when it completed. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Launch a job and wait for it. Exit code: 0 COMPLETED, 1 FAILED, 2 bad command line, 3 STOPPED.",
-            "Jobs: prepare, train-bbox, infer-bbox, train-fracture (in pipeline order).",
+            "Jobs: prepare, train-bbox, infer-bbox, train-fracture, infer-fracture, report (in pipeline order), and "
+                + "pipeline, which runs them all (with test=DIR also infer-bbox and infer-fracture on a test set).",
             "Parameters: data=DIR (dataset in the competition layout), work=DIR (outputs, default data/work), "
                 + "config=NAME (experiment under config/ or a YAML path, default: default).",
             "Running the same job with the same parameters again resumes its last failed execution.",

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rsna22.batch.JobRequest;
 import org.rsna22.demo.DemoDatasetGenerator;
 
 /** Every command-line mistake gets one line that names what is wrong and what was expected. */
@@ -70,6 +71,14 @@ class CommandLineErrorsTest {
         assertThat(r.err()).isEqualTo("error: unknown job 'train-everything'; jobs: prepare, train-bbox, infer-bbox, train-fracture, infer-fracture, report, pipeline\n");
         assertThat(cli("restart", "nope").err()).isEqualTo("error: unknown job 'nope'; jobs: prepare, train-bbox, infer-bbox, train-fracture, infer-fracture, report, pipeline\n");
         assertThat(cli("status", "nope").err()).isEqualTo("error: unknown job 'nope'; jobs: prepare, train-bbox, infer-bbox, train-fracture, infer-fracture, report, pipeline\n");
+    }
+
+    @Test
+    void runHelpNamesEveryJob() {
+        String help = cli("run", "--help").out().replaceAll("\\s+", " ");
+        for (String job : JobRequest.JOBS) {
+            assertThat(help).as(job).containsPattern("[ :,]" + job + "[ ,]");
+        }
     }
 
     @Test
