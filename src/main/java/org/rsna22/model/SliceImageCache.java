@@ -2,9 +2,11 @@ package org.rsna22.model;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.io.IoErrors;
 import org.rsna22.io.dicom.DicomImage;
@@ -19,8 +21,12 @@ import org.slf4j.LoggerFactory;
 public final class SliceImageCache {
 
     private static final Logger log = LoggerFactory.getLogger(SliceImageCache.class);
-    private final Map<String, String> unreadable = new ConcurrentSkipListMap<>();
+    private final Map<String, Unreadable> unreadable = new ConcurrentHashMap<>();
     private volatile boolean tolerant;
+
+    /** A slice that could not be read, and why. */
+    public record Unreadable(String studyUid, int sliceNumber, String reason) {
+    }
 
     /** A prepared slice: size×size values in 0..1, and the original image size. */
     public record Slice(float[] pixels, int rows, int columns) {
@@ -65,14 +71,15 @@ public final class SliceImageCache {
         return tolerant;
     }
 
-    /** Slices that could not be read, in order: "StudyInstanceUID/slice_number" → reason. */
-    public Map<String, String> unreadable() {
-        return unreadable;
+    /** The slices that could not be read, each once, by study and slice number. */
+    public List<Unreadable> unreadable() {
+        return unreadable.values().stream().sorted(Comparator.comparing(Unreadable::studyUid)
+                .thenComparingInt(Unreadable::sliceNumber)).toList();
     }
 
     void recordUnreadable(String uid, int sliceNumber, IOException e) {
         String reason = IoErrors.describe(e);
-        if (unreadable.putIfAbsent(uid + "/" + sliceNumber, reason) == null) {
+        if (unreadable.putIfAbsent(uid + "/" + sliceNumber, new Unreadable(uid, sliceNumber, reason)) == null) {
             log.warn("slice {} of study {} cannot be read, a neighbouring slice stands in for it: {}", sliceNumber, uid,
                     reason);
         }

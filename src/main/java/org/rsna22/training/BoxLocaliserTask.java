@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.rsna22.config.BboxConfig;
 import org.rsna22.config.ExperimentConfig;
@@ -112,12 +111,8 @@ public final class BoxLocaliserTask implements TrainingTask {
     /** The slices that could not be read, as skips of the trainBbox step. */
     @Override
     public List<SkipRecord> skipped() {
-        List<SkipRecord> out = new ArrayList<>();
-        for (Map.Entry<String, String> e : train.images().unreadable().entrySet()) {
-            int at = e.getKey().lastIndexOf('/');
-            out.add(new SkipRecord(SKIP_STEP, e.getKey().substring(0, at), e.getKey().substring(at + 1), e.getValue()));
-        }
-        return out;
+        return train.images().unreadable().stream().map(u -> new SkipRecord(SKIP_STEP, u.studyUid(),
+                Integer.toString(u.sliceNumber()), u.reason())).toList();
     }
 
     @Override
