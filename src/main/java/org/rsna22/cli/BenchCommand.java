@@ -1,7 +1,10 @@
 package org.rsna22.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.rsna22.Rsna22Application;
@@ -12,6 +15,7 @@ import org.rsna22.bench.InferFractureBenchmark;
 import org.rsna22.bench.IoBenchmark;
 import org.rsna22.bench.PrepareBenchmark;
 import org.rsna22.bench.RemoteBenchmark;
+import org.rsna22.bench.StartupBenchmark;
 import org.rsna22.config.BboxConfig;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.FractureConfig;
@@ -30,7 +34,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput benchmarks; run under 'taskset -c 0' to measure one core.",
         subcommands = {BenchCommand.Io.class, BenchCommand.Prepare.class, BenchCommand.Bbox.class,
-            BenchCommand.Fracture.class, BenchCommand.InferFracture.class, BenchCommand.Remote.class})
+            BenchCommand.Fracture.class, BenchCommand.InferFracture.class, BenchCommand.Remote.class, BenchCommand.Startup.class})
 final class BenchCommand {
 
     @Command(name = "io", mixinStandardHelpOptions = true,
@@ -232,6 +236,43 @@ final class BenchCommand {
             new RemoteBenchmark(new RemoteBenchmark.Options(dir.toAbsolutePath(), studies, size, slices, dbUrl,
                     springArgs), args -> new SpringApplicationBuilder(Rsna22Application.class)
                     .web(WebApplicationType.NONE).run(args), out()).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "startup", mixinStandardHelpOptions = true,
+            description = {"What a command costs beyond its work: the time of 'status', and of 'run prepare' on two tiny "
+                + "studies split into start-up (to the 'running prepare:' line), the job and shut-down; medians, once "
+                + "through the ./rsna22 launcher and once through java -jar.",
+                "Run it from the project folder after ./mvnw package -DskipTests."})
+    static final class Startup implements Callable<Integer> {
+        @Option(names = "--dir", defaultValue = "data/bench/startup", description = "bench folder (default: ${DEFAULT-VALUE})")
+        Path dir;
+
+        @Option(names = "--runs", defaultValue = "7", description = "measured runs per way of starting (default: ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--launcher", defaultValue = "rsna22", description = "the launcher script (default: ${DEFAULT-VALUE})")
+        Path launcher;
+
+        @Option(names = "--jar", defaultValue = "target/rsna22.jar", description = "the packaged jar (default: ${DEFAULT-VALUE})")
+        Path jar;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            List<StartupBenchmark.Launch> launches = new ArrayList<>();
+            if (Files.isExecutable(launcher)) {
+                launches.add(new StartupBenchmark.Launch("./" + launcher.getFileName() + " (class-data archive)",
+                        List.of(launcher.toAbsolutePath().toString())));
+            }
+            if (Files.isRegularFile(jar)) {
+                String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+                launches.add(new StartupBenchmark.Launch("java -jar " + jar, List.of(java, "-jar", jar.toString())));
+            }
+            new StartupBenchmark(dir, runs, spec.commandLine().getOut()).run(launches);
             return 0;
         }
     }
