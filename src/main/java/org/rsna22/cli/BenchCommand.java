@@ -210,16 +210,19 @@ final class BenchCommand {
     @Command(name = "remote", mixinStandardHelpOptions = true,
             description = {"infer-bbox over remote partitioning (README \"Running on several machines\"): this process "
                 + "is the manager, on a PostgreSQL job repository and RabbitMQ; it starts 2 worker JVMs of the same jar, "
-                + "each limited to one compute thread, trains a small model, then prints slices/s with 2 workers and 1, "
-                + "and the manager's overhead per partition.",
+                + "each limited to one compute thread, trains a small model, then prints slices/s with 2 workers and 1 "
+                + "in each of --rounds rounds, their median speed-up, and the manager's overhead per partition.",
                 "Broker options such as --spring.rabbitmq.host=H may follow; the database user and password come from "
                 + "RSNA22_DB_USER and RSNA22_DB_PASSWORD."})
     static final class Remote extends LaunchingCommand implements Callable<Integer> {
         @Option(names = "--dir", defaultValue = "data/bench/remote", description = "bench folder (default: ${DEFAULT-VALUE})")
         Path dir;
 
-        @Option(names = "--studies", defaultValue = "32", description = "studies (default: ${DEFAULT-VALUE})")
+        @Option(names = "--studies", defaultValue = "128", description = "studies (default: ${DEFAULT-VALUE})")
         int studies;
+
+        @Option(names = "--rounds", defaultValue = "5", description = "measured rounds of 2 workers then 1 (default: ${DEFAULT-VALUE})")
+        int rounds;
 
         @Option(names = "--slices", defaultValue = "80", description = "slices per study, up to +25 %% (default: ${DEFAULT-VALUE})")
         int slices;
@@ -234,7 +237,7 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             new RemoteBenchmark(new RemoteBenchmark.Options(dir.toAbsolutePath(), studies, size, slices, dbUrl,
-                    springArgs), args -> new SpringApplicationBuilder(Rsna22Application.class)
+                    springArgs, rounds), args -> new SpringApplicationBuilder(Rsna22Application.class)
                     .web(WebApplicationType.NONE).run(args), out()).run();
             return 0;
         }
