@@ -14,7 +14,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -164,24 +163,24 @@ public final class RemoteBenchmark {
                         slices / two.stepSeconds(), two.stepSeconds(), speedUps[i]);
             }
             out.printf(Locale.ROOT, "  speed-up with 2 workers, median of %d rounds: %.2fx (target >= 1.7x)%n",
-                    speedUps.length, median(speedUps));
+                    speedUps.length, Throughput.median(speedUps));
             // where the rest goes: the same partitions' own run time (sum over partitions, from the repository) with
             // both CPUs busy against one; 2 / that slowdown is what perfect coordination could reach
             double[] slowdowns = new double[ones.size()];
             for (int i = 0; i < ones.size(); i++) {
                 slowdowns[i] = twos.get(i).busySeconds() / ones.get(i).busySeconds();
             }
-            double slowdown = median(slowdowns);
+            double slowdown = Throughput.median(slowdowns);
             out.printf(Locale.ROOT, "  the partitions themselves ran %.2fx longer with both CPUs busy (median; the "
                     + "workers slow each other down); without any coordination cost 2 workers could reach %.2fx, so "
                     + "remote partitioning keeps %.0f %% of that%n", slowdown, 2 / slowdown,
-                    100 * median(speedUps) / (2 / slowdown));
+                    100 * Throughput.median(speedUps) / (2 / slowdown));
             for (List<Result> rs : List.of(ones, twos)) {
                 out.printf(Locale.ROOT, "  manager overhead per partition, %d worker%s (median): %.0f ms beyond the "
                         + "busiest worker's partitions; hand-off between partitions on a worker %.0f ms%n",
                         rs.get(0).workers(), rs.get(0).workers() == 1 ? "" : "s",
-                        median(rs.stream().mapToDouble(Result::overheadMillis).toArray()),
-                        median(rs.stream().mapToDouble(Result::handoffMillis).toArray()));
+                        Throughput.median(rs.stream().mapToDouble(Result::overheadMillis).toArray()),
+                        Throughput.median(rs.stream().mapToDouble(Result::handoffMillis).toArray()));
             }
             out.println("worker logs and work folders: " + runDir);
             out.flush();
@@ -197,12 +196,6 @@ public final class RemoteBenchmark {
         if (!w.waitFor(60, TimeUnit.SECONDS)) {
             w.destroyForcibly();
         }
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private record Result(int workers, int partitions, double stepSeconds, double busiestSeconds, double busySeconds,

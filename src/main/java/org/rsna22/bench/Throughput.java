@@ -30,7 +30,13 @@ final class Throughput {
             }
             rates[w] = n / ((System.nanoTime() - t0) / 1e9);
         }
-        Arrays.sort(rates);
-        return rates[WINDOWS / 2];
+        return median(rates);
+    }
+
+    /** The median of the values (the mean of the middle two for an even count). */
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 }
