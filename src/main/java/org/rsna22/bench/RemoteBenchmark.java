@@ -1,5 +1,6 @@
 package org.rsna22.bench;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -95,7 +96,7 @@ public final class RemoteBenchmark {
 
     public void run() throws Exception {
         String jar = System.getProperty("java.class.path");
-        if (jar == null || !jar.endsWith(".jar") || jar.contains(java.io.File.pathSeparator)) {
+        if (jar == null || !jar.endsWith(".jar") || jar.contains(File.pathSeparator)) {
             throw new IllegalStateException("bench remote starts workers from the packaged jar: run it as "
                     + "java -jar target/rsna22.jar bench remote");
         }
@@ -149,45 +150,50 @@ public final class RemoteBenchmark {
                 stop(workers.remove(0));
             }
 
-            out.printf(Locale.ROOT, "infer-bbox: %d studies, %d slices, %d partitions; each worker one compute thread "
-                    + "(-XX:ActiveProcessorCount=1, ai.djl.pytorch.num_threads=1, OMP_NUM_THREADS=1%s)%n",
-                    o.studies(), slices, twos.get(0).partitions(), TASKSET.isPresent() ? ", taskset: worker i on CPU i"
-                            : "; no taskset: workers are not pinned to a core");
-            double[] speedUps = new double[ones.size()];
-            for (int i = 0; i < ones.size(); i++) {
-                Result one = ones.get(i);
-                Result two = twos.get(i);
-                speedUps[i] = one.stepSeconds() / two.stepSeconds();
-                out.printf(Locale.ROOT, "  round %d: 1 worker %7.1f slices/s (step %.2f s), 2 workers %7.1f slices/s "
-                        + "(step %.2f s): %.2fx%n", i + 1, slices / one.stepSeconds(), one.stepSeconds(),
-                        slices / two.stepSeconds(), two.stepSeconds(), speedUps[i]);
-            }
-            out.printf(Locale.ROOT, "  speed-up with 2 workers, median of %d rounds: %.2fx (target >= 1.7x)%n",
-                    speedUps.length, Throughput.median(speedUps));
-            // where the rest goes: the same partitions' own run time (sum over partitions, from the repository) with
-            // both CPUs busy against one; 2 / that slowdown is what perfect coordination could reach
-            double[] slowdowns = new double[ones.size()];
-            for (int i = 0; i < ones.size(); i++) {
-                slowdowns[i] = twos.get(i).busySeconds() / ones.get(i).busySeconds();
-            }
-            double slowdown = Throughput.median(slowdowns);
-            out.printf(Locale.ROOT, "  the partitions themselves ran %.2fx longer with both CPUs busy (median; the "
-                    + "workers slow each other down); without any coordination cost 2 workers could reach %.2fx, so "
-                    + "remote partitioning keeps %.0f %% of that%n", slowdown, 2 / slowdown,
-                    100 * Throughput.median(speedUps) / (2 / slowdown));
-            for (List<Result> rs : List.of(ones, twos)) {
-                out.printf(Locale.ROOT, "  manager overhead per partition, %d worker%s (median): %.0f ms beyond the "
-                        + "busiest worker's partitions; hand-off between partitions on a worker %.0f ms%n",
-                        rs.get(0).workers(), rs.get(0).workers() == 1 ? "" : "s",
-                        Throughput.median(rs.stream().mapToDouble(Result::overheadMillis).toArray()),
-                        Throughput.median(rs.stream().mapToDouble(Result::handoffMillis).toArray()));
-            }
+            report(slices, ones, twos);
             out.println("worker logs and work folders: " + runDir);
             out.flush();
         } finally {
             for (Process w : workers) {
                 stop(w);
             }
+        }
+    }
+
+    /** Every round, the median speed-up, the partitions' own slowdown with both CPUs busy, the manager's overhead. */
+    private void report(long slices, List<Result> ones, List<Result> twos) {
+        out.printf(Locale.ROOT, "infer-bbox: %d studies, %d slices, %d partitions; each worker one compute thread "
+                + "(-XX:ActiveProcessorCount=1, ai.djl.pytorch.num_threads=1, OMP_NUM_THREADS=1%s)%n",
+                o.studies(), slices, twos.get(0).partitions(), TASKSET.isPresent() ? ", taskset: worker i on CPU i"
+                        : "; no taskset: workers are not pinned to a core");
+        double[] speedUps = new double[ones.size()];
+        for (int i = 0; i < ones.size(); i++) {
+            Result one = ones.get(i);
+            Result two = twos.get(i);
+            speedUps[i] = one.stepSeconds() / two.stepSeconds();
+            out.printf(Locale.ROOT, "  round %d: 1 worker %7.1f slices/s (step %.2f s), 2 workers %7.1f slices/s "
+                    + "(step %.2f s): %.2fx%n", i + 1, slices / one.stepSeconds(), one.stepSeconds(),
+                    slices / two.stepSeconds(), two.stepSeconds(), speedUps[i]);
+        }
+        out.printf(Locale.ROOT, "  speed-up with 2 workers, median of %d rounds: %.2fx (target >= 1.7x)%n",
+                speedUps.length, Throughput.median(speedUps));
+        // where the rest goes: the same partitions' own run time (sum over partitions, from the repository) with
+        // both CPUs busy against one; 2 / that slowdown is what perfect coordination could reach
+        double[] slowdowns = new double[ones.size()];
+        for (int i = 0; i < ones.size(); i++) {
+            slowdowns[i] = twos.get(i).busySeconds() / ones.get(i).busySeconds();
+        }
+        double slowdown = Throughput.median(slowdowns);
+        out.printf(Locale.ROOT, "  the partitions themselves ran %.2fx longer with both CPUs busy (median; the "
+                + "workers slow each other down); without any coordination cost 2 workers could reach %.2fx, so "
+                + "remote partitioning keeps %.0f %% of that%n", slowdown, 2 / slowdown,
+                100 * Throughput.median(speedUps) / (2 / slowdown));
+        for (List<Result> rs : List.of(ones, twos)) {
+            out.printf(Locale.ROOT, "  manager overhead per partition, %d worker%s (median): %.0f ms beyond the "
+                    + "busiest worker's partitions; hand-off between partitions on a worker %.0f ms%n",
+                    rs.get(0).workers(), rs.get(0).workers() == 1 ? "" : "s",
+                    Throughput.median(rs.stream().mapToDouble(Result::overheadMillis).toArray()),
+                    Throughput.median(rs.stream().mapToDouble(Result::handoffMillis).toArray()));
         }
     }
 
@@ -199,8 +205,7 @@ public final class RemoteBenchmark {
     }
 
     private record Result(int workers, int partitions, double stepSeconds, double busiestSeconds, double busySeconds,
-                          double overheadMillis,
-                          double handoffMillis) {
+                          double overheadMillis, double handoffMillis) {
     }
 
     private Result measure(JobRunner runner, JobRepository repository, Path data, Path work, Path config) throws Exception {
