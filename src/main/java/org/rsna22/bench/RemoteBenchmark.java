@@ -167,22 +167,20 @@ public final class RemoteBenchmark {
                 o.studies(), slices, twos.get(0).partitions(), TASKSET.isPresent() ? ", taskset: worker i on CPU i"
                         : "; no taskset: workers are not pinned to a core");
         double[] speedUps = new double[ones.size()];
+        // where the rest goes: the same partitions' own run time (sum over partitions, from the repository) with
+        // both CPUs busy against one; 2 / that slowdown is what perfect coordination could reach
+        double[] slowdowns = new double[ones.size()];
         for (int i = 0; i < ones.size(); i++) {
             Result one = ones.get(i);
             Result two = twos.get(i);
             speedUps[i] = one.stepSeconds() / two.stepSeconds();
+            slowdowns[i] = two.busySeconds() / one.busySeconds();
             out.printf(Locale.ROOT, "  round %d: 1 worker %7.1f slices/s (step %.2f s), 2 workers %7.1f slices/s "
                     + "(step %.2f s): %.2fx%n", i + 1, slices / one.stepSeconds(), one.stepSeconds(),
                     slices / two.stepSeconds(), two.stepSeconds(), speedUps[i]);
         }
         out.printf(Locale.ROOT, "  speed-up with 2 workers, median of %d rounds: %.2fx (target >= 1.7x)%n",
                 speedUps.length, Throughput.median(speedUps));
-        // where the rest goes: the same partitions' own run time (sum over partitions, from the repository) with
-        // both CPUs busy against one; 2 / that slowdown is what perfect coordination could reach
-        double[] slowdowns = new double[ones.size()];
-        for (int i = 0; i < ones.size(); i++) {
-            slowdowns[i] = twos.get(i).busySeconds() / ones.get(i).busySeconds();
-        }
         double slowdown = Throughput.median(slowdowns);
         out.printf(Locale.ROOT, "  the partitions themselves ran %.2fx longer with both CPUs busy (median; the "
                 + "workers slow each other down); without any coordination cost 2 workers could reach %.2fx, so "
@@ -204,7 +202,7 @@ public final class RemoteBenchmark {
         }
     }
 
-    private record Result(int workers, int partitions, double stepSeconds, double busiestSeconds, double busySeconds,
+    private record Result(int workers, int partitions, double stepSeconds, double busySeconds,
                           double overheadMillis, double handoffMillis) {
     }
 
@@ -247,7 +245,7 @@ public final class RemoteBenchmark {
             total += busy;
         }
         double wall = seconds(step.getStartTime(), step.getEndTime());
-        return new Result(workers.size(), parts.size(), wall, busiest, total, (wall - busiest) * 1000 / parts.size(),
+        return new Result(workers.size(), parts.size(), wall, total, (wall - busiest) * 1000 / parts.size(),
                 gapCount == 0 ? 0 : gaps * 1000 / gapCount);
     }
 
