@@ -3,7 +3,7 @@
 M3-like: the ResNet-like backbone per 3-slice image of a window, a sinusoidal position embedding, a bias-free
 bidirectional LSTM and Linear(15), the masked weighted MSE of SequenceMseLoss. M4: a bias-free BiLSTM over image
 embeddings, masked max and attention pools, Linear(8), the competition loss. AdamW, random inputs.
-Usage: fracture_pytorch.py WIDTH CROP WINDOW LSTM BATCH STUDY_LSTM STUDY_LEN STUDY_BATCH THREADS SECONDS
+Usage: fracture_pytorch.py WIDTH CROP WINDOW LSTM BATCH STUDY_LSTM STUDY_LEN STUDY_BATCH THREADS SECONDS STEM POOL
 """
 import math
 import sys
@@ -15,6 +15,7 @@ from torch_peer import backbone, measure
 
 width, crop, window, lstm, batch, study_lstm, study_len, study_batch, threads = (int(a) for a in sys.argv[1:10])
 seconds = float(sys.argv[10])
+stem, pool = int(sys.argv[11]), sys.argv[12]
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 features = width * 8
@@ -29,7 +30,7 @@ def position_embedding(pos, f):
 class SequenceNet(nn.Module):
     def __init__(self):
         super().__init__()
-        self.cnn = backbone("resnet", width)
+        self.cnn = backbone("resnet", width, stem, pool)
         self.lstm = nn.LSTM(features, lstm, batch_first=True, bidirectional=True, bias=False)
         self.head = nn.Linear(2 * lstm, 15)
 

@@ -31,23 +31,23 @@ class MBConv(nn.Module):
         return self.main(x) + x if self.res else self.main(x)
 
 
-def backbone(arch, width):
+def backbone(arch, width, stem=2, pool="avg"):
     """The DJL backbones of BoxLocaliserNet.backbone: (N, 3, S, S) -> (N, width * 8)."""
     if arch == "resnet":
-        layers = [conv(3, width, 3, 2, 1), nn.BatchNorm2d(width), nn.ReLU()]
+        layers = [conv(3, width, 3, stem, 1), nn.BatchNorm2d(width), nn.ReLU()]
         i = width
         for n, w in enumerate([width, width * 2, width * 4, width * 8]):
             layers.append(Residual(i, w, 1 if n == 0 else 2))
             i = w
     else:
-        layers = [conv(3, width, 3, 2, 1), nn.BatchNorm2d(width), nn.SiLU()]
+        layers = [conv(3, width, 3, stem, 1), nn.BatchNorm2d(width), nn.SiLU()]
         i = width
         for w, r, s in [(max(1, width // 2), 1, 1), (width, 2, 2), (width * 3 // 2, 2, 2), (width * 3, 3, 2), (width * 4, 2, 2)]:
             for k in range(r):
                 layers.append(MBConv(i, w, s if k == 0 else 1))
                 i = w
         layers += [conv(i, width * 8, 1, 1, 0), nn.BatchNorm2d(width * 8), nn.SiLU()]
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    return nn.Sequential(*layers, nn.AdaptiveMaxPool2d(1) if pool == "max" else nn.AdaptiveAvgPool2d(1), nn.Flatten())
 
 
 def measure(fn, n_per, seconds):

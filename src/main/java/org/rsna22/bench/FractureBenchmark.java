@@ -26,6 +26,7 @@ import org.rsna22.dataset.WorkLayout;
 import org.rsna22.fracture.CropBuilder;
 import org.rsna22.fracture.CropStore;
 import org.rsna22.fracture.FractureStudy;
+import org.rsna22.fracture.SequenceTask;
 import org.rsna22.fracture.StudyCrop;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.model.BoxLocaliserNet;
@@ -51,7 +52,7 @@ public final class FractureBenchmark {
         int w = c.imagesPerWindow();
         int s = c.cropSize();
         int features = BoxLocaliserNet.features(c.width());
-        double slice = measure(new SequenceNet(c.backbone(), c.width(), c.lstm(), 15), new SequenceMseLoss(),
+        double slice = measure(SequenceTask.network(c, 15), new SequenceMseLoss(),
                 m -> new NDList(m.randomNormal(new Shape(batch, w, 3, s, s)),
                         m.arange(0f, w).tile(batch).reshape(batch, w)),
                 m -> new NDList(m.randomUniform(0, 1, new Shape(batch, w, 15)), m.ones(new Shape(batch, w))),
@@ -69,7 +70,8 @@ public final class FractureBenchmark {
         PythonPeer.run(Path.of("bench/fracture_pytorch.py"), List.of(Integer.toString(c.width()), Integer.toString(s),
                 Integer.toString(w), Integer.toString(c.lstm()), Integer.toString(batch), Integer.toString(c.studyLstm()),
                 Integer.toString(len), Integer.toString(studyBatch),
-                Integer.toString(Runtime.getRuntime().availableProcessors()), Double.toString(seconds)), out);
+                Integer.toString(Runtime.getRuntime().availableProcessors()), Double.toString(seconds),
+                Integer.toString(c.stemStride()), c.pool()), out);
     }
 
     /**

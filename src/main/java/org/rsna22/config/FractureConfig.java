@@ -8,8 +8,9 @@ import java.util.List;
  */
 public record FractureConfig(int cropSize, int cropMargin, double windowLevel, double windowWidth,
                              int imagesPerWindow, int studiesPerPartition, int threads, String backbone, int width,
-                             int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
-                             SequenceModel sliceFracture, SequenceModel study, boolean boxLabels) {
+                             int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
+                             SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
+                             boolean sliceShift, int imageSlices) {
 
     /** Narrower backbones trip the engine: see {@link #WIDTH_REASON}. */
     public static final int MIN_WIDTH = 16;
@@ -24,17 +25,26 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                 "fracture.studies_per_partition and fracture.threads must be at least 1");
         PrepareConfig.require(List.of("resnet", "efficientnet").contains(backbone),
                 "fracture.backbone must be resnet or efficientnet");
+        PrepareConfig.require(imageSlices == 1 || imageSlices == 3, "fracture.image_slices must be 3 or 1");
+        PrepareConfig.require(stemStride == 1 || stemStride == 2, "fracture.stem_stride must be 1 or 2");
+        PrepareConfig.require(List.of("avg", "max").contains(pool), "fracture.pool must be avg or max");
         PrepareConfig.require(width >= MIN_WIDTH, "fracture.width must be at least " + MIN_WIDTH + WIDTH_REASON);
         PrepareConfig.require(lstm >= 4 && studyLstm >= 4 && maxStudyLength >= 2,
                 "fracture.lstm and study_lstm must be at least 4 and max_study_length at least 2");
     }
 
+    /** Whether the backbone ends with global max pooling rather than the average. */
+    public boolean maxPool() {
+        return "max".equals(pool);
+    }
+
     /** The training settings of one of the three models, and its runs (folds × seeds; fold -1 = all data). */
     public record SequenceModel(int epochs, int batchSize, double lr, double weightDecay, double warmup,
-                                List<Integer> folds, List<Integer> seeds) {
+                                double nonzeroWeight, List<Integer> folds, List<Integer> seeds) {
         public SequenceModel {
             PrepareConfig.require(epochs >= 1 && batchSize >= 1 && lr > 0 && !folds.isEmpty() && !seeds.isEmpty(),
                     "fracture model settings: epochs, batch_size, lr, folds and seeds must be set");
+            PrepareConfig.require(nonzeroWeight >= 1, "fracture model settings: nonzero_weight must be at least 1");
         }
     }
 }

@@ -21,14 +21,21 @@ public final class CropStore {
     private final double level;
     private final double width;
     private final Map<String, StudyCrop> recent;
+    private final boolean middleOnly;
 
     public CropStore(WorkLayout work, int size, double level, double width, int capacity) {
-        this(work, Subset.TRAIN, size, level, width, capacity);
+        this(work, Subset.TRAIN, size, level, width, capacity, false);
     }
 
-    /** The crops of the training set or of a test set. */
-    public CropStore(WorkLayout work, Subset subset, int size, double level, double width, int capacity) {
+    /**
+     * The crops of the training set or of a test set.
+     *
+     * @param middleOnly every image's three planes hold its middle slice (fracture.image_slices 1), not its 3 slices
+     */
+    public CropStore(WorkLayout work, Subset subset, int size, double level, double width, int capacity,
+                     boolean middleOnly) {
         this.work = work;
+        this.middleOnly = middleOnly;
         this.subset = subset;
         this.size = size;
         this.level = level;
@@ -78,14 +85,27 @@ public final class CropStore {
 
     /** The crop slice in the middle of image i (its label and position). */
     public static int middleSlice(int image, int slices) {
-        return Math.min(slices - 1, image * 3 + 1);
+        return middleSlice(image, 0, slices);
+    }
+
+    /** The crop slice in the middle of image i moved {@code shift} slices ({@link #image(StudyCrop, int, int, float[], int)}). */
+    public static int middleSlice(int image, int shift, int slices) {
+        return Math.min(slices - 1, image * 3 + 1 + shift);
     }
 
     /** Writes image i of a crop into {@code out} at {@code offset}: 3 planes of size×size. */
     public void image(StudyCrop crop, int i, float[] out, int offset) {
+        image(crop, i, 0, out, offset);
+    }
+
+    /**
+     * Writes image i of a crop, its slices moved {@code shift} slices towards the feet (a training augmentation:
+     * other 3-slice groupings of the same study), into {@code out} at {@code offset}.
+     */
+    public void image(StudyCrop crop, int i, int shift, float[] out, int offset) {
         int plane = size * size;
         for (int k = 0; k < 3; k++) {
-            int s = Math.min(crop.slices() - 1, i * 3 + k);
+            int s = middleOnly ? middleSlice(i, shift, crop.slices()) : Math.min(crop.slices() - 1, i * 3 + k + shift);
             float[] w = SliceWindow.window(crop.hu()[s], level, width);
             System.arraycopy(w, 0, out, offset + k * plane, plane);
         }

@@ -68,7 +68,8 @@ public final class FractureModels {
     }
 
     public CropStore crops(Subset subset) {
-        return new CropStore(work, subset, config.cropSize(), config.windowLevel(), config.windowWidth(), 64);
+        return new CropStore(work, subset, config.cropSize(), config.windowLevel(), config.windowWidth(), 64,
+                config.imageSlices() == 1);
     }
 
     /** The training task of one (model, fold) run. */
@@ -84,6 +85,7 @@ public final class FractureModels {
         CropStore crops = crops();
         Map<String, Map<Integer, float[]>> targets = targets(model);
         return new SequenceTask(model, settings(model), config, crops, targets, outputs(model),
+                settingsOf(model).nonzeroWeight(),
                 sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold())),
                 sequenceStudies(studies, crops, targets, s -> TrainRun.validatesOn(fold, s.fold())));
     }

@@ -38,21 +38,23 @@ public final class SequenceTask implements TrainingTask {
     private final List<String> validationStudies;
     private final List<Window> train;
     private final List<Window> validation;
-    private final SequenceMseLoss loss = new SequenceMseLoss();
+    private final SequenceMseLoss loss;
     private SequenceNet block;
 
     /**
-     * @param targets per study and slice number, the K targets of that slice; a slice that is not listed has zeros
+     * @param targets       per study and slice number, the K targets of that slice; a slice that is not listed has zeros
+     * @param nonzeroWeight the loss weight of non-zero targets ({@link SequenceMseLoss})
      */
     public SequenceTask(String modelName, TrainingSettings settings, FractureConfig config, CropStore crops,
-                        Map<String, Map<Integer, float[]>> targets, int outputs, List<String> trainStudies,
-                        List<String> validationStudies) throws IOException {
+                        Map<String, Map<Integer, float[]>> targets, int outputs, double nonzeroWeight,
+                        List<String> trainStudies, List<String> validationStudies) throws IOException {
         this.modelName = modelName;
         this.settings = settings;
         this.config = config;
         this.crops = crops;
         this.targets = targets;
         this.outputs = outputs;
+        this.loss = new SequenceMseLoss(nonzeroWeight);
         this.trainStudies = trainStudies;
         this.validationStudies = validationStudies;
         this.train = windows(trainStudies);
@@ -94,7 +96,7 @@ public final class SequenceTask implements TrainingTask {
     }
 
     public static SequenceNet network(FractureConfig c, int outputs) {
-        return new SequenceNet(c.backbone(), c.width(), c.lstm(), outputs);
+        return new SequenceNet(c.backbone(), c.width(), c.stemStride(), c.maxPool(), c.lstm(), outputs);
     }
 
     @Override
@@ -153,15 +155,17 @@ public final class SequenceTask implements TrainingTask {
             String uid = studies.get(win.study());
             StudyCrop crop = crops.get(uid);
             int images = CropStore.images(crop.slices());
-            boolean flip = augment && new Random(seed * 0x9E3779B97F4A7C15L + from + i).nextBoolean();
+            Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + from + i);
+            boolean flip = augment && rnd.nextBoolean();
+            int shift = augment && config.sliceShift() ? rnd.nextInt(3) : 0;
             Map<Integer, float[]> studyTargets = targets.getOrDefault(uid, Map.of());
-            fillWindow(crops, crop, win.first(), w, x, pos, mask, i);
+            fillWindow(crops, crop, win.first(), shift, w, x, pos, mask, i);
             for (int t = 0; t < w && win.first() + t < images; t++) {
                 int img = win.first() + t;
                 if (flip) {
                     flipRows(x, (i * w + t) * image, 3 * size, size);
                 }
-                float[] target = studyTargets.get(crop.sliceNumbers()[CropStore.middleSlice(img, crop.slices())]);
+                float[] target = studyTargets.get(crop.sliceNumbers()[CropStore.middleSlice(img, shift, crop.slices())]);
                 if (target != null) {
                     System.arraycopy(target, 0, y, (i * w + t) * outputs, outputs);
                 }
@@ -180,11 +184,17 @@ public final class SequenceTask implements TrainingTask {
      */
     static void fillWindow(CropStore crops, StudyCrop crop, int first, int w, float[] x, float[] pos, float[] mask,
                            int slot) {
+        fillWindow(crops, crop, first, 0, w, x, pos, mask, slot);
+    }
+
+    /** {@link #fillWindow} with every image's slices moved {@code shift} slices towards the feet. */
+    static void fillWindow(CropStore crops, StudyCrop crop, int first, int shift, int w, float[] x, float[] pos,
+                           float[] mask, int slot) {
         int image = 3 * crops.size() * crops.size();
         int images = CropStore.images(crop.slices());
         for (int t = 0; t < w; t++) {
             int img = Math.min(images - 1, first + t);
-            crops.image(crop, img, x, (slot * w + t) * image);
+            crops.image(crop, img, shift, x, (slot * w + t) * image);
             pos[slot * w + t] = img;
             mask[slot * w + t] = first + t < images ? 1 : 0;
         }

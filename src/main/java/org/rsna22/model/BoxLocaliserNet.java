@@ -39,9 +39,19 @@ public final class BoxLocaliserNet {
 
     /** A from-scratch backbone ("resnet" or "efficientnet") whose output is (N, {@link #features}(width)). */
     public static Block backbone(String kind, int width) {
+        return backbone(kind, width, 2, false);
+    }
+
+    /**
+     * A from-scratch backbone with the stride of its first convolution (2 as the box localiser's; 1 keeps thin
+     * structures of small images at full resolution through the first stage) and its global pooling (average,
+     * or maximum: one strong local response is not averaged away over the map).
+     */
+    public static Block backbone(String kind, int width, int stemStride, boolean maxPool) {
+        Block pool = maxPool ? Pool.globalMaxPool2dBlock() : Pool.globalAvgPool2dBlock();
         return switch (kind) {
-            case "resnet" -> resnet(width);
-            case "efficientnet" -> efficientnet(width);
+            case "resnet" -> resnet(width, stemStride, pool);
+            case "efficientnet" -> efficientnet(width, stemStride, pool);
             default -> throw new IllegalArgumentException("unknown backbone '" + kind + "': resnet or efficientnet");
         };
     }
@@ -53,15 +63,19 @@ public final class BoxLocaliserNet {
 
     /** ResNet-like: a stride-2 stem, four stages of one residual block each (the last three downsample). */
     static Block resnet(int width) {
+        return resnet(width, 2, Pool.globalAvgPool2dBlock());
+    }
+
+    private static Block resnet(int width, int stemStride, Block pool) {
         SequentialBlock net = new SequentialBlock()
-                .add(new ConvBn(width, 3, 2, 1, 1)).add(Activation.reluBlock());
+                .add(new ConvBn(width, 3, stemStride, 1, 1)).add(Activation.reluBlock());
         int in = width;
         int[] widths = {width, width * 2, width * 4, width * 8};
         for (int i = 0; i < widths.length; i++) {
             net.add(residual(in, widths[i], i == 0 ? 1 : 2));
             in = widths[i];
         }
-        return net.add(Pool.globalAvgPool2dBlock()).add(Blocks.batchFlattenBlock());
+        return net.add(pool).add(Blocks.batchFlattenBlock());
     }
 
     private static Block residual(int in, int out, int stride) {
@@ -78,8 +92,12 @@ public final class BoxLocaliserNet {
 
     /** EfficientNet-like: stem, then MBConv stages (expansion 4, SiLU), then a 1×1 head convolution. */
     static Block efficientnet(int width) {
+        return efficientnet(width, 2, Pool.globalAvgPool2dBlock());
+    }
+
+    private static Block efficientnet(int width, int stemStride, Block pool) {
         SequentialBlock net = new SequentialBlock()
-                .add(new ConvBn(width, 3, 2, 1, 1)).add(new Silu());
+                .add(new ConvBn(width, 3, stemStride, 1, 1)).add(new Silu());
         int in = width;
         int[][] stages = {{width / 2 > 0 ? width / 2 : 1, 1, 1}, {width, 2, 2}, {width * 3 / 2, 2, 2}, {width * 3, 3, 2},
             {width * 4, 2, 2}};
@@ -89,8 +107,7 @@ public final class BoxLocaliserNet {
                 in = s[0];
             }
         }
-        return net.add(new ConvBn(width * 8, 1, 1, 0, 1)).add(new Silu())
-                .add(Pool.globalAvgPool2dBlock()).add(Blocks.batchFlattenBlock());
+        return net.add(new ConvBn(width * 8, 1, 1, 0, 1)).add(new Silu()).add(pool).add(Blocks.batchFlattenBlock());
     }
 
     private static Block mbconv(int in, int out, int stride) {

@@ -32,10 +32,15 @@ public final class SequenceNet extends AbstractBlock {
     private final Block head;
 
     public SequenceNet(String backbone, int width, int lstmSize, int outputs) {
+        this(backbone, width, 2, false, lstmSize, outputs);
+    }
+
+    /** With the backbone's stem stride and global pooling ({@link BoxLocaliserNet#backbone(String, int, int, boolean)}). */
+    public SequenceNet(String backbone, int width, int stemStride, boolean maxPool, int lstmSize, int outputs) {
         super(VERSION);
         this.features = BoxLocaliserNet.features(width);
         this.outputs = outputs;
-        this.cnn = addChildBlock("cnn", BoxLocaliserNet.backbone(backbone, width));
+        this.cnn = addChildBlock("cnn", BoxLocaliserNet.backbone(backbone, width, stemStride, maxPool));
         this.lstm = addChildBlock("lstm", LSTM.builder().setStateSize(lstmSize).setNumLayers(1)
                 .optBidirectional(true).optHasBiases(false).optBatchFirst(true).optReturnState(false).build());
         this.head = addChildBlock("head", Linear.builder().setUnits(outputs).build());

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.io.geometry.LabelVolume;
 
 /** The fracture stage's pure pieces, with hand-checked values. */
@@ -30,6 +31,34 @@ class FracturePiecesTest {
         assertThat(CropStore.images(10)).isEqualTo(4);
         assertThat(CropStore.middleSlice(0, 10)).isEqualTo(1);
         assertThat(CropStore.middleSlice(3, 10)).isEqualTo(9); // slices 9, 9, 9
+    }
+
+    @Test
+    void aShiftedImageReadsTheSlicesFurtherOnAndItsLabelMovesWithIt(@TempDir Path tmp) throws IOException {
+        // a 2x2 crop of 7 slices; pixel 0 of slice s is s·100 HU, the others pin each slice's min-max to the
+        // window's range [-500, 1300], so pixel 0 reads back as (s·100 + 500) / 1800
+        short[][] hu = new short[7][];
+        for (int s = 0; s < 7; s++) {
+            hu[s] = new short[] {(short) (s * 100), 1300, -500, 1300};
+        }
+        assertThat(CropStore.middleSlice(1, 0, 7)).isEqualTo(4);
+        assertThat(CropStore.middleSlice(1, 2, 7)).isEqualTo(6);
+        assertThat(CropStore.middleSlice(2, 2, 7)).isEqualTo(6); // past the end: the last slice
+        StudyCrop crop = new StudyCrop("1.2.3", 2, new int[] {1, 2, 3, 4, 5, 6, 7}, new int[] {0, 0, 2}, hu);
+        CropStore store = new CropStore(new org.rsna22.dataset.WorkLayout(tmp), 2, 400, 1800, 4);
+        float[] plain = new float[12];
+        float[] shifted = new float[12];
+        store.image(crop, 1, plain, 0);
+        store.image(crop, 1, 1, shifted, 0);
+        // slices 3, 4, 5 against 4, 5, 6: pixel 0 of each plane is (HU + 500) / 1800 after the min-max
+        assertThat(plain[0]).isCloseTo(800f / 1800, within(1e-5f));
+        assertThat(shifted[0]).isCloseTo(900f / 1800, within(1e-5f));
+        assertThat(shifted[4]).isCloseTo(plain[8], within(1e-5f));
+        // image_slices 1: the three planes all hold the middle slice (4, or 5 when shifted by one)
+        CropStore middle = new CropStore(new org.rsna22.dataset.WorkLayout(tmp), Subset.TRAIN, 2, 400, 1800, 4, true);
+        float[] one = new float[12];
+        middle.image(crop, 1, 1, one, 0);
+        assertThat(new float[] {one[0], one[4], one[8]}).containsOnly(1000f / 1800);
     }
 
     @Test

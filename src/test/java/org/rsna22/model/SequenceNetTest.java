@@ -32,6 +32,52 @@ class SequenceNetTest {
     }
 
     @Test
+    void aStrideOneStemKeepsTheFirstStageAtFullResolutionAndMaxPoolingKeepsOneStrongResponse() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // one bright pixel in an empty image: after global average pooling its response is diluted over the
+            // whole map, after global max pooling it is not
+            float[] pixel = new float[3 * 32 * 32];
+            pixel[16 * 32 + 16] = 1;
+            NDArray x = m.create(pixel, new Shape(1, 3, 32, 32));
+            NDArray avg = features(m, x, 1, false);
+            NDArray max = features(m, x, 1, true);
+            assertThat(avg.getShape()).isEqualTo(new Shape(1, 128));
+            assertThat(max.getShape()).isEqualTo(new Shape(1, 128));
+            assertThat(max.max().getFloat()).isGreaterThan(avg.max().getFloat());
+            // the stem's stride: 32 px in, 32 (stride 1) or 16 (stride 2) after the first convolution
+            assertThat(stem(m, 1, x.getShape())).isEqualTo(new Shape(1, 16, 32, 32));
+            assertThat(stem(m, 2, x.getShape())).isEqualTo(new Shape(1, 16, 16, 16));
+        }
+    }
+
+    private static Shape stem(NDManager m, int stride, Shape in) {
+        ai.djl.nn.Block cnn = BoxLocaliserNet.backbone("resnet", 16, stride, false);
+        cnn.initialize(m, DataType.FLOAT32, in);
+        return cnn.getChildren().get(0).getValue().getOutputShapes(new Shape[] {in})[0];
+    }
+
+    private static NDArray features(NDManager m, NDArray x, int stemStride, boolean maxPool) {
+        ai.djl.nn.Block cnn = BoxLocaliserNet.backbone("resnet", 16, stemStride, maxPool);
+        cnn.setInitializer(new ai.djl.training.initializer.ConstantInitializer(0.01f), ai.djl.nn.Parameter.Type.WEIGHT);
+        cnn.initialize(m, DataType.FLOAT32, x.getShape());
+        return cnn.forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
+    }
+
+    @Test
+    void theSliceLossWeighsNonZeroTargetsByItsWeight() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // σ(0) = 0.5 everywhere; targets 1 and 0 on two images, one output; mask 1: (w·0.25 + 0.25) / 2
+            NDList labels = new NDList(m.create(new float[] {1, 0}, new Shape(1, 2, 1)), m.create(new float[] {1, 1},
+                    new Shape(1, 2)));
+            NDList predictions = new NDList(m.zeros(new Shape(1, 2, 1)));
+            assertThat(new SequenceMseLoss().evaluate(labels, predictions).getFloat())
+                    .isCloseTo((2 * 0.25f + 0.25f) / 2, within(1e-6f));
+            assertThat(new SequenceMseLoss(10).evaluate(labels, predictions).getFloat())
+                    .isCloseTo((10 * 0.25f + 0.25f) / 2, within(1e-6f));
+        }
+    }
+
+    @Test
     void studyNetGivesEightLogitsPerStudyIndependentOfItsBatch() {
         try (Model model = Model.newInstance("study")) {
             StudyNet net = new StudyNet(8);
