@@ -8,7 +8,11 @@ A from-scratch CNN (global max pool) is trained per fold of train_folded_v01.csv
 evaluated on the other fold: image-level AUC, and the study-level AUC of the maximum over a study's images
 against patient_overall (0.5 is chance). Needs Debian's python3-torch and python3-numpy only.
 
-    /usr/bin/python3 bench/crack_learnability.py --work W --data D [--stride 3] [--window minmax|fixed]
+    /usr/bin/python3 bench/crack_learnability.py --work W --data D [--stride 3] [--window minmax|fixed|narrow]
+        [--channels 3|1] [--stem 2|1]
+
+--channels 1 classifies single slices (the middle slice of each image, labelled by its own box); --stem 1 gives the
+network a stride-1 first layer and two full-resolution layers (a crack is 1-2 crop pixels wide).
 """
 import argparse
 import collections
@@ -42,7 +46,9 @@ def read_crop(path):
 
 
 def window(hu, mode):
-    """WL 400 / WW 1800, then per-slice min-max (SPEC) or the fixed window range."""
+    """WL 400 / WW 1800, then per-slice min-max (SPEC) or the fixed window range; narrow: fixed [-200, 1200]."""
+    if mode == 'narrow':
+        return (np.clip(hu, -200, 1200) + 200) / 1400
     x = np.clip(hu, -500, 1300)
     if mode == 'fixed':
         return (x + 500) / 1800
@@ -63,11 +69,15 @@ def auc(y, p):
     return (ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg)
 
 
-def network():
+def network(channels, stem):
     def block(i, o, s):
         return nn.Sequential(nn.Conv2d(i, o, 3, s, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU())
-    return nn.Sequential(block(3, 16, 2), block(16, 16, 1), block(16, 32, 2), block(32, 64, 2), block(64, 128, 2),
-                         nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(128, 1))
+    if stem == 1:
+        return nn.Sequential(block(channels, 16, 1), block(16, 16, 1), block(16, 32, 2), block(32, 32, 1),
+                             block(32, 64, 2), block(64, 64, 1), nn.AdaptiveMaxPool2d(1), nn.Flatten(),
+                             nn.Linear(64, 1))
+    return nn.Sequential(block(channels, 16, 2), block(16, 16, 1), block(16, 32, 2), block(32, 64, 2),
+                         block(64, 128, 2), nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(128, 1))
 
 
 def main():
@@ -76,7 +86,9 @@ def main():
     a.add_argument('--data', required=True)
     a.add_argument('--size', type=int, default=64, help='crop size (work/crops/size<N>)')
     a.add_argument('--stride', type=int, default=3, help='3: the pipeline\'s images; 1: every slice start')
-    a.add_argument('--window', choices=['minmax', 'fixed'], default='minmax')
+    a.add_argument('--window', choices=['minmax', 'fixed', 'narrow'], default='minmax')
+    a.add_argument('--channels', type=int, choices=[1, 3], default=3)
+    a.add_argument('--stem', type=int, choices=[1, 2], default=2)
     a.add_argument('--epochs', type=int, default=15)
     a.add_argument('--seed', type=int, default=0)
     args = a.parse_args()
@@ -97,8 +109,12 @@ def main():
         uid, numbers, hu = read_crop(path)
         w = window(hu, args.window)
         for i in range(0, len(numbers) - 2, args.stride):
-            images.append(w[i:i + 3])
-            labels.append(1.0 if any(numbers[i + k] in cracks[uid] for k in range(3)) else 0.0)
+            if args.channels == 3:
+                images.append(w[i:i + 3])
+                labels.append(1.0 if any(numbers[i + k] in cracks[uid] for k in range(3)) else 0.0)
+            else:
+                images.append(w[i + 1:i + 2])
+                labels.append(1.0 if numbers[i + 1] in cracks[uid] else 0.0)
             owners.append(uid)
     if not images:
         raise SystemExit(f'no crops in {args.work}/crops/size{args.size}: run train-fracture first')
@@ -106,14 +122,14 @@ def main():
     y = torch.tensor(labels)
     owners = np.array(owners)
     print(f'{len(set(owners))} studies, {len(y)} images, {int(y.sum())} with a crack; stride {args.stride}, '
-          f'window {args.window}, {args.epochs} epochs', flush=True)
+          f'window {args.window}, {args.channels} channel(s), stem stride {args.stem}, {args.epochs} epochs', flush=True)
 
     started = time.time()
     predicted = collections.defaultdict(list)
     for f in sorted(set(fold[u] for u in owners)):
         train = np.array([fold[u] != f for u in owners])
         val = np.where(~train)[0]
-        net = network()
+        net = network(args.channels, args.stem)
         opt = torch.optim.Adam(net.parameters(), 1e-3)
         share = float(y[train].mean())
         loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - share) / share))
