@@ -69,6 +69,18 @@ def auc(y, p):
     return (ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg)
 
 
+def read_labels(data, work):
+    """Per study: the slice numbers with a fracture box, patient_overall, and the fold of train_folded_v01.csv."""
+    cracks = collections.defaultdict(set)
+    for r in csv.DictReader(open(os.path.join(data, 'train_bounding_boxes.csv'))):
+        cracks[r['StudyInstanceUID']].add(int(float(r['slice_number'])))
+    overall = {r['StudyInstanceUID']: int(r['patient_overall'])
+               for r in csv.DictReader(open(os.path.join(data, 'train.csv')))}
+    fold = {r['StudyInstanceUID']: int(r['fold'])
+            for r in csv.DictReader(open(os.path.join(work, 'train_folded_v01.csv')))}
+    return cracks, overall, fold
+
+
 def network(channels, stem):
     def block(i, o, s):
         return nn.Sequential(nn.Conv2d(i, o, 3, s, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU())
@@ -96,13 +108,7 @@ def main():
     rnd = np.random.default_rng(args.seed)
     torch.set_num_threads(os.cpu_count() or 1)
 
-    cracks = collections.defaultdict(set)
-    for r in csv.DictReader(open(os.path.join(args.data, 'train_bounding_boxes.csv'))):
-        cracks[r['StudyInstanceUID']].add(int(float(r['slice_number'])))
-    overall = {r['StudyInstanceUID']: int(r['patient_overall'])
-               for r in csv.DictReader(open(os.path.join(args.data, 'train.csv')))}
-    fold = {r['StudyInstanceUID']: int(r['fold'])
-            for r in csv.DictReader(open(os.path.join(args.work, 'train_folded_v01.csv')))}
+    cracks, overall, fold = read_labels(args.data, args.work)
 
     images, labels, owners = [], [], []
     for path in sorted(glob.glob(os.path.join(args.work, 'crops', f'size{args.size}', '*.crop'))):

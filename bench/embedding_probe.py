@@ -13,7 +13,6 @@ the cracks. Needs Debian's python3-torch and python3-numpy only.
 """
 import argparse
 import collections
-import csv
 import glob
 import os
 import struct
@@ -21,7 +20,7 @@ import struct
 import numpy as np
 import torch
 
-from crack_learnability import auc, read_crop
+from crack_learnability import auc, read_crop, read_labels
 
 
 def read_embedding(path):
@@ -43,13 +42,7 @@ def main():
     args = a.parse_args()
     torch.manual_seed(0)
 
-    cracks = collections.defaultdict(set)
-    for r in csv.DictReader(open(os.path.join(args.data, 'train_bounding_boxes.csv'))):
-        cracks[r['StudyInstanceUID']].add(int(float(r['slice_number'])))
-    overall = {r['StudyInstanceUID']: int(r['patient_overall'])
-               for r in csv.DictReader(open(os.path.join(args.data, 'train.csv')))}
-    fold = {r['StudyInstanceUID']: int(r['fold'])
-            for r in csv.DictReader(open(os.path.join(args.work, 'train_folded_v01.csv')))}
+    cracks, overall, fold = read_labels(args.data, args.work)
 
     folders = sorted(glob.glob(os.path.join(args.work, 'embeddings', args.experiment, 'fold*', 'seed0')))
     if not folders:
