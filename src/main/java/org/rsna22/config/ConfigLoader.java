@@ -54,10 +54,21 @@ public final class ConfigLoader {
         String pinned = PINNED.get(name);
         if (pinned != null) {
             try {
-                return YAML.readValue(pinned, ExperimentConfig.class);
+                // over today's defaults: a config stored by an earlier version lacks the keys added since, whose
+                // defaults keep the behaviour it ran with
+                ObjectNode stored = (ObjectNode) parse(pinned, "stored " + name);
+                JsonNode storedName = stored.remove("name");
+                ObjectNode merged = (ObjectNode) read(DEFAULT);
+                merge(merged, stored, "");
+                if (storedName != null) {
+                    merged.set("name", storedName);
+                }
+                return YAML.treeToValue(merged, ExperimentConfig.class);
             } catch (JacksonException e) {
                 throw new IllegalArgumentException("the stored config " + name + " does not load: "
                         + e.getOriginalMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the stored config " + name + " does not load: " + e.getMessage(), e);
             }
         }
         ObjectNode merged = (ObjectNode) read(DEFAULT);

@@ -70,4 +70,24 @@ class ConfigLoaderTest {
         assertThat(again.prepare()).isEqualTo(c.prepare());
         assertThat(List.of(again.inferBbox())).containsExactly(c.inferBbox());
     }
+
+    @Test
+    void aConfigStoredByAnEarlierVersionRestartsWithTheDefaultsOfTheKeysAddedSince() {
+        String name = "stored-by-an-earlier-version";
+        ExperimentConfig c = ConfigLoader.load("demo");
+        // the resolved YAML of a version before fracture.stem_stride and fracture.pool existed
+        String stored = ConfigLoader.toYaml(c).replaceFirst("name: .*\n", "name: \"" + name + "\"\n")
+                .replaceFirst("\n  stem_stride: \\d+", "").replaceFirst("\n  pool: \"?avg\"?", "");
+        assertThat(stored).doesNotContain("stem_stride").contains("name: \"" + name + "\"");
+        ConfigLoader.pin(name, stored);
+        try {
+            ExperimentConfig again = ConfigLoader.load(name);
+            assertThat(again.fracture()).isEqualTo(c.fracture());
+            assertThat(again.fracture().stemStride()).isEqualTo(2);
+            assertThat(again.name()).isEqualTo(name);
+            assertThat(again.bbox()).isEqualTo(c.bbox());
+        } finally {
+            ConfigLoader.unpin(name);
+        }
+    }
 }
