@@ -51,40 +51,37 @@ public final class ConfigLoader {
 
     public static ExperimentConfig load(String nameOrPath) {
         String name = nameOrPath == null || nameOrPath.isBlank() ? DEFAULT : nameOrPath;
+        String label = Path.of(name).getFileName().toString().replaceFirst("\\.ya?ml$", "");
         String pinned = PINNED.get(name);
         if (pinned != null) {
+            // over today's defaults: a config stored by an earlier version lacks the keys added since, whose
+            // defaults keep the behaviour it ran with
+            String source = "the stored config " + name + " does not load";
+            ObjectNode stored = (ObjectNode) parse(pinned, "stored " + name);
+            JsonNode storedName = stored.remove("name");
             try {
-                // over today's defaults: a config stored by an earlier version lacks the keys added since, whose
-                // defaults keep the behaviour it ran with
-                ObjectNode stored = (ObjectNode) parse(pinned, "stored " + name);
-                JsonNode storedName = stored.remove("name");
-                ObjectNode merged = (ObjectNode) read(DEFAULT);
-                merge(merged, stored, "");
-                if (storedName != null) {
-                    merged.set("name", storedName);
-                }
-                return YAML.treeToValue(merged, ExperimentConfig.class);
-            } catch (JacksonException e) {
-                throw new IllegalArgumentException("the stored config " + name + " does not load: "
-                        + e.getOriginalMessage(), e);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("the stored config " + name + " does not load: " + e.getMessage(), e);
+                return overDefaults(stored, storedName == null ? label : storedName.asString(), source);
+            } catch (IllegalArgumentException e) { // a key unknown today; a bad value already names the source
+                throw e.getCause() instanceof JacksonException ? e
+                        : new IllegalArgumentException(source + ": " + e.getMessage(), e);
             }
         }
+        JsonNode override = name.equals(DEFAULT) ? YAML.createObjectNode() : read(name);
+        if (!override.isObject()) {
+            throw new IllegalArgumentException("config " + name + " is not a YAML mapping");
+        }
+        return overDefaults((ObjectNode) override, label, "config " + name);
+    }
+
+    /** config/default.yaml with {@code override} merged over it, named {@code label}; errors start with source. */
+    private static ExperimentConfig overDefaults(ObjectNode override, String label, String source) {
         ObjectNode merged = (ObjectNode) read(DEFAULT);
-        if (!name.equals(DEFAULT)) {
-            JsonNode override = read(name);
-            if (!override.isObject()) {
-                throw new IllegalArgumentException("config " + name + " is not a YAML mapping");
-            }
-            merge(merged, (ObjectNode) override, "");
-        }
-        String label = Path.of(name).getFileName().toString().replaceFirst("\\.ya?ml$", "");
+        merge(merged, override, "");
         merged.put("name", label);
         try {
             return YAML.treeToValue(merged, ExperimentConfig.class);
         } catch (JacksonException e) {
-            throw new IllegalArgumentException("config " + name + ": " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(source + ": " + e.getOriginalMessage(), e);
         }
     }
 
