@@ -83,12 +83,10 @@ public final class CropStore {
         return (slices + 2) / 3;
     }
 
-    /** The crop slice in the middle of image i (its label and position). */
-    public static int middleSlice(int image, int slices) {
-        return middleSlice(image, 0, slices);
-    }
-
-    /** The crop slice in the middle of image i moved {@code shift} slices ({@link #image(StudyCrop, int, int, float[], int)}). */
+    /**
+     * The crop slice in the middle of image i (its label and position), moved {@code shift} slices as
+     * {@link #image(StudyCrop, int, int, float[], int)} moves the image's slices.
+     */
     public static int middleSlice(int image, int shift, int slices) {
         return Math.min(slices - 1, image * 3 + 1 + shift);
     }

@@ -37,15 +37,11 @@ public final class BoxLocaliserNet {
                         List.of(Linear.builder().setUnits(4).build(), Linear.builder().setUnits(1).build())));
     }
 
-    /** A from-scratch backbone ("resnet" or "efficientnet") whose output is (N, {@link #features}(width)). */
-    public static Block backbone(String kind, int width) {
-        return backbone(kind, width, 2, false);
-    }
-
     /**
-     * A from-scratch backbone with the stride of its first convolution (2 as the box localiser's; 1 keeps thin
-     * structures of small images at full resolution through the first stage) and its global pooling (average,
-     * or maximum: one strong local response is not averaged away over the map).
+     * A from-scratch backbone ("resnet" or "efficientnet") whose output is (N, {@link #features}(width)), with the
+     * stride of its first convolution (2 as the box localiser's; 1 keeps thin structures of small images at full
+     * resolution through the first stage) and its global pooling (average, or maximum: one strong local response
+     * is not averaged away over the map).
      */
     public static Block backbone(String kind, int width, int stemStride, boolean maxPool) {
         Block pool = maxPool ? Pool.globalMaxPool2dBlock() : Pool.globalAvgPool2dBlock();

@@ -31,10 +31,6 @@ public final class SequenceNet extends AbstractBlock {
     private final Block lstm;
     private final Block head;
 
-    public SequenceNet(String backbone, int width, int lstmSize, int outputs) {
-        this(backbone, width, 2, false, lstmSize, outputs);
-    }
-
     /** With the backbone's stem stride and global pooling ({@link BoxLocaliserNet#backbone(String, int, int, boolean)}). */
     public SequenceNet(String backbone, int width, int stemStride, boolean maxPool, int lstmSize, int outputs) {
         super(VERSION);

@@ -29,8 +29,8 @@ class FracturePiecesTest {
     void imagesAreSliceTripletsWithTheLastOneRepeated() {
         assertThat(CropStore.images(9)).isEqualTo(3);
         assertThat(CropStore.images(10)).isEqualTo(4);
-        assertThat(CropStore.middleSlice(0, 10)).isEqualTo(1);
-        assertThat(CropStore.middleSlice(3, 10)).isEqualTo(9); // slices 9, 9, 9
+        assertThat(CropStore.middleSlice(0, 0, 10)).isEqualTo(1);
+        assertThat(CropStore.middleSlice(3, 0, 10)).isEqualTo(9); // slices 9, 9, 9
     }
 
     @Test

@@ -18,7 +18,7 @@ class SequenceNetTest {
     @Test
     void givesOutputsPerImageAndFeaturesPerImage() {
         try (Model model = Model.newInstance("seq")) {
-            SequenceNet net = new SequenceNet("resnet", 8, 16, 7);
+            SequenceNet net = new SequenceNet("resnet", 8, 2, false, 16, 7);
             model.setBlock(net);
             NDManager m = model.getNDManager();
             net.initialize(m, DataType.FLOAT32, new Shape(1, 5, 3, 32, 32), new Shape(1, 5));
