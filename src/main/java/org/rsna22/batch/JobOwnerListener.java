@@ -64,11 +64,25 @@ public class JobOwnerListener implements JobExecutionListener {
         beats.put(execution.getId(), beat);
     }
 
+    /**
+     * Stops the heartbeat and waits for a beat in progress to end. Never by interrupting it: a thread interrupted
+     * inside a file read or write of the embedded H2 repository closes the database's FileChannel (NIO channels are
+     * interruptible), and every later statement of the process fails with "The database has been closed" (seen at
+     * the end of a pipeline's train-fracture stage, when the beat was committing as the stage ended).
+     */
     @Override
     public void afterJob(JobExecution execution) {
         ScheduledExecutorService beat = beats.remove(execution.getId());
         if (beat != null) {
-            beat.shutdownNow();
+            beat.shutdown(); // cancels the next beats; one that is running ends normally
+            try {
+                if (!beat.awaitTermination(60, TimeUnit.SECONDS)) {
+                    LoggerFactory.getLogger(JobOwnerListener.class).warn(
+                            "heartbeat of execution {} still saving after 60 s; left to finish", execution.getId());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

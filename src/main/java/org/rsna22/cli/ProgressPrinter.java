@@ -47,9 +47,15 @@ final class ProgressPrinter implements Runnable {
         return p;
     }
 
+    /**
+     * Ends the printer and waits for it. Wakes it without an interrupt: it may be reading the job repository, and an
+     * interrupt inside a file read closes the embedded H2 database's FileChannel for the whole process.
+     */
     void stop() {
-        running = false;
-        thread.interrupt();
+        synchronized (this) {
+            running = false;
+            notifyAll();
+        }
         try {
             thread.join(2000);
         } catch (InterruptedException e) {
@@ -66,7 +72,15 @@ final class ProgressPrinter implements Runnable {
         long me = ProcessHandle.current().pid();
         while (running) {
             try {
-                Thread.sleep(intervalMillis);
+                synchronized (this) {
+                    long until = System.currentTimeMillis() + intervalMillis;
+                    for (long left = intervalMillis; running && left > 0; left = until - System.currentTimeMillis()) {
+                        wait(left);
+                    }
+                    if (!running) {
+                        return;
+                    }
+                }
                 for (JobExecution e : running()) {
                     if (e.getExecutionContext().getLong(JobOwnerListener.PID, -1L) == me) {
                         String line = line(progress.of(e));
