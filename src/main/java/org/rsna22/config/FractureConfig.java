@@ -10,7 +10,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              int imagesPerWindow, int studiesPerPartition, int threads, String backbone, int width,
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
-                             boolean sliceShift, int imageSlices) {
+                             boolean sliceShift, int imageSlices, double imageLossWeight) {
 
     /** Narrower backbones trip the engine: see {@link #WIDTH_REASON}. */
     public static final int MIN_WIDTH = 16;
@@ -28,9 +28,15 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         PrepareConfig.require(imageSlices == 1 || imageSlices == 3, "fracture.image_slices must be 3 or 1");
         PrepareConfig.require(stemStride == 1 || stemStride == 2, "fracture.stem_stride must be 1 or 2");
         PrepareConfig.require(List.of("avg", "max").contains(pool), "fracture.pool must be avg or max");
+        PrepareConfig.require(imageLossWeight >= 0, "fracture.image_loss_weight must not be negative");
         PrepareConfig.require(width >= MIN_WIDTH, "fracture.width must be at least " + MIN_WIDTH + WIDTH_REASON);
         PrepareConfig.require(lstm >= 4 && studyLstm >= 4 && maxStudyLength >= 2,
                 "fracture.lstm and study_lstm must be at least 4 and max_study_length at least 2");
+    }
+
+    /** Whether the slice-fracture model (M3) has a per-image crack head on its CNN features. */
+    public boolean imageHead() {
+        return imageLossWeight > 0;
     }
 
     /** Whether the backbone ends with global max pooling rather than the average. */

@@ -15,7 +15,6 @@ import org.rsna22.dataset.CsvFiles;
 import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
-import org.rsna22.model.BoxLocaliserNet;
 import org.rsna22.training.ModelTrainer;
 import org.rsna22.training.TrainRun;
 import org.rsna22.training.TrainingSettings;
@@ -78,7 +77,7 @@ public final class FractureModels {
         if (model.equals(STUDY)) {
             int m3Fold = modelFold(SLICE_FRACTURE, fold);
             return new StudyTask(settings(model), config.studyLstm(), config.maxStudyLength(),
-                    BoxLocaliserNet.features(config.width()), studyTrain(studies, fold),
+                    SequenceTask.embeddingSize(config), studyTrain(studies, fold),
                     studies.stream().filter(s -> embedded(s, fold) && TrainRun.validatesOn(fold, s.fold())).toList(),
                     uid -> embeddingFile(m3Fold, uid));
         }

@@ -60,7 +60,8 @@ final class FracturePredictions {
         int images = CropStore.images(crop.slices());
         int size = crops.size();
         int plane = 3 * size * size;
-        float[] values = new float[images * net.features()];
+        int features = net.embeddingSize();
+        float[] values = new float[images * features];
         for (int from = 0; from < images; from += EMBED_BATCH) {
             int n = Math.min(EMBED_BATCH, images - from);
             float[] x = new float[n * plane];
@@ -68,11 +69,12 @@ final class FracturePredictions {
                 crops.image(crop, from + i, x, i * plane);
             }
             try (NDManager nd = model.getNDManager().newSubManager()) {
-                NDArray f = net.embed(new ParameterStore(nd, false), nd.create(x, new Shape(n, 3, size, size)), false);
-                System.arraycopy(f.toFloatArray(), 0, values, from * net.features(), n * net.features());
+                NDArray f = net.studyEmbedding(new ParameterStore(nd, false), nd.create(x, new Shape(n, 3, size, size)),
+                        false);
+                System.arraycopy(f.toFloatArray(), 0, values, from * features, n * features);
             }
         }
-        return new StudyEmbedding(crop.studyUid(), images, net.features(), values);
+        return new StudyEmbedding(crop.studyUid(), images, features, values);
     }
 
     /** The 8 probabilities of a study (TARGETS order), averaged over the study models. */

@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.rsna22.config.FractureConfig;
+import org.rsna22.model.BoxLocaliserNet;
 import org.rsna22.model.SequenceMseLoss;
 import org.rsna22.model.SequenceNet;
 import org.rsna22.training.HostBatch;
 import org.rsna22.training.TrainingSettings;
 import org.rsna22.training.TrainingTask;
+import org.rsna22.training.ValidationMetrics;
 
 /**
  * A slice model (M2 vertebra share, M3 slice fracture) as a {@link TrainingTask}: samples are windows of
@@ -39,6 +41,7 @@ public final class SequenceTask implements TrainingTask {
     private final List<Window> train;
     private final List<Window> validation;
     private final SequenceMseLoss loss;
+    private final boolean imageHead;
     private SequenceNet block;
 
     /**
@@ -54,7 +57,8 @@ public final class SequenceTask implements TrainingTask {
         this.crops = crops;
         this.targets = targets;
         this.outputs = outputs;
-        this.loss = new SequenceMseLoss(nonzeroWeight);
+        this.imageHead = imageHead(config, outputs);
+        this.loss = new SequenceMseLoss(nonzeroWeight, imageHead ? config.imageLossWeight() : 0);
         this.trainStudies = trainStudies;
         this.validationStudies = validationStudies;
         this.train = windows(trainStudies);
@@ -96,7 +100,18 @@ public final class SequenceTask implements TrainingTask {
     }
 
     public static SequenceNet network(FractureConfig c, int outputs) {
-        return new SequenceNet(c.backbone(), c.width(), c.stemStride(), c.maxPool(), c.lstm(), outputs);
+        return new SequenceNet(c.backbone(), c.width(), c.stemStride(), c.maxPool(), c.lstm(), outputs,
+                imageHead(c, outputs) ? 1 : 0);
+    }
+
+    /** Length of the slice-fracture model's per-image vectors that the study model reads. */
+    static int embeddingSize(FractureConfig c) {
+        return BoxLocaliserNet.features(c.width()) + (imageHead(c, FractureModels.SLICE_OUTPUTS) ? 1 : 0);
+    }
+
+    /** Only the slice-fracture model has the per-image crack head, and only with {@code fracture.image_loss_weight}. */
+    static boolean imageHead(FractureConfig c, int outputs) {
+        return outputs == FractureModels.SLICE_OUTPUTS && c.imageHead();
     }
 
     @Override
@@ -213,7 +228,7 @@ public final class SequenceTask implements TrainingTask {
 
     @Override
     public List<String> validationMetricNames() {
-        return List.of("val_mae");
+        return imageHead ? List.of("val_mae", "val_image_auc") : List.of("val_mae");
     }
 
     @Override
@@ -221,10 +236,12 @@ public final class SequenceTask implements TrainingTask {
         return new Validation() {
             private double sum;
             private long count;
+            private final List<double[]> images = new ArrayList<>();
 
             @Override
             public void add(HostBatch b, NDList out) {
                 float[] z = out.get(0).toFloatArray();
+                float[] image = imageHead ? out.get(1).toFloatArray() : null;
                 float[] y = b.labels().get(0).data();
                 float[] m = b.labels().get(1).data();
                 for (int i = 0; i < m.length; i++) {
@@ -233,13 +250,17 @@ public final class SequenceTask implements TrainingTask {
                             sum += Math.abs(1 / (1 + Math.exp(-z[i * outputs + k])) - y[i * outputs + k]);
                             count++;
                         }
+                        if (image != null) {
+                            images.add(new double[] {image[i], y[i * outputs + outputs - 1] > 0 ? 1 : 0});
+                        }
                     }
                 }
             }
 
             @Override
             public double[] result() {
-                return new double[] {count == 0 ? Double.NaN : sum / count};
+                double mae = count == 0 ? Double.NaN : sum / count;
+                return imageHead ? new double[] {mae, ValidationMetrics.auc(images)} : new double[] {mae};
             }
         };
     }

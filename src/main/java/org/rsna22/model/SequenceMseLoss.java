@@ -2,6 +2,7 @@ package org.rsna22.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Activation;
 import ai.djl.training.loss.Loss;
 
@@ -10,18 +11,32 @@ import ai.djl.training.loss.Loss;
  * where w is {@code nonzeroWeight} (the original's 2) for non-zero targets and 1 otherwise and m masks the padding
  * images.
  * Labels: NDList(targets (B, T, K), mask (B, T)); predictions: NDList(raw (B, T, K)).
+ *
+ * <p>With an {@code imageWeight} above 0 the predictions also hold the per-image head's raw value (B, T, 1)
+ * ({@link SequenceNet} with one image output), and the loss adds {@code imageWeight} × a class-balanced binary
+ * cross-entropy of it against the last target (M3's "any fracture"): an image is positive when that target is
+ * above 0 (its value is the soft BCE target), and positives weigh #negatives / #positives of the batch (between
+ * 1 and {@value #MAX_POSITIVE_WEIGHT}), so that the few crack images are not outvoted.
  */
 public final class SequenceMseLoss extends Loss {
 
+    static final float MAX_POSITIVE_WEIGHT = 100;
+
     private final float nonzeroWeight;
+    private final float imageWeight;
 
     public SequenceMseLoss() {
         this(2);
     }
 
     public SequenceMseLoss(double nonzeroWeight) {
+        this(nonzeroWeight, 0);
+    }
+
+    public SequenceMseLoss(double nonzeroWeight, double imageWeight) {
         super("SequenceMse");
         this.nonzeroWeight = (float) nonzeroWeight;
+        this.imageWeight = (float) imageWeight;
     }
 
     @Override
@@ -32,6 +47,21 @@ public final class SequenceMseLoss extends Loss {
         NDArray p = Activation.sigmoid(predictions.get(0));
         NDArray w = y.gt(0).toType(y.getDataType(), false).mul(nonzeroWeight - 1).add(1);
         long k = y.getShape().get(2);
-        return p.sub(y).square().mul(w).mul(m).sum().div(m.sum().mul(k).maximum(1));
+        NDArray mse = p.sub(y).square().mul(w).mul(m).sum().div(m.sum().mul(k).maximum(1));
+        if (imageWeight == 0) {
+            return mse;
+        }
+        return mse.add(imageBce(predictions.get(1), y.get(new NDIndex("..., -1:")), m).mul(imageWeight));
+    }
+
+    /** Class-balanced BCE of raw z (B, T, 1) against soft targets t (B, T, 1), images masked by m (B, T, 1). */
+    static NDArray imageBce(NDArray z, NDArray t, NDArray m) {
+        NDArray positive = t.gt(0).toType(t.getDataType(), false).mul(m);
+        NDArray positives = positive.sum();
+        NDArray ratio = m.sum().sub(positives).div(positives.maximum(1)).clip(1, MAX_POSITIVE_WEIGHT);
+        NDArray w = positive.mul(ratio.sub(1)).add(1).mul(m);
+        // log(1 + e^z) - z·t, written so that neither exp overflows
+        NDArray bce = z.maximum(0).sub(z.mul(t)).add(z.abs().neg().exp().add(1).log());
+        return bce.mul(w).sum().div(w.sum().maximum(1e-6f));
     }
 }

@@ -17,6 +17,9 @@ import ai.djl.util.PairList;
  * embedding of the image's position in the study is added, a bidirectional LSTM reads the window and a linear
  * layer gives {@code outputs} values per image. Inputs: images (B, T, 3, S, S) and positions (B, T); output
  * (B, T, outputs), raw (the loss applies the sigmoid). {@link #embed} gives the CNN features alone (M4's input).
+ * With {@code imageOutputs > 0} a second linear head reads each image's CNN features directly (no position, no
+ * LSTM) and the output list holds its raw values (B, T, imageOutputs) second: a loss on it can only be met by
+ * features that show the target in the image itself.
  *
  * <p>The LSTM has no bias terms: DJL 0.33 hands a bidirectional LSTM's biases to PyTorch in an order it rejects
  * (a shape error at the first forward pass); the gates keep their input and recurrent weights.
@@ -30,16 +33,26 @@ public final class SequenceNet extends AbstractBlock {
     private final Block cnn;
     private final Block lstm;
     private final Block head;
+    private final int imageOutputs;
+    private final Block imageHead;
 
-    /** With the backbone's stem stride and global pooling ({@link BoxLocaliserNet#backbone(String, int, int, boolean)}). */
-    public SequenceNet(String backbone, int width, int stemStride, boolean maxPool, int lstmSize, int outputs) {
+    /**
+     * With the backbone's stem stride and global pooling ({@link BoxLocaliserNet#backbone(String, int, int, boolean)}).
+     *
+     * @param imageOutputs outputs of the per-image head on the CNN features; 0 for none
+     */
+    public SequenceNet(String backbone, int width, int stemStride, boolean maxPool, int lstmSize, int outputs,
+                       int imageOutputs) {
         super(VERSION);
+        this.imageOutputs = imageOutputs;
         this.features = BoxLocaliserNet.features(width);
         this.outputs = outputs;
         this.cnn = addChildBlock("cnn", BoxLocaliserNet.backbone(backbone, width, stemStride, maxPool));
         this.lstm = addChildBlock("lstm", LSTM.builder().setStateSize(lstmSize).setNumLayers(1)
                 .optBidirectional(true).optHasBiases(false).optBatchFirst(true).optReturnState(false).build());
         this.head = addChildBlock("head", Linear.builder().setUnits(outputs).build());
+        this.imageHead = imageOutputs > 0
+                ? addChildBlock("image_head", Linear.builder().setUnits(imageOutputs).build()) : null;
     }
 
     public int features() {
@@ -55,7 +68,28 @@ public final class SequenceNet extends AbstractBlock {
         NDArray f = embed(ps, x.reshape(b * t, s.get(2), s.get(3), s.get(4)), training).reshape(b, t, features);
         NDArray seq = f.add(PositionEmbedding.sinusoidal(inputs.get(1), features));
         NDArray h = lstm.forward(ps, new NDList(seq), training).singletonOrThrow();
-        return new NDList(head.forward(ps, new NDList(h), training).singletonOrThrow());
+        NDArray out = head.forward(ps, new NDList(h), training).singletonOrThrow();
+        if (imageHead == null) {
+            return new NDList(out);
+        }
+        return new NDList(out, imageHead.forward(ps, new NDList(f), training).singletonOrThrow());
+    }
+
+    /** Length of a {@link #studyEmbedding} vector: the CNN features, then the image head's outputs if any. */
+    public int embeddingSize() {
+        return features + imageOutputs;
+    }
+
+    /**
+     * What the study model reads of each image (N, 3, S, S): its CNN features (N, features), followed by the image
+     * head's raw outputs when the network has one, (N, features + imageOutputs).
+     */
+    public NDArray studyEmbedding(ParameterStore ps, NDArray images, boolean training) {
+        NDArray f = embed(ps, images, training);
+        if (imageHead == null) {
+            return f;
+        }
+        return f.concat(imageHead.forward(ps, new NDList(f), training).singletonOrThrow(), 1);
     }
 
     /** CNN features of images (N, 3, S, S): (N, features). */
@@ -66,7 +100,9 @@ public final class SequenceNet extends AbstractBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         Shape x = inputShapes[0];
-        return new Shape[] {new Shape(x.get(0), x.get(1), outputs)};
+        Shape sequence = new Shape(x.get(0), x.get(1), outputs);
+        return imageHead == null ? new Shape[] {sequence}
+                : new Shape[] {sequence, new Shape(x.get(0), x.get(1), imageOutputs)};
     }
 
     @Override
@@ -76,5 +112,8 @@ public final class SequenceNet extends AbstractBlock {
         Shape seq = new Shape(x.get(0), x.get(1), features);
         lstm.initialize(manager, dataType, seq);
         head.initialize(manager, dataType, lstm.getOutputShapes(new Shape[] {seq})[0]);
+        if (imageHead != null) {
+            imageHead.initialize(manager, dataType, seq);
+        }
     }
 }

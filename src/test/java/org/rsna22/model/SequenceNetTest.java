@@ -18,7 +18,7 @@ class SequenceNetTest {
     @Test
     void givesOutputsPerImageAndFeaturesPerImage() {
         try (Model model = Model.newInstance("seq")) {
-            SequenceNet net = new SequenceNet("resnet", 8, 2, false, 16, 7);
+            SequenceNet net = new SequenceNet("resnet", 8, 2, false, 16, 7, 0);
             model.setBlock(net);
             NDManager m = model.getNDManager();
             net.initialize(m, DataType.FLOAT32, new Shape(1, 5, 3, 32, 32), new Shape(1, 5));
@@ -74,6 +74,54 @@ class SequenceNetTest {
                     .isCloseTo((2 * 0.25f + 0.25f) / 2, within(1e-6f));
             assertThat(new SequenceMseLoss(10).evaluate(labels, predictions).getFloat())
                     .isCloseTo((10 * 0.25f + 0.25f) / 2, within(1e-6f));
+        }
+    }
+
+    @Test
+    void theImageTermIsABalancedCrossEntropyOnTheLastTargetOverRealImages() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // five images, one target (any fracture): one positive, three negatives, one padding image (mask 0) that
+            // would be positive; raw image outputs 2, 0, 0, 0, 5. Positives weigh 3/1: (3·log(1+e^-2) + 3·ln 2) / 6
+            NDList labels = new NDList(m.create(new float[] {1, 0, 0, 0, 1}, new Shape(1, 5, 1)),
+                    m.create(new float[] {1, 1, 1, 1, 0}, new Shape(1, 5)));
+            NDArray sequence = m.zeros(new Shape(1, 5, 1));
+            NDList predictions = new NDList(sequence, m.create(new float[] {2, 0, 0, 0, 5}, new Shape(1, 5, 1)));
+            double bce = (3 * Math.log1p(Math.exp(-2)) + 3 * Math.log(2)) / 6;
+            double mse = (2 * 0.25 + 3 * 0.25) / 4;
+            assertThat(new SequenceMseLoss(2, 0.5).evaluate(labels, predictions).getFloat())
+                    .isCloseTo((float) (mse + 0.5 * bce), within(1e-5f));
+            // without the image weight the second output is ignored
+            assertThat(new SequenceMseLoss(2).evaluate(labels, predictions).getFloat())
+                    .isCloseTo((float) mse, within(1e-6f));
+            // a very negative raw value on a positive does not overflow: the loss is about |z| · its weight
+            NDList extreme = new NDList(sequence, m.create(new float[] {-200, 0, 0, 0, 0}, new Shape(1, 5, 1)));
+            assertThat(new SequenceMseLoss(2, 1).evaluate(labels, extreme).getFloat())
+                    .isCloseTo((float) (mse + (3 * 200 + 3 * Math.log(2)) / 6), within(1e-3f));
+        }
+    }
+
+    @Test
+    void theImageHeadReadsEachImagesFeaturesWithoutItsPosition() {
+        try (Model model = Model.newInstance("seq")) {
+            SequenceNet net = new SequenceNet("resnet", 16, 2, false, 16, 15, 1);
+            model.setBlock(net);
+            NDManager m = model.getNDManager();
+            net.initialize(m, DataType.FLOAT32, new Shape(1, 4, 3, 32, 32), new Shape(1, 4));
+            NDArray x = m.randomNormal(new Shape(1, 4, 3, 32, 32));
+            ParameterStore ps = new ParameterStore(m, false);
+            NDList a = net.forward(ps, new NDList(x, m.arange(4f).reshape(1, 4)), false);
+            NDList b = net.forward(ps, new NDList(x, m.arange(4f).reshape(1, 4).add(40)), false);
+            assertThat(a).hasSize(2);
+            assertThat(a.get(0).getShape()).isEqualTo(new Shape(1, 4, 15));
+            assertThat(a.get(1).getShape()).isEqualTo(new Shape(1, 4, 1));
+            // other positions change the sequence heads, not the image head
+            assertThat(a.get(1).toFloatArray()).containsExactly(b.get(1).toFloatArray(), within(1e-6f));
+            assertThat(a.get(0).toFloatArray()).isNotEqualTo(b.get(0).toFloatArray());
+            // the study model's vectors: the 128 CNN features and the image head's value last
+            NDArray e = net.studyEmbedding(ps, x.reshape(4, 3, 32, 32), false);
+            assertThat(net.embeddingSize()).isEqualTo(129);
+            assertThat(e.getShape()).isEqualTo(new Shape(4, 129));
+            assertThat(e.get(":, 128").toFloatArray()).containsExactly(a.get(1).toFloatArray(), within(1e-5f));
         }
     }
 
