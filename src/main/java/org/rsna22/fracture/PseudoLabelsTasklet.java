@@ -24,7 +24,8 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * train_image_pseu_v04_crop (SPEC §6): the vertebra-share model of each study's own fold (out of fold, seeds
  * averaged, windows averaged) predicts every crop slice's C1..C7 share (C*_pred, the value of the image the slice
  * belongs to, clipped to [0, 1]); C*_frac = C*_pred × the study's C* fracture label (with {@code fracture.box_labels},
- * for a study with fracture boxes, also × whether a boxed slice is within one slice).
+ * for a study with fracture boxes, also × whether a boxed slice is within one slice; with {@code fracture.image_slices 1},
+ * where an image shows its middle slice only, × whether the slice itself is boxed).
  */
 public class PseudoLabelsTasklet implements Tasklet {
 
@@ -81,7 +82,7 @@ public class PseudoLabelsTasklet implements Tasklet {
                 }
                 StudyCrop crop = crops.get(s.uid());
                 rows.addAll(rows(s, crop, FracturePredictions.perImage(byFold.of(s.fold()), crops, crop,
-                        config.imagesPerWindow(), 7), fractureSlices.get(s.uid())));
+                        config.imagesPerWindow(), 7), fractureSlices.get(s.uid()), config.imageSlices() == 1 ? 0 : 1));
                 contribution.incrementWriteCount(1);
                 chunkContext.getStepContext().getStepExecution().getExecutionContext().putLong(JobProgressService.DONE,
                         ++done);
@@ -93,14 +94,18 @@ public class PseudoLabelsTasklet implements Tasklet {
 
     /**
      * Per crop slice: the shares of the image it belongs to, and those times the study's labels; with
-     * {@code boxed} (the study's slices with a fracture box, or null), times whether a boxed slice is within one.
+     * {@code boxed} (the study's slices with a fracture box, or null), times whether a boxed slice is within
+     * {@code reach} slices (1 when an image holds three slices, 0 when it shows only its middle one).
      */
-    static List<String> rows(FractureStudy s, StudyCrop crop, float[][] perImage, Set<Integer> boxed) {
+    static List<String> rows(FractureStudy s, StudyCrop crop, float[][] perImage, Set<Integer> boxed, int reach) {
         List<String> rows = new ArrayList<>(crop.slices());
         for (int i = 0; i < crop.slices(); i++) {
             float[] p = perImage[i / 3];
             int n = crop.sliceNumbers()[i];
-            int shown = boxed == null || boxed.contains(n - 1) || boxed.contains(n) || boxed.contains(n + 1) ? 1 : 0;
+            int shown = boxed == null ? 1 : 0;
+            for (int d = -reach; d <= reach && shown == 0; d++) {
+                shown = boxed.contains(n + d) ? 1 : 0;
+            }
             StringBuilder sb = new StringBuilder(s.uid()).append(',').append(crop.sliceNumbers()[i]);
             for (int k = 0; k < 7; k++) {
                 sb.append(String.format(Locale.ROOT, ",%.4f", Math.max(0, Math.min(1, p[k]))));

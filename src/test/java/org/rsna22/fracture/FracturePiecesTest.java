@@ -136,16 +136,20 @@ class FracturePiecesTest {
         StudyCrop crop = new StudyCrop("1.2.3", 16, new int[] {10, 11, 12, 13, 14, 15}, new int[] {0, 0, 9, 9},
                 new short[6][256]);
         float[][] perImage = {{0.2f, 0.5f, 0, 0, 0, 0, 0}, {0.1f, 1.25f, 0, 0, 0, 0, 0}};
-        List<String> plain = PseudoLabelsTasklet.rows(s, crop, perImage, null);
+        List<String> plain = PseudoLabelsTasklet.rows(s, crop, perImage, null, 1);
         assertThat(plain.get(0)).isEqualTo("1.2.3,10,0.2000,0.5000,0.0000,0.0000,0.0000,0.0000,0.0000,"
                 + "0.0000,0.5000,0.0000,0.0000,0.0000,0.0000,0.0000");
         assertThat(plain.get(4)).startsWith("1.2.3,14,0.1000,1.0000,").endsWith(",0.0000,1.0000,0.0000,0.0000,0.0000,0.0000,0.0000");
         // a fracture box on slice 12: slices 11..13 keep their targets, 10, 14 and 15 lose them
-        List<String> boxed = PseudoLabelsTasklet.rows(s, crop, perImage, Set.of(12));
+        List<String> boxed = PseudoLabelsTasklet.rows(s, crop, perImage, Set.of(12), 1);
+        // images of one slice (image_slices 1, reach 0): only slice 12 keeps its target
+        List<String> exact = PseudoLabelsTasklet.rows(s, crop, perImage, Set.of(12), 0);
         for (int i = 0; i < 6; i++) {
             String frac = boxed.get(i).split(",")[10];
             assertThat(frac).as("C2_frac of slice " + (10 + i)).isEqualTo(i >= 1 && i <= 3 ? plain.get(i).split(",")[10]
                     : "0.0000");
+            assertThat(exact.get(i).split(",")[10]).as("C2_frac of slice " + (10 + i) + ", reach 0")
+                    .isEqualTo(i == 2 ? plain.get(i).split(",")[10] : "0.0000");
         }
         Path csv = tmp.resolve("train_bounding_boxes.csv");
         Files.writeString(csv, "StudyInstanceUID,x,y,width,height,slice_number\n1.2.3,1,2,3,4,12\n1.2.3,1,2,3,4,13\n"
