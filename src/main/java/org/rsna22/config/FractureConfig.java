@@ -10,7 +10,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              int imagesPerWindow, int studiesPerPartition, int threads, String backbone, int width,
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
-                             boolean sliceShift, int imageSlices, double imageLossWeight) {
+                             boolean sliceShift, int imageSlices, double imageLossWeight, String studyInputs) {
 
     /** Narrower backbones trip the engine: see {@link #WIDTH_REASON}. */
     public static final int MIN_WIDTH = 16;
@@ -29,6 +29,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         PrepareConfig.require(stemStride == 1 || stemStride == 2, "fracture.stem_stride must be 1 or 2");
         PrepareConfig.require(List.of("avg", "max").contains(pool), "fracture.pool must be avg or max");
         PrepareConfig.require(imageLossWeight >= 0, "fracture.image_loss_weight must not be negative");
+        PrepareConfig.require(List.of("features", "scores").contains(studyInputs),
+                "fracture.study_inputs must be features or scores");
         PrepareConfig.require(width >= MIN_WIDTH, "fracture.width must be at least " + MIN_WIDTH + WIDTH_REASON);
         PrepareConfig.require(lstm >= 4 && studyLstm >= 4 && maxStudyLength >= 2,
                 "fracture.lstm and study_lstm must be at least 4 and max_study_length at least 2");
@@ -37,6 +39,14 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
     /** Whether the slice-fracture model (M3) has a per-image crack head on its CNN features. */
     public boolean imageHead() {
         return imageLossWeight > 0;
+    }
+
+    /**
+     * Whether the study model reads M3's per-image scores (its 15 sequence outputs and the image head's, as
+     * probabilities, each study's by the M3 that did not train on it) instead of its CNN features.
+     */
+    public boolean studyReadsScores() {
+        return "scores".equals(studyInputs);
     }
 
     /** Whether the backbone ends with global max pooling rather than the average. */

@@ -75,11 +75,12 @@ public final class FractureModels {
     public TrainingTask task(String model, int fold) throws IOException {
         List<FractureStudy> studies = FractureStudy.readAll(work);
         if (model.equals(STUDY)) {
-            int m3Fold = modelFold(SLICE_FRACTURE, fold);
+            Map<String, Integer> foldOf = new HashMap<>();
+            studies.forEach(s -> foldOf.put(s.uid(), s.fold()));
             return new StudyTask(settings(model), config.studyLstm(), config.maxStudyLength(),
-                    SequenceTask.embeddingSize(config), studyTrain(studies, fold),
+                    SequenceTask.studyInputSize(config), studyTrain(studies, fold),
                     studies.stream().filter(s -> embedded(s, fold) && TrainRun.validatesOn(fold, s.fold())).toList(),
-                    uid -> embeddingFile(m3Fold, uid));
+                    uid -> studyInput(foldOf.get(uid), fold, uid));
         }
         CropStore crops = crops();
         Map<String, Map<Integer, float[]>> targets = targets(model);
@@ -115,7 +116,21 @@ public final class FractureModels {
 
     /** Whether a study has the embedding that the study model of {@code fold} reads. */
     private boolean embedded(FractureStudy s, int fold) {
-        return Files.isRegularFile(embeddingFile(modelFold(SLICE_FRACTURE, fold), s.uid()));
+        return Files.isRegularFile(studyInput(s.fold(), fold, s.uid()));
+    }
+
+    /**
+     * The file that the study model of {@code fold} reads for a study of {@code studyFold}: the CNN features by the
+     * M3 of the study model's fold, or with {@code study_inputs: scores} the study's scores by the M3 of its own
+     * fold (out of fold; the all-data M3 when no M3 is trained per fold).
+     */
+    Path studyInput(int studyFold, int fold, String uid) {
+        return embeddingFile(embeddingFold(studyFold, fold), uid);
+    }
+
+    /** The M3 fold whose vectors of a study of {@code studyFold} the study model of {@code fold} reads. */
+    int embeddingFold(int studyFold, int fold) {
+        return modelFold(SLICE_FRACTURE, config.studyReadsScores() ? studyFold : fold);
     }
 
     /** The studies a slice model can learn from: with a crop and with targets, among those {@code keep} picks. */

@@ -2,12 +2,14 @@ package org.rsna22.fracture;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.Arrays;
 import java.util.List;
+import org.rsna22.config.FractureConfig;
 import org.rsna22.model.SequenceNet;
 
 /** Prediction with trained fracture-stage models: per-image outputs, image embeddings, study probabilities. */
@@ -20,7 +22,7 @@ final class FracturePredictions {
 
     /**
      * σ(output) of every image of a crop, averaged over the windows that cover it and over the models:
-     * images × outputs values.
+     * images × outputs values (with an image head, {@link SequenceNet}'s second output follows the first).
      */
     static float[][] perImage(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs) {
         int images = CropStore.images(crop.slices());
@@ -35,7 +37,8 @@ final class FracturePredictions {
             for (Model m : models) {
                 try (NDManager nd = m.getNDManager().newSubManager()) {
                     NDList in = new NDList(nd.create(x, new Shape(1, window, 3, size, size)), nd.create(pos, new Shape(1, window)));
-                    float[] z = m.getBlock().forward(new ParameterStore(nd, false), in, false).singletonOrThrow().toFloatArray();
+                    NDList o = m.getBlock().forward(new ParameterStore(nd, false), in, false);
+                    float[] z = (o.size() == 1 ? o.singletonOrThrow() : NDArrays.concat(o, -1)).toFloatArray();
                     for (int t = 0; t < window && first + t < images; t++) {
                         for (int k = 0; k < outputs; k++) {
                             sum[first + t][k] += 1 / (1 + Math.exp(-z[t * outputs + k]));
@@ -52,6 +55,23 @@ final class FracturePredictions {
             }
         }
         return out;
+    }
+
+    /**
+     * What the study model reads of every image of a crop, by one slice-fracture model: its CNN features
+     * ({@link #embed}) or, with {@code fracture.study_inputs: scores}, its per-image probabilities ({@link #perImage}).
+     */
+    static StudyEmbedding studyInputs(Model model, CropStore crops, StudyCrop crop, FractureConfig c) {
+        if (!c.studyReadsScores()) {
+            return embed(model, crops, crop);
+        }
+        int values = SequenceTask.studyInputSize(c);
+        float[][] p = perImage(List.of(model), crops, crop, c.imagesPerWindow(), values);
+        float[] flat = new float[p.length * values];
+        for (int i = 0; i < p.length; i++) {
+            System.arraycopy(p[i], 0, flat, i * values, values);
+        }
+        return new StudyEmbedding(crop.studyUid(), p.length, values, flat);
     }
 
     /** The CNN features of every image of a crop by one slice-fracture model. */

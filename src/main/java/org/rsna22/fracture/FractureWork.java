@@ -55,15 +55,16 @@ public final class FractureWork {
                 }
                 for (int i = 0; i < runs.size(); i++) {
                     Path file = models.embeddingFile(folds.get(i), s.uid());
-                    if (Files.isRegularFile(file)) {
-                        continue;
+                    if (Files.isRegularFile(file) || c.studyReadsScores()
+                            && folds.get(i) != models.embeddingFold(s.fold(), s.fold())) {
+                        continue; // done, or (scores) by an M3 that trained on the study: no study model reads it
                     }
                     if (loaded[i] == null) {
                         loaded[i] = new TrainedModels(FractureModels.SLICE_FRACTURE, List.of(runs.get(i)),
                                 () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS));
                     }
                     Model m = loaded[i].models().get(0);
-                    FracturePredictions.embed(m, crops, crops.get(s.uid())).write(file);
+                    FracturePredictions.studyInputs(m, crops, crops.get(s.uid()), c).write(file);
                 }
             }
 

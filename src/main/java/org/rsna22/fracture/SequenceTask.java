@@ -104,9 +104,10 @@ public final class SequenceTask implements TrainingTask {
                 imageHead(c, outputs) ? 1 : 0);
     }
 
-    /** Length of the slice-fracture model's per-image vectors that the study model reads. */
-    static int embeddingSize(FractureConfig c) {
-        return BoxLocaliserNet.features(c.width()) + (imageHead(c, FractureModels.SLICE_OUTPUTS) ? 1 : 0);
+    /** Length of the per-image vectors that the study model reads ({@code fracture.study_inputs}). */
+    static int studyInputSize(FractureConfig c) {
+        int head = imageHead(c, FractureModels.SLICE_OUTPUTS) ? 1 : 0;
+        return (c.studyReadsScores() ? FractureModels.SLICE_OUTPUTS : BoxLocaliserNet.features(c.width())) + head;
     }
 
     /** Only the slice-fracture model has the per-image crack head, and only with {@code fracture.image_loss_weight}. */

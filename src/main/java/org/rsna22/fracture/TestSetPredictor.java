@@ -32,6 +32,7 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, A
     private final StudyWork cropWork;
     private final CropStore crops;
     private final int maxLength;
+    private final FractureConfig config;
     /** Per slice-fracture fold: the model that embeds for the study models trained on that fold's embeddings. */
     private final Map<Integer, TrainedModels> embedders = new LinkedHashMap<>();
     /** Per slice-fracture fold: the study models (every fold and seed) that read its embeddings. */
@@ -44,6 +45,7 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, A
         this.cropWork = FractureWork.crops(testImages, Subset.TEST, work, dicom, c);
         this.crops = models.crops(Subset.TEST);
         this.maxLength = c.maxStudyLength();
+        this.config = c;
         Map<Integer, List<RunFolder>> runsByEmbedding = new LinkedHashMap<>();
         for (int fold : c.study().folds()) {
             List<RunFolder> runs = work.trainedRuns(experiment.name(), FractureModels.STUDY, fold);
@@ -83,7 +85,7 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, A
         double[] sum = new double[8];
         int n = 0;
         for (Map.Entry<Integer, TrainedModels> e : embedders.entrySet()) {
-            StudyEmbedding embedding = FracturePredictions.embed(e.getValue().models().get(0), crops, crop);
+            StudyEmbedding embedding = FracturePredictions.studyInputs(e.getValue().models().get(0), crops, crop, config);
             List<Model> readers = studyModels.get(e.getKey()).models();
             double[] p = FracturePredictions.study(readers, embedding, maxLength);
             for (int j = 0; j < 8; j++) {

@@ -154,6 +154,42 @@ class TrainFractureJobTest {
                 assertThat(Files.readAllLines(w.run("fracture-test", model, fold, 0).metrics())).hasSize(4);
             }
         }
+        // M3's per-image crack head (image_loss_weight): its AUC is logged, and its value follows the 128 CNN
+        // features in every vector the study model reads
+        assertThat(Files.readAllLines(w.run("fracture-test", FractureModels.SLICE_FRACTURE, 0, 0).metrics()).get(0))
+                .contains(",val_mae,val_image_auc,");
+        String uid = oof.get(1).split(",")[0];
+        assertThat(StudyEmbedding.read(w.embedding("fracture-test", 0, 0, uid)).features()).isEqualTo(129);
+    }
+
+    @Test
+    void withScoresTheStudyModelReadsEachStudysOutOfFoldProbabilities() throws Exception {
+        Path config = shared.resolve("fracture-scores.yaml");
+        Files.writeString(config, Files.readString(Path.of(CONFIG))
+                .replace("  image_loss_weight: 1\n", "  image_loss_weight: 1\n  study_inputs: scores\n"));
+        Path work = withStudyBoxes(shared.resolve("scores"));
+        source.disarm();
+        assertThat(JobTestSupport.run(runner, "train-fracture", data, work, config.toString()).getStatus())
+                .isEqualTo(BatchStatus.COMPLETED);
+        WorkLayout w = new WorkLayout(work);
+        List<FractureStudy> studies = FractureStudy.readAll(w);
+        assertThat(studies).hasSize(6);
+        for (FractureStudy s : studies) {
+            // one vector file per study, by the slice-fracture model of its own fold (which did not train on it):
+            // 15 sequence outputs and the image head's, as probabilities
+            Path own = w.embedding("fracture-scores", s.fold(), 0, s.uid());
+            assertThat(own).isRegularFile();
+            assertThat(w.embedding("fracture-scores", 1 - s.fold(), 0, s.uid())).doesNotExist();
+            StudyEmbedding e = StudyEmbedding.read(own);
+            assertThat(e.features()).isEqualTo(16);
+            for (float v : e.values()) {
+                assertThat(v).isBetween(0f, 1f);
+            }
+        }
+        assertThat(PrepareJobTestSupport.gunzip(w.oofStudyPredictions())).hasSize(7);
+        for (int fold : new int[] {0, 1}) {
+            assertThat(w.run("fracture-scores", FractureModels.STUDY, fold, 0).model()).isDirectory();
+        }
     }
 
     @Test
