@@ -92,6 +92,17 @@ def network(channels, stem):
                          block(64, 128, 2), nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(128, 1))
 
 
+class Repeat(nn.Module):
+    """Repeats the channels (one slice into the three planes of the pipeline's images)."""
+
+    def __init__(self, times):
+        super().__init__()
+        self.times = times
+
+    def forward(self, x):
+        return x.repeat(1, self.times, 1, 1)
+
+
 def main():
     a = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     a.add_argument('--work', required=True)
@@ -103,6 +114,10 @@ def main():
     a.add_argument('--stem', type=int, choices=[1, 2], default=2)
     a.add_argument('--epochs', type=int, default=15)
     a.add_argument('--seed', type=int, default=0)
+    a.add_argument('--net', choices=['plain', 'resnet'], default='plain',
+                   help='plain: the six-layer CNN here; resnet: the pipeline\'s backbone (torch_peer.py, width 16, '
+                        'max pool) with a linear head, its one slice repeated in three channels as image_slices 1')
+    a.add_argument('--folds', type=int, nargs='*', help='only these validation folds (default: all)')
     args = a.parse_args()
     torch.manual_seed(args.seed)
     rnd = np.random.default_rng(args.seed)
@@ -133,9 +148,16 @@ def main():
     started = time.time()
     predicted = collections.defaultdict(list)
     for f in sorted(set(fold[u] for u in owners)):
+        if args.folds and f not in args.folds:
+            continue
         train = np.array([fold[u] != f for u in owners])
         val = np.where(~train)[0]
-        net = network(args.channels, args.stem)
+        if args.net == 'resnet':
+            import torch_peer
+            repeat = 3 if args.channels == 1 else 1
+            net = nn.Sequential(Repeat(repeat), torch_peer.backbone('resnet', 16, args.stem, 'max'), nn.Linear(128, 1))
+        else:
+            net = network(args.channels, args.stem)
         opt = torch.optim.Adam(net.parameters(), 1e-3)
         share = float(y[train].mean())
         loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - share) / share))

@@ -14,9 +14,10 @@ import ai.djl.training.loss.Loss;
  *
  * <p>With an {@code imageWeight} above 0 the predictions also hold the per-image head's raw value (B, T, 1)
  * ({@link SequenceNet} with one image output), and the loss adds {@code imageWeight} × a class-balanced binary
- * cross-entropy of it against the last target (M3's "any fracture"): an image is positive when that target is
- * above 0 (its value is the soft BCE target), and positives weigh #negatives / #positives of the batch (between
- * 1 and {@value #MAX_POSITIVE_WEIGHT}), so that the few crack images are not outvoted.
+ * cross-entropy of it against the last target (M3's "any fracture"): an image is positive (target 1) when that
+ * target is above 0, whatever its value (a pseudo-label's value is the vertebra's share of the slice, not how
+ * visible the crack is), and positives weigh #negatives / #positives of the batch (between 1 and
+ * {@value #MAX_POSITIVE_WEIGHT}), so that the few crack images are not outvoted.
  */
 public final class SequenceMseLoss extends Loss {
 
@@ -54,14 +55,15 @@ public final class SequenceMseLoss extends Loss {
         return mse.add(imageBce(predictions.get(1), y.get(new NDIndex("..., -1:")), m).mul(imageWeight));
     }
 
-    /** Class-balanced BCE of raw z (B, T, 1) against soft targets t (B, T, 1), images masked by m (B, T, 1). */
+    /** Class-balanced BCE of raw z (B, T, 1) against t > 0 (B, T, 1), images masked by m (B, T, 1). */
     static NDArray imageBce(NDArray z, NDArray t, NDArray m) {
-        NDArray positive = t.gt(0).toType(t.getDataType(), false).mul(m);
+        NDArray hit = t.gt(0).toType(t.getDataType(), false);
+        NDArray positive = hit.mul(m);
         NDArray positives = positive.sum();
         NDArray ratio = m.sum().sub(positives).div(positives.maximum(1)).clip(1, MAX_POSITIVE_WEIGHT);
         NDArray w = positive.mul(ratio.sub(1)).add(1).mul(m);
         // log(1 + e^z) - z·t, written so that neither exp overflows
-        NDArray bce = z.maximum(0).sub(z.mul(t)).add(z.abs().neg().exp().add(1).log());
+        NDArray bce = z.maximum(0).sub(z.mul(hit)).add(z.abs().neg().exp().add(1).log());
         return bce.mul(w).sum().div(w.sum().maximum(1e-6f));
     }
 }

@@ -90,6 +90,11 @@ class SequenceNetTest {
             double mse = (2 * 0.25 + 3 * 0.25) / 4;
             assertThat(new SequenceMseLoss(2, 0.5).evaluate(labels, predictions).getFloat())
                     .isCloseTo((float) (mse + 0.5 * bce), within(1e-5f));
+            // a positive's target is 1 whatever its value (0.25: a vertebra's share of the slice)
+            NDList share = new NDList(m.create(new float[] {0.25f, 0, 0, 0, 1}, new Shape(1, 5, 1)), labels.get(1));
+            double shareMse = (2 * 0.0625 + 3 * 0.25) / 4;
+            assertThat(new SequenceMseLoss(2, 0.5).evaluate(share, predictions).getFloat())
+                    .isCloseTo((float) (shareMse + 0.5 * bce), within(1e-5f));
             // without the image weight the second output is ignored
             assertThat(new SequenceMseLoss(2).evaluate(labels, predictions).getFloat())
                     .isCloseTo((float) mse, within(1e-6f));
