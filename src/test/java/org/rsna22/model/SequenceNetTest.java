@@ -19,9 +19,7 @@ class SequenceNetTest {
     void givesOutputsPerImageAndFeaturesPerImage() {
         try (Model model = Model.newInstance("seq")) {
             SequenceNet net = new SequenceNet("resnet", 8, 2, false, 16, 7, 0);
-            model.setBlock(net);
-            NDManager m = model.getNDManager();
-            net.initialize(m, DataType.FLOAT32, new Shape(1, 5, 3, 32, 32), new Shape(1, 5));
+            NDManager m = initialized(model, net, 5);
             NDArray x = m.randomNormal(new Shape(2, 5, 3, 32, 32));
             NDArray pos = m.arange(10f).reshape(2, 5);
             NDList out = net.forward(new ParameterStore(m, false), new NDList(x, pos), false);
@@ -29,6 +27,14 @@ class SequenceNetTest {
             assertThat(net.embed(new ParameterStore(m, false), x.reshape(10, 3, 32, 32), false).getShape())
                     .isEqualTo(new Shape(10, 64));
         }
+    }
+
+    /** The network as the model's block, initialised for windows of {@code images} 32-px images; its manager. */
+    private static NDManager initialized(Model model, SequenceNet net, int images) {
+        model.setBlock(net);
+        NDManager m = model.getNDManager();
+        net.initialize(m, DataType.FLOAT32, new Shape(1, images, 3, 32, 32), new Shape(1, images));
+        return m;
     }
 
     @Test
@@ -109,9 +115,7 @@ class SequenceNetTest {
     void theImageHeadReadsEachImagesFeaturesWithoutItsPosition() {
         try (Model model = Model.newInstance("seq")) {
             SequenceNet net = new SequenceNet("resnet", 16, 2, false, 16, 15, 1);
-            model.setBlock(net);
-            NDManager m = model.getNDManager();
-            net.initialize(m, DataType.FLOAT32, new Shape(1, 4, 3, 32, 32), new Shape(1, 4));
+            NDManager m = initialized(model, net, 4);
             NDArray x = m.randomNormal(new Shape(1, 4, 3, 32, 32));
             ParameterStore ps = new ParameterStore(m, false);
             NDList a = net.forward(ps, new NDList(x, m.arange(4f).reshape(1, 4)), false);
