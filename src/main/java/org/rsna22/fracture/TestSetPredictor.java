@@ -31,7 +31,6 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, A
 
     private final StudyWork cropWork;
     private final CropStore crops;
-    private final int maxLength;
     private final FractureConfig config;
     /** Per slice-fracture fold: the model that embeds for the study models trained on that fold's embeddings. */
     private final Map<Integer, TrainedModels> embedders = new LinkedHashMap<>();
@@ -44,7 +43,6 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, A
         FractureModels models = new FractureModels(work, experiment);
         this.cropWork = FractureWork.crops(testImages, Subset.TEST, work, dicom, c);
         this.crops = models.crops(Subset.TEST);
-        this.maxLength = c.maxStudyLength();
         this.config = c;
         Map<Integer, List<RunFolder>> runsByEmbedding = new LinkedHashMap<>();
         for (int fold : c.study().folds()) {
@@ -87,7 +85,7 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, A
         for (Map.Entry<Integer, TrainedModels> e : embedders.entrySet()) {
             StudyEmbedding embedding = FracturePredictions.studyInputs(e.getValue().models().get(0), crops, crop, config);
             List<Model> readers = studyModels.get(e.getKey()).models();
-            double[] p = FracturePredictions.study(readers, embedding, maxLength);
+            double[] p = FracturePredictions.study(readers, embedding, config.maxStudyLength());
             for (int j = 0; j < 8; j++) {
                 sum[j] += p[j] * readers.size();
             }

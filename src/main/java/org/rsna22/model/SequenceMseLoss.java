@@ -27,11 +27,7 @@ public final class SequenceMseLoss extends Loss {
     private final float imageWeight;
 
     public SequenceMseLoss() {
-        this(2);
-    }
-
-    public SequenceMseLoss(double nonzeroWeight) {
-        this(nonzeroWeight, 0);
+        this(2, 0);
     }
 
     public SequenceMseLoss(double nonzeroWeight, double imageWeight) {

@@ -78,7 +78,7 @@ class SequenceNetTest {
             NDList predictions = new NDList(m.zeros(new Shape(1, 2, 1)));
             assertThat(new SequenceMseLoss().evaluate(labels, predictions).getFloat())
                     .isCloseTo((2 * 0.25f + 0.25f) / 2, within(1e-6f));
-            assertThat(new SequenceMseLoss(10).evaluate(labels, predictions).getFloat())
+            assertThat(new SequenceMseLoss(10, 0).evaluate(labels, predictions).getFloat())
                     .isCloseTo((10 * 0.25f + 0.25f) / 2, within(1e-6f));
         }
     }
@@ -102,7 +102,7 @@ class SequenceNetTest {
             assertThat(new SequenceMseLoss(2, 0.5).evaluate(share, predictions).getFloat())
                     .isCloseTo((float) (shareMse + 0.5 * bce), within(1e-5f));
             // without the image weight the second output is ignored
-            assertThat(new SequenceMseLoss(2).evaluate(labels, predictions).getFloat())
+            assertThat(new SequenceMseLoss(2, 0).evaluate(labels, predictions).getFloat())
                     .isCloseTo((float) mse, within(1e-6f));
             // a very negative raw value on a positive does not overflow: the loss is about |z| · its weight
             NDList extreme = new NDList(sequence, m.create(new float[] {-200, 0, 0, 0, 0}, new Shape(1, 5, 1)));
