@@ -131,7 +131,7 @@ public final class DemoDatasetGenerator {
         double spacing = (150.0 + rnd.nextDouble() * 20) / cols;
         double dz = 185.0 / slices; // head of C1 to the upper thoracic spine
         double top = 0;
-        NeckPhantom phantom = new NeckPhantom(rnd, fractured, top - 8 - rnd.nextDouble() * 6);
+        NeckPhantom phantom = new NeckPhantom(rnd, fractured, top - 8 - rnd.nextDouble() * 6, Math.max(spacing, dz));
         double x0 = -spacing * (cols - 1) / 2.0;
         double y0 = -spacing * (rows - 1) / 2.0 + 5;
 
