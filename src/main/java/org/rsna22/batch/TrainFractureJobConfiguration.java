@@ -41,7 +41,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The train-fracture job (SPEC §6-8): studyCrops (partitioned over studies) → vertebraLabels → trainVertebra (M2,
- * fold × seed) → pseudoLabels → trainSliceFracture (M3) → embeddings (partitioned over studies) → trainStudy (M4)
+ * fold × seed) → pseudoLabels → trainSliceImage (M3's image pretraining, when configured) → trainSliceFracture (M3)
+ * → embeddings (partitioned over studies) → trainStudy (M4)
  * → oof (out-of-fold predictions and cv_score.json).
  */
 @Configuration
@@ -61,11 +62,11 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     public Job trainFractureJob(JobRepository repository, JobOwnerListener owner, Step studyCrops, Step vertebraLabels,
-                                Step trainVertebra, Step pseudoLabels, Step trainSliceFracture, Step embeddings,
-                                Step trainStudy, Step oof) {
+                                Step trainVertebra, Step pseudoLabels, Step trainSliceImage,
+                                Step trainSliceFracture, Step embeddings, Step trainStudy, Step oof) {
         return new JobBuilder(JOB, repository).listener(owner).start(studyCrops).next(vertebraLabels)
-                .next(trainVertebra).next(pseudoLabels).next(trainSliceFracture).next(embeddings).next(trainStudy)
-                .next(oof).build();
+                .next(trainVertebra).next(pseudoLabels).next(trainSliceImage).next(trainSliceFracture)
+                .next(embeddings).next(trainStudy).next(oof).build();
     }
 
     // --- per-study partitioned steps: crops and embeddings ---
@@ -194,6 +195,13 @@ public class TrainFractureJobConfiguration {
         return trainStep("trainVertebra", repository, trainVertebraPartition, partitioner, handlers);
     }
 
+    /** M3's image pretraining: no partitions unless fracture.image_pretrain_epochs is set. */
+    @Bean
+    public Step trainSliceImage(JobRepository repository, Step trainSliceImagePartition,
+                                @Qualifier("sliceImageRuns") Partitioner partitioner, PartitionHandlers handlers) {
+        return trainStep("trainSliceImage", repository, trainSliceImagePartition, partitioner, handlers);
+    }
+
     @Bean
     public Step trainSliceFracture(JobRepository repository, Step trainSliceFracturePartition,
                                    @Qualifier("sliceFractureRuns") Partitioner partitioner, PartitionHandlers handlers) {
@@ -220,6 +228,12 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     @StepScope
+    public Partitioner sliceImageRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
+        return runs(work, config, FractureModels.SLICE_IMAGE);
+    }
+
+    @Bean
+    @StepScope
     public Partitioner studyRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
         return runs(work, config, FractureModels.STUDY);
     }
@@ -228,6 +242,12 @@ public class TrainFractureJobConfiguration {
     public Step trainVertebraPartition(JobRepository repository, PlatformTransactionManager tx,
                                        @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
         return new StepBuilder("trainVertebraPartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    }
+
+    @Bean
+    public Step trainSliceImagePartition(JobRepository repository, PlatformTransactionManager tx,
+                                         @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
+        return new StepBuilder("trainSliceImagePartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
     }
 
     @Bean
@@ -252,7 +272,7 @@ public class TrainFractureJobConfiguration {
                                               List<TrainingListener> listeners) {
         ExperimentConfig c = ConfigLoader.load(config);
         FractureModels models = new FractureModels(WorkLayout.of(work), c);
-        return new TrainRunTasklet(models.run(model, fold, seed), () -> models.task(model, fold), c,
+        return new TrainRunTasklet(models.run(model, fold, seed), () -> models.task(model, fold, seed), c,
                 TrainingListener.all(listeners));
     }
 
@@ -269,6 +289,9 @@ public class TrainFractureJobConfiguration {
     private static Partitioner runs(String work, String config, String model) {
         FractureModels models = new FractureModels(WorkLayout.of(work), ConfigLoader.load(config));
         SequenceModel m = models.settingsOf(model);
+        if (m.folds().isEmpty()) {
+            return grid -> Map.of(); // a model the config does not train
+        }
         try {
             TrainRunPartitioner.requireCovers(FractureStudy.readAll(WorkLayout.of(work)).stream().map(FractureStudy::fold)
                     .collect(Collectors.toSet()), m.folds(), "fracture." + model + ".folds");

@@ -10,7 +10,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              int imagesPerWindow, int studiesPerPartition, int threads, String backbone, int width,
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
-                             boolean sliceShift, int imageSlices, double imageLossWeight, String studyInputs) {
+                             boolean sliceShift, int imageSlices, double imageLossWeight, String studyInputs,
+                             int imagePretrainEpochs, int imagePretrainBatchSize) {
 
     /** Narrower backbones trip the engine: see {@link #WIDTH_REASON}. */
     public static final int MIN_WIDTH = 16;
@@ -31,6 +32,12 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         PrepareConfig.require(imageLossWeight >= 0, "fracture.image_loss_weight must not be negative");
         PrepareConfig.require(List.of("features", "scores").contains(studyInputs),
                 "fracture.study_inputs must be features or scores");
+        PrepareConfig.require(!vertebra.folds().isEmpty() && !sliceFracture.folds().isEmpty()
+                && !study.folds().isEmpty(), "fracture model settings: folds must not be empty");
+        PrepareConfig.require(imagePretrainEpochs >= 0 && imagePretrainBatchSize >= 1,
+                "fracture.image_pretrain_epochs must not be negative and image_pretrain_batch_size must be at least 1");
+        PrepareConfig.require(imagePretrainEpochs == 0 || imageLossWeight > 0,
+                "fracture.image_pretrain_epochs trains M3's per-image crack head: set fracture.image_loss_weight above 0");
         PrepareConfig.require(width >= MIN_WIDTH, "fracture.width must be at least " + MIN_WIDTH + WIDTH_REASON);
         PrepareConfig.require(lstm >= 4 && studyLstm >= 4 && maxStudyLength >= 2,
                 "fracture.lstm and study_lstm must be at least 4 and max_study_length at least 2");
@@ -49,6 +56,21 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         return "scores".equals(studyInputs);
     }
 
+    /** Whether M3 starts from a network first trained on single slices drawn across studies. */
+    public boolean imagePretraining() {
+        return imagePretrainEpochs > 0;
+    }
+
+    /**
+     * The image pretraining's settings: its own epochs and batch size (in slices), the rest, folds and seeds those of
+     * the slice-fracture model that it starts.
+     */
+    public SequenceModel sliceImage() {
+        SequenceModel m = sliceFracture;
+        return new SequenceModel(Math.max(1, imagePretrainEpochs), imagePretrainBatchSize, m.lr(), m.weightDecay(),
+                m.warmup(), m.nonzeroWeight(), imagePretraining() ? m.folds() : List.of(), m.seeds());
+    }
+
     /** Whether the backbone ends with global max pooling rather than the average. */
     public boolean maxPool() {
         return "max".equals(pool);
@@ -58,8 +80,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
     public record SequenceModel(int epochs, int batchSize, double lr, double weightDecay, double warmup,
                                 double nonzeroWeight, List<Integer> folds, List<Integer> seeds) {
         public SequenceModel {
-            PrepareConfig.require(epochs >= 1 && batchSize >= 1 && lr > 0 && !folds.isEmpty() && !seeds.isEmpty(),
-                    "fracture model settings: epochs, batch_size, lr, folds and seeds must be set");
+            PrepareConfig.require(epochs >= 1 && batchSize >= 1 && lr > 0 && !seeds.isEmpty(),
+                    "fracture model settings: epochs, batch_size, lr and seeds must be set");
             PrepareConfig.require(nonzeroWeight >= 1, "fracture model settings: nonzero_weight must be at least 1");
         }
     }

@@ -29,6 +29,8 @@ public final class FractureModels {
 
     public static final String VERTEBRA = "vertebra";
     public static final String SLICE_FRACTURE = "slice_fracture";
+    /** M3's image pretraining (fracture.image_pretrain_epochs): the same network on single slices. */
+    public static final String SLICE_IMAGE = "slice_image";
     public static final String STUDY = "study";
     /** M3's outputs per image: vertebra C1..C7, fracture C1..C7, any fracture. */
     static final int SLICE_OUTPUTS = 15;
@@ -47,6 +49,7 @@ public final class FractureModels {
         return switch (model) {
             case VERTEBRA -> config.vertebra();
             case SLICE_FRACTURE -> config.sliceFracture();
+            case SLICE_IMAGE -> config.sliceImage();
             case STUDY -> config.study();
             default -> throw new IllegalArgumentException("unknown fracture model " + model);
         };
@@ -71,8 +74,8 @@ public final class FractureModels {
                 config.imageSlices() == 1);
     }
 
-    /** The training task of one (model, fold) run. */
-    public TrainingTask task(String model, int fold) throws IOException {
+    /** The training task of one (model, fold, seed) run. */
+    public TrainingTask task(String model, int fold, int seed) throws IOException {
         List<FractureStudy> studies = FractureStudy.readAll(work);
         if (model.equals(STUDY)) {
             Map<String, Integer> foldOf = new HashMap<>();
@@ -84,10 +87,13 @@ public final class FractureModels {
         }
         CropStore crops = crops();
         Map<String, Map<Integer, float[]>> targets = targets(model);
+        TrainingTask.Start start = model.equals(SLICE_FRACTURE) && config.imagePretraining()
+                ? new TrainingTask.Start(run(SLICE_IMAGE, fold, seed).model(), SLICE_IMAGE) : null;
         return new SequenceTask(model, settings(model), config, crops, targets, outputs(model),
                 settingsOf(model).nonzeroWeight(),
                 sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold())),
-                sequenceStudies(studies, crops, targets, s -> TrainRun.validatesOn(fold, s.fold())));
+                sequenceStudies(studies, crops, targets, s -> TrainRun.validatesOn(fold, s.fold())),
+                model.equals(SLICE_IMAGE), start);
     }
 
     /** Optimiser steps of a run, known before it starts (for progress): the samples {@link #task} will have. */
@@ -98,8 +104,8 @@ public final class FractureModels {
             samples = studyTrain(studies, fold).size();
         } else {
             CropStore crops = crops();
-            samples = SequenceTask.windowCount(crops, sequenceStudies(studies, crops, targets(model),
-                    s -> TrainRun.trainsOn(fold, s.fold())), config.imagesPerWindow());
+            samples = SequenceTask.sampleCount(crops, sequenceStudies(studies, crops, targets(model),
+                    s -> TrainRun.trainsOn(fold, s.fold())), config.imagesPerWindow(), model.equals(SLICE_IMAGE));
         }
         return ModelTrainer.totalSteps(samples, settings(model));
     }
@@ -149,7 +155,7 @@ public final class FractureModels {
     private Map<String, Map<Integer, float[]>> targets(String model) throws IOException {
         return switch (model) {
             case VERTEBRA -> vertebraTargets();
-            case SLICE_FRACTURE -> pseudoTargets();
+            case SLICE_FRACTURE, SLICE_IMAGE -> pseudoTargets();
             default -> throw new IllegalArgumentException("unknown slice model " + model);
         };
     }

@@ -23,11 +23,15 @@ import org.rsna22.training.ValidationMetrics;
  * {@code images_per_window} consecutive 3-slice images of a study crop (stride half a window), each image with its
  * position in the study and K per-image targets taken at its middle slice; training flips a whole window
  * horizontally with probability 0.5. Validated by the mean absolute error of σ(output) on real images.
+ * <p>
+ * With single slices (M3's image pretraining) a sample is a window of one image: every slice of every training
+ * study is the middle slice of one sample (image i moved 0, 1 or 2 slices, as {@code slice_shift} moves them), so
+ * that a batch holds slices of many studies; validation reads the unmoved images.
  */
 public final class SequenceTask implements TrainingTask {
 
-    /** A window: a study and its first image. */
-    record Window(int study, int first) {
+    /** A window: a study, its first image, and how far its slices are moved (-1: as {@code slice_shift} draws). */
+    record Window(int study, int first, int shift) {
     }
 
     private final String modelName;
@@ -42,15 +46,21 @@ public final class SequenceTask implements TrainingTask {
     private final List<Window> validation;
     private final SequenceMseLoss loss;
     private final boolean imageHead;
+    private final boolean singleSlices;
+    private final int window;
+    private final Start start;
     private SequenceNet block;
 
     /**
      * @param targets       per study and slice number, the K targets of that slice; a slice that is not listed has zeros
      * @param nonzeroWeight the loss weight of non-zero targets ({@link SequenceMseLoss})
+     * @param singleSlices  windows of one image, every slice once per epoch (M3's image pretraining)
+     * @param start         the finished model whose weights the run starts from, or null
      */
     public SequenceTask(String modelName, TrainingSettings settings, FractureConfig config, CropStore crops,
                         Map<String, Map<Integer, float[]>> targets, int outputs, double nonzeroWeight,
-                        List<String> trainStudies, List<String> validationStudies) throws IOException {
+                        List<String> trainStudies, List<String> validationStudies, boolean singleSlices, Start start)
+            throws IOException {
         this.modelName = modelName;
         this.settings = settings;
         this.config = config;
@@ -61,22 +71,48 @@ public final class SequenceTask implements TrainingTask {
         this.loss = new SequenceMseLoss(nonzeroWeight, imageHead ? config.imageLossWeight() : 0);
         this.trainStudies = trainStudies;
         this.validationStudies = validationStudies;
-        this.train = windows(trainStudies);
-        this.validation = windows(validationStudies);
+        this.singleSlices = singleSlices;
+        this.window = singleSlices ? 1 : config.imagesPerWindow();
+        this.start = start;
+        this.train = singleSlices ? slices(crops, trainStudies, true) : windows(trainStudies);
+        this.validation = singleSlices ? slices(crops, validationStudies, false) : windows(validationStudies);
     }
 
     private List<Window> windows(List<String> studies) throws IOException {
         List<Window> out = new ArrayList<>();
         for (int s = 0; s < studies.size(); s++) {
             for (int first : windowStarts(CropStore.images(crops.slices(studies.get(s))), config.imagesPerWindow())) {
-                out.add(new Window(s, first));
+                out.add(new Window(s, first, -1));
             }
         }
         return out;
     }
 
-    /** How many windows (training samples) the studies give. */
-    static long windowCount(CropStore crops, List<String> studies, int window) throws IOException {
+    /**
+     * One-image windows: with {@code everySlice} each slice but the first of a study once, as the middle slice of an
+     * image moved 0-2 slices; else the unmoved images.
+     */
+    private static List<Window> slices(CropStore crops, List<String> studies, boolean everySlice) throws IOException {
+        List<Window> out = new ArrayList<>();
+        for (int s = 0; s < studies.size(); s++) {
+            int slices = crops.slices(studies.get(s));
+            for (int i = 0; i < CropStore.images(slices); i++) {
+                for (int shift = 0; shift < (everySlice ? 3 : 1); shift++) {
+                    if (i * 3 + 1 + shift < slices || shift == 0) {
+                        out.add(new Window(s, i, shift));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** How many training samples the studies give: windows, or with {@code singleSlices} one-image windows. */
+    static long sampleCount(CropStore crops, List<String> studies, int window, boolean singleSlices)
+            throws IOException {
+        if (singleSlices) {
+            return slices(crops, studies, true).size();
+        }
         long n = 0;
         for (String uid : studies) {
             n += windowStarts(CropStore.images(crops.slices(uid)), window).size();
@@ -139,8 +175,13 @@ public final class SequenceTask implements TrainingTask {
     }
 
     @Override
+    public Start start() {
+        return start;
+    }
+
+    @Override
     public Shape[] inputShapes() {
-        int w = config.imagesPerWindow();
+        int w = window;
         return new Shape[] {new Shape(1, w, 3, crops.size(), crops.size()), new Shape(1, w)};
     }
 
@@ -159,7 +200,7 @@ public final class SequenceTask implements TrainingTask {
         List<Window> windows = augment ? train : validation;
         List<String> studies = augment ? trainStudies : validationStudies;
         int n = to - from;
-        int w = config.imagesPerWindow();
+        int w = window;
         int size = crops.size();
         int image = 3 * size * size;
         float[] x = new float[n * w * image];
@@ -173,7 +214,7 @@ public final class SequenceTask implements TrainingTask {
             int images = CropStore.images(crop.slices());
             Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + from + i);
             boolean flip = augment && rnd.nextBoolean();
-            int shift = augment && config.sliceShift() ? rnd.nextInt(3) : 0;
+            int shift = win.shift() >= 0 ? win.shift() : augment && config.sliceShift() ? rnd.nextInt(3) : 0;
             Map<Integer, float[]> studyTargets = targets.getOrDefault(uid, Map.of());
             fillWindow(crops, crop, win.first(), shift, w, x, pos, mask, i);
             for (int t = 0; t < w && win.first() + t < images; t++) {

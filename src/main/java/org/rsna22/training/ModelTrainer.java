@@ -111,6 +111,8 @@ public final class ModelTrainer implements AutoCloseable {
         if (restored != null) {
             LOG.info("{} {} resumes from checkpoint {} (epoch {} of {}, step {})", task.modelName(), run.name(),
                     restored.getFileName(), epoch, settings.epochs(), optimizer.step());
+        } else if (task.start() != null) {
+            startFrom(task.start());
         }
         trainer = model.newTrainer(new DefaultTrainingConfig(task.loss()).optOptimizer(optimizer));
         trainer.initialize(task.inputShapes());
@@ -297,6 +299,22 @@ public final class ModelTrainer implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Loads a pretrained model's weights into the fresh block (the same network; its parameters must fit). */
+    private void startFrom(TrainingTask.Start start) throws IOException {
+        if (!Files.isDirectory(start.model())) {
+            throw new IllegalStateException(run.name() + ": " + task.modelName() + " starts from " + start.model()
+                    + ", which is not there (its pretraining has not finished)");
+        }
+        model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, task.inputShapes());
+        try {
+            model.load(start.model(), start.name());
+        } catch (MalformedModelException e) {
+            throw new IOException(start.model() + ": its parameters do not fit " + task.modelName() + ": "
+                    + e.getMessage(), e);
+        }
+        LOG.info("{} {} starts from the weights of {}", task.modelName(), run.name(), start.model());
     }
 
     private void checkpoint() throws IOException {

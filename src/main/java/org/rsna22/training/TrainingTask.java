@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.loss.Loss;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import org.rsna22.dataset.SkipRecord;
 
@@ -49,6 +50,18 @@ public interface TrainingTask {
         void add(HostBatch batch, NDList predictions);
 
         double[] result();
+    }
+
+    /** A finished model folder and the name its weight files carry. */
+    record Start(Path model, String name) {
+    }
+
+    /**
+     * The finished model whose weights a run starts from (a pretraining's), or null for the block's own initial
+     * values. A run that resumes from a checkpoint ignores it.
+     */
+    default Start start() {
+        return null;
     }
 
     /**

@@ -2,6 +2,9 @@ package org.rsna22.fracture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +15,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.batch.JobRunner;
+import org.rsna22.config.ConfigLoader;
+import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.testsupport.FailingDicomSource;
 import org.rsna22.testsupport.JobTestSupport;
 import org.rsna22.testsupport.PrepareJobTestSupport;
 import org.rsna22.testsupport.TestFiles;
+import org.rsna22.training.ModelTrainer;
 import org.rsna22.training.TrainRun;
 import org.rsna22.training.TrainingListener;
+import org.rsna22.training.TrainingTask;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.step.StepExecution;
@@ -41,7 +48,8 @@ import tools.jackson.databind.json.JsonMapper;
 class TrainFractureJobTest {
 
     static final String CONFIG = Path.of("src/test/resources/fracture-test.yaml").toAbsolutePath().toString();
-    static final String[] MODELS = {FractureModels.VERTEBRA, FractureModels.SLICE_FRACTURE, FractureModels.STUDY};
+    static final String[] MODELS = {FractureModels.VERTEBRA, FractureModels.SLICE_IMAGE, FractureModels.SLICE_FRACTURE,
+        FractureModels.STUDY};
 
     /** Throws once when the run of a chosen model and fold starts its second epoch. */
     @TestConfiguration
@@ -190,6 +198,49 @@ class TrainFractureJobTest {
         for (int fold : new int[] {0, 1}) {
             assertThat(w.run("fracture-scores", FractureModels.STUDY, fold, 0).model()).isDirectory();
         }
+    }
+
+    @Test
+    void theSliceFractureModelStartsFromItsImagePretrainingsWeights() throws Exception {
+        WorkLayout w = new WorkLayout(reference());
+        ExperimentConfig config = ConfigLoader.load(CONFIG);
+        FractureModels models = new FractureModels(w, config);
+        // the images of the pretraining are single slices: every slice of the training studies once per epoch
+        TrainingTask pretraining = models.task(FractureModels.SLICE_IMAGE, 1, 0);
+        assertThat(pretraining.inputShapes()[0]).isEqualTo(new Shape(1, 1, 3, 32, 32));
+        int cropSlices = 0;
+        for (String uid : trainingStudies(w, 1)) {
+            cropSlices += StudyCrop.readSlices(w.crops(32).resolve(uid + ".crop"));
+        }
+        assertThat(pretraining.trainSamples()).isBetween(cropSlices - 3 * 3, cropSlices);
+
+        TrainingTask m3 = models.task(FractureModels.SLICE_FRACTURE, 1, 0);
+        Path pretrained = w.run("fracture-test", FractureModels.SLICE_IMAGE, 1, 0).model();
+        assertThat(m3.start()).isEqualTo(new TrainingTask.Start(pretrained, FractureModels.SLICE_IMAGE));
+        TrainRun fresh = new TrainRun("probe", 1, 0, w.run("probe", FractureModels.SLICE_FRACTURE, 1, 0));
+        try (ModelTrainer trainer = new ModelTrainer(m3, fresh, TrainingListener.all(List.of()));
+             Model expected = Model.newInstance(FractureModels.SLICE_IMAGE)) {
+            trainer.open();
+            expected.setBlock(SequenceTask.network(config.fracture(), 15));
+            expected.getBlock().initialize(expected.getNDManager(), DataType.FLOAT32, m3.inputShapes());
+            expected.load(pretrained, FractureModels.SLICE_IMAGE);
+            var a = m3.block().getParameters();
+            var b = expected.getBlock().getParameters();
+            assertThat(a.size()).isEqualTo(b.size()).isGreaterThan(10);
+            for (int i = 0; i < a.size(); i++) {
+                assertThat(a.get(i).getValue().getArray().toFloatArray()).as(a.get(i).getKey())
+                        .isEqualTo(b.get(i).getValue().getArray().toFloatArray());
+            }
+        }
+        // and training moved them on from there
+        assertThat(Files.readAllBytes(w.run("fracture-test", FractureModels.SLICE_FRACTURE, 1, 0).model()
+                .resolve("slice_fracture-0000.params"))).isNotEqualTo(Files.readAllBytes(pretrained
+                .resolve("slice_image-0000.params")));
+    }
+
+    private static List<String> trainingStudies(WorkLayout w, int fold) throws IOException {
+        return FractureStudy.readAll(w).stream().filter(s -> TrainRun.trainsOn(fold, s.fold()))
+                .map(FractureStudy::uid).toList();
     }
 
     @Test

@@ -90,7 +90,7 @@ class TrainAndInferBboxTest {
                 .sorted().toList();
         assertThat(partitionSteps).contains("sliceMetadataPartition", "bboxLabelsPartition", "trainBboxPartition",
                 "inferBboxPartition", "studyCropsPartition", "embeddingsPartition", "trainVertebraPartition",
-                "trainSliceFracturePartition", "trainStudyPartition", "inferFracturePartition");
+                "trainSliceImagePartition", "trainSliceFracturePartition", "trainStudyPartition", "inferFracturePartition");
         for (String name : partitionSteps) {
             assertThat(steps.get(name)).as(name).isNotNull();
             assertThat(steps.get(name).getName()).isEqualTo(name);
