@@ -68,7 +68,7 @@ public final class SequenceTask implements TrainingTask {
         this.targets = targets;
         this.outputs = outputs;
         this.imageHead = imageHead(config, outputs);
-        this.loss = new SequenceMseLoss(nonzeroWeight, imageHead ? config.imageLossWeight() : 0);
+        this.loss = new SequenceMseLoss(nonzeroWeight, imageHead ? config.imageLossWeight() : 0, singleSlices);
         this.trainStudies = trainStudies;
         this.validationStudies = validationStudies;
         this.singleSlices = singleSlices;

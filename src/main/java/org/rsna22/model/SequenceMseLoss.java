@@ -25,21 +25,37 @@ public final class SequenceMseLoss extends Loss {
 
     private final float nonzeroWeight;
     private final float imageWeight;
+    private final boolean imageOnly;
 
     public SequenceMseLoss() {
         this(2, 0);
     }
 
     public SequenceMseLoss(double nonzeroWeight, double imageWeight) {
+        this(nonzeroWeight, imageWeight, false);
+    }
+
+    /**
+     * @param imageOnly the image head's term alone, without the sequence heads' MSE (M3's image pretraining: over
+     *                  windows of one image the sequence heads have nothing to learn from the sequence)
+     */
+    public SequenceMseLoss(double nonzeroWeight, double imageWeight, boolean imageOnly) {
         super("SequenceMse");
+        if (imageOnly && imageWeight <= 0) {
+            throw new IllegalArgumentException("an image-only loss needs an image weight above 0");
+        }
         this.nonzeroWeight = (float) nonzeroWeight;
         this.imageWeight = (float) imageWeight;
+        this.imageOnly = imageOnly;
     }
 
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
         NDArray y = labels.get(0);
         NDArray m = labels.get(1).expandDims(-1);
+        if (imageOnly) {
+            return imageBce(predictions.get(1), y.get(new NDIndex("..., -1:")), m).mul(imageWeight);
+        }
         // the engine's sigmoid: 1 / (1 + exp(-z)) overflows for very negative z and its gradient turns NaN
         NDArray p = Activation.sigmoid(predictions.get(0));
         NDArray w = y.gt(0).toType(y.getDataType(), false).mul(nonzeroWeight - 1).add(1);

@@ -104,6 +104,9 @@ class SequenceNetTest {
             // without the image weight the second output is ignored
             assertThat(new SequenceMseLoss(2, 0).evaluate(labels, predictions).getFloat())
                     .isCloseTo((float) mse, within(1e-6f));
+            // image only (M3's image pretraining): the sequence outputs are ignored
+            assertThat(new SequenceMseLoss(2, 0.5, true).evaluate(labels, predictions).getFloat())
+                    .isCloseTo((float) (0.5 * bce), within(1e-5f));
             // a very negative raw value on a positive does not overflow: the loss is about |z| · its weight
             NDList extreme = new NDList(sequence, m.create(new float[] {-200, 0, 0, 0, 0}, new Shape(1, 5, 1)));
             assertThat(new SequenceMseLoss(2, 1).evaluate(labels, extreme).getFloat())
