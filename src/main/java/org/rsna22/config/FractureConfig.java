@@ -24,8 +24,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         PrepareConfig.require(imagesPerWindow >= 2, "fracture.images_per_window must be at least 2");
         PrepareConfig.require(studiesPerPartition >= 1 && threads >= 1,
                 "fracture.studies_per_partition and fracture.threads must be at least 1");
-        PrepareConfig.require(List.of("resnet", "efficientnet").contains(backbone),
-                "fracture.backbone must be resnet or efficientnet");
+        PrepareConfig.require(List.of("resnet", "efficientnet", "plain").contains(backbone),
+                "fracture.backbone must be resnet, efficientnet or plain");
         PrepareConfig.require(imageSlices == 1 || imageSlices == 3, "fracture.image_slices must be 3 or 1");
         PrepareConfig.require(stemStride == 1 || stemStride == 2, "fracture.stem_stride must be 1 or 2");
         PrepareConfig.require(List.of("avg", "max").contains(pool), "fracture.pool must be avg or max");

@@ -38,7 +38,7 @@ public final class BoxLocaliserNet {
     }
 
     /**
-     * A from-scratch backbone ("resnet" or "efficientnet") whose output is (N, {@link #features}(width)), with the
+     * A from-scratch backbone ("resnet", "efficientnet" or "plain") whose output is (N, {@link #features}(width)), with the
      * stride of its first convolution (2 as the box localiser's; 1 keeps thin structures of small images at full
      * resolution through the first stage) and its global pooling (average, or maximum: one strong local response
      * is not averaged away over the map).
@@ -48,7 +48,9 @@ public final class BoxLocaliserNet {
         return switch (kind) {
             case "resnet" -> resnet(width, stemStride, pool);
             case "efficientnet" -> efficientnet(width, stemStride, pool);
-            default -> throw new IllegalArgumentException("unknown backbone '" + kind + "': resnet or efficientnet");
+            case "plain" -> plain(width, stemStride, pool);
+            default -> throw new IllegalArgumentException("unknown backbone '" + kind
+                    + "': resnet, efficientnet or plain");
         };
     }
 
@@ -84,6 +86,21 @@ public final class BoxLocaliserNet {
                 .add(new ParallelBlock(o -> new NDList(o.get(0).singletonOrThrow().add(o.get(1).singletonOrThrow())),
                         List.of(main, shortcut)))
                 .add(Activation.reluBlock());
+    }
+
+    /**
+     * Plain: six 3×3 convolutions with batch norm and ReLU (widths w, w, 2w, 2w, 4w, 4w; strides stem, 1, 2, 1, 2, 1),
+     * then a 1×1 convolution to 8w, no shortcuts. Small crack detectors trained from scratch on a few thousand slices
+     * localise better with it than with the residual network (README, train-fracture).
+     */
+    private static Block plain(int width, int stemStride, Block pool) {
+        SequentialBlock net = new SequentialBlock();
+        int[][] layers = {{width, stemStride}, {width, 1}, {width * 2, 2}, {width * 2, 1}, {width * 4, 2}, {width * 4, 1}};
+        for (int[] l : layers) {
+            net.add(new ConvBn(l[0], 3, l[1], 1, 1)).add(Activation.reluBlock());
+        }
+        return net.add(new ConvBn(width * 8, 1, 1, 0, 1)).add(Activation.reluBlock()).add(pool)
+                .add(Blocks.batchFlattenBlock());
     }
 
     /** EfficientNet-like: stem, then MBConv stages (expansion 4, SiLU), then a 1×1 head convolution. */

@@ -12,13 +12,16 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SequenceNetTest {
 
-    @Test
-    void givesOutputsPerImageAndFeaturesPerImage() {
+    @ParameterizedTest
+    @ValueSource(strings = {"resnet", "efficientnet", "plain"})
+    void givesOutputsPerImageAndFeaturesPerImage(String backbone) {
         try (Model model = Model.newInstance("seq")) {
-            SequenceNet net = new SequenceNet("resnet", 8, 2, false, 16, 7, 0);
+            SequenceNet net = new SequenceNet(backbone, 8, 2, false, 16, 7, 0);
             NDManager m = initialized(model, net, 5);
             NDArray x = m.randomNormal(new Shape(2, 5, 3, 32, 32));
             NDArray pos = m.arange(10f).reshape(2, 5);
