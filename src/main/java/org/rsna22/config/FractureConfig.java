@@ -11,7 +11,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
                              boolean sliceShift, int imageSlices, double imageLossWeight, String studyInputs,
-                             int imagePretrainEpochs, int imagePretrainBatchSize) {
+                             int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling) {
 
     /** Narrower backbones trip the engine: see {@link #WIDTH_REASON}. */
     public static final int MIN_WIDTH = 16;
@@ -34,6 +34,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                 "fracture.study_inputs must be features or scores");
         PrepareConfig.require(!vertebra.folds().isEmpty() && !sliceFracture.folds().isEmpty()
                 && !study.folds().isEmpty(), "fracture model settings: folds must not be empty");
+        PrepareConfig.require(List.of("minmax", "fixed").contains(windowScaling),
+                "fracture.window_scaling must be minmax or fixed");
         PrepareConfig.require(imagePretrainEpochs >= 0 && imagePretrainBatchSize >= 1,
                 "fracture.image_pretrain_epochs must not be negative and image_pretrain_batch_size must be at least 1");
         PrepareConfig.require(imagePretrainEpochs == 0 || imageLossWeight > 0,
@@ -54,6 +56,11 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
      */
     public boolean studyReadsScores() {
         return "scores".equals(studyInputs);
+    }
+
+    /** Whether each windowed slice is scaled by its own minimum and maximum (SPEC §6) rather than the window's. */
+    public boolean perSliceMinMax() {
+        return "minmax".equals(windowScaling);
     }
 
     /** Whether M3 starts from a network first trained on single slices drawn across studies. */

@@ -22,20 +22,23 @@ public final class CropStore {
     private final double width;
     private final Map<String, StudyCrop> recent;
     private final boolean middleOnly;
+    private final boolean minMax;
 
     public CropStore(WorkLayout work, int size, double level, double width, int capacity) {
-        this(work, Subset.TRAIN, size, level, width, capacity, false);
+        this(work, Subset.TRAIN, size, level, width, capacity, false, true);
     }
 
     /**
      * The crops of the training set or of a test set.
      *
      * @param middleOnly every image's three planes hold its middle slice (fracture.image_slices 1), not its 3 slices
+     * @param minMax     each windowed slice scaled by its own range (SPEC §6), else by the window's
      */
     public CropStore(WorkLayout work, Subset subset, int size, double level, double width, int capacity,
-                     boolean middleOnly) {
+                     boolean middleOnly, boolean minMax) {
         this.work = work;
         this.middleOnly = middleOnly;
+        this.minMax = minMax;
         this.subset = subset;
         this.size = size;
         this.level = level;
@@ -104,7 +107,7 @@ public final class CropStore {
         int plane = size * size;
         for (int k = 0; k < 3; k++) {
             int s = middleOnly ? middleSlice(i, shift, crop.slices()) : Math.min(crop.slices() - 1, i * 3 + k + shift);
-            float[] w = SliceWindow.window(crop.hu()[s], level, width);
+            float[] w = SliceWindow.window(crop.hu()[s], level, width, minMax);
             System.arraycopy(w, 0, out, offset + k * plane, plane);
         }
     }

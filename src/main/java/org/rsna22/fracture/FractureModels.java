@@ -71,7 +71,7 @@ public final class FractureModels {
 
     public CropStore crops(Subset subset) {
         return new CropStore(work, subset, config.cropSize(), config.windowLevel(), config.windowWidth(), 64,
-                config.imageSlices() == 1);
+                config.imageSlices() == 1, config.perSliceMinMax());
     }
 
     /** The training task of one (model, fold, seed) run. */

@@ -11,8 +11,23 @@ public final class SliceWindow {
 
     /** Windowed and min-max scaled values of a slice, row-major. */
     public static float[] window(short[] hu, double level, double width) {
+        return window(hu, level, width, true);
+    }
+
+    /**
+     * Clips HU to the window; then with {@code minMax} scales each slice by its own minimum and maximum (SPEC §6; a
+     * constant slice gives zeros), else by the window's bounds, so that a value means the same HU in every slice.
+     */
+    public static float[] window(short[] hu, double level, double width, boolean minMax) {
         float lo = (float) (level - width / 2);
         float hi = (float) (level + width / 2);
+        if (!minMax) {
+            float[] out = new float[hu.length];
+            for (int i = 0; i < hu.length; i++) {
+                out[i] = (Math.max(lo, Math.min(hi, hu[i])) - lo) / (hi - lo);
+            }
+            return out;
+        }
         float[] out = new float[hu.length];
         float min = Float.MAX_VALUE;
         float max = -Float.MAX_VALUE;

@@ -55,7 +55,7 @@ class FracturePiecesTest {
         assertThat(shifted[0]).isCloseTo(900f / 1800, within(1e-5f));
         assertThat(shifted[4]).isCloseTo(plain[8], within(1e-5f));
         // image_slices 1: the three planes all hold the middle slice (4, or 5 when shifted by one)
-        CropStore middle = new CropStore(new org.rsna22.dataset.WorkLayout(tmp), Subset.TRAIN, 2, 400, 1800, 4, true);
+        CropStore middle = new CropStore(new org.rsna22.dataset.WorkLayout(tmp), Subset.TRAIN, 2, 400, 1800, 4, true, true);
         float[] one = new float[12];
         middle.image(crop, 1, 1, one, 0);
         assertThat(new float[] {one[0], one[4], one[8]}).containsOnly(1000f / 1800);

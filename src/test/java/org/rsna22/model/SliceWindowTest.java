@@ -20,6 +20,14 @@ class SliceWindowTest {
     }
 
     @Test
+    void fixedScalingUsesTheWindowsBoundsSoAValueMeansTheSameHuInEverySlice() {
+        // window 400 ± 900: -500 → 0, 400 → 0.5, 1300 → 1; the slice's own range (0..200) does not matter
+        assertThat(SliceWindow.window(new short[] {0, 50, 200}, 400, 1800, false))
+                .containsExactly(500f / 1800, 550f / 1800, 700f / 1800);
+        assertThat(SliceWindow.window(new short[] {-2000, 400, 3000}, 400, 1800, false)).containsExactly(0f, 0.5f, 1f);
+    }
+
+    @Test
     void constantSliceGivesZerosInsteadOfDividingByZero() {
         assertThat(SliceWindow.window(new short[] {-2000, -2000, -2000}, 400, 1800)).containsExactly(0f, 0f, 0f);
     }
