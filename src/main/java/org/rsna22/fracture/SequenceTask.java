@@ -46,7 +46,6 @@ public final class SequenceTask implements TrainingTask {
     private final List<Window> validation;
     private final SequenceMseLoss loss;
     private final boolean imageHead;
-    private final boolean singleSlices;
     private final int window;
     private final Start start;
     private SequenceNet block;
@@ -71,7 +70,6 @@ public final class SequenceTask implements TrainingTask {
         this.loss = new SequenceMseLoss(nonzeroWeight, imageHead ? config.imageLossWeight() : 0, singleSlices);
         this.trainStudies = trainStudies;
         this.validationStudies = validationStudies;
-        this.singleSlices = singleSlices;
         this.window = singleSlices ? 1 : config.imagesPerWindow();
         this.start = start;
         this.train = singleSlices ? slices(crops, trainStudies, true) : windows(trainStudies);

@@ -21,13 +21,6 @@ public final class SliceWindow {
     public static float[] window(short[] hu, double level, double width, boolean minMax) {
         float lo = (float) (level - width / 2);
         float hi = (float) (level + width / 2);
-        if (!minMax) {
-            float[] out = new float[hu.length];
-            for (int i = 0; i < hu.length; i++) {
-                out[i] = (Math.max(lo, Math.min(hi, hu[i])) - lo) / (hi - lo);
-            }
-            return out;
-        }
         float[] out = new float[hu.length];
         float min = Float.MAX_VALUE;
         float max = -Float.MAX_VALUE;
@@ -37,9 +30,10 @@ public final class SliceWindow {
             min = Math.min(min, v);
             max = Math.max(max, v);
         }
-        float range = max - min;
+        float from = minMax ? min : lo;
+        float range = minMax ? max - min : hi - lo;
         for (int i = 0; i < out.length; i++) {
-            out[i] = range > 0 ? (out[i] - min) / range : 0f;
+            out[i] = range > 0 ? (out[i] - from) / range : 0f;
         }
         return out;
     }

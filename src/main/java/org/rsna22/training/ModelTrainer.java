@@ -308,12 +308,7 @@ public final class ModelTrainer implements AutoCloseable {
                     + ", which is not there (its pretraining has not finished)");
         }
         model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, task.inputShapes());
-        try {
-            model.load(start.model(), start.name());
-        } catch (MalformedModelException e) {
-            throw new IOException(start.model() + ": its parameters do not fit " + task.modelName() + ": "
-                    + e.getMessage(), e);
-        }
+        loadParameters(start.model(), start.name());
         LOG.info("{} {} starts from the weights of {}", task.modelName(), run.name(), start.model());
     }
 
@@ -336,12 +331,17 @@ public final class ModelTrainer implements AutoCloseable {
         }
     }
 
-    private void restore(Path dir) throws IOException {
+    /** Loads the weight files named {@code name} from {@code dir} into the model; misfitting ones are an IOException. */
+    private void loadParameters(Path dir, String name) throws IOException {
         try {
-            model.load(dir, task.modelName());
+            model.load(dir, name);
         } catch (MalformedModelException e) {
-            throw new IOException(dir + ": the checkpoint's parameters do not fit the model: " + e.getMessage(), e);
+            throw new IOException(dir + ": its parameters do not fit " + task.modelName() + ": " + e.getMessage(), e);
         }
+    }
+
+    private void restore(Path dir) throws IOException {
+        loadParameters(dir, task.modelName());
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(dir.resolve(TRAINER_STATE))) {
             p.load(in);
