@@ -11,7 +11,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
                              boolean sliceShift, int imageSlices, double imageLossWeight, String studyInputs,
-                             int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling) {
+                             int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
+                             String init) {
 
     /** Narrower backbones trip the engine: see {@link #WIDTH_REASON}. */
     public static final int MIN_WIDTH = 16;
@@ -36,6 +37,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                 && !study.folds().isEmpty(), "fracture model settings: folds must not be empty");
         PrepareConfig.require(List.of("minmax", "fixed").contains(windowScaling),
                 "fracture.window_scaling must be minmax or fixed");
+        PrepareConfig.require(List.of("djl", "pytorch").contains(init), "fracture.init must be djl or pytorch");
         PrepareConfig.require(imagePretrainEpochs >= 0 && imagePretrainBatchSize >= 1,
                 "fracture.image_pretrain_epochs must not be negative and image_pretrain_batch_size must be at least 1");
         PrepareConfig.require(imagePretrainEpochs == 0 || imageLossWeight > 0,
@@ -75,7 +77,15 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
     public SequenceModel sliceImage() {
         SequenceModel m = sliceFracture;
         return new SequenceModel(Math.max(1, imagePretrainEpochs), imagePretrainBatchSize, m.lr(), m.weightDecay(),
-                m.warmup(), m.nonzeroWeight(), imagePretraining() ? m.folds() : List.of(), m.seeds());
+                m.warmup(), m.schedule(), m.nonzeroWeight(), imagePretraining() ? m.folds() : List.of(), m.seeds());
+    }
+
+    /**
+     * Whether the slice models' weights start as PyTorch's layers start theirs (uniform within ±1/√fan_in) rather
+     * than with DJL's default (normal, standard deviation √(2/fan_in)).
+     */
+    public boolean pytorchInit() {
+        return "pytorch".equals(init);
     }
 
     /** Whether the backbone ends with global max pooling rather than the average. */
@@ -85,11 +95,18 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
 
     /** The training settings of one of the three models, and its runs (folds × seeds; fold -1 = all data). */
     public record SequenceModel(int epochs, int batchSize, double lr, double weightDecay, double warmup,
-                                double nonzeroWeight, List<Integer> folds, List<Integer> seeds) {
+                                String schedule, double nonzeroWeight, List<Integer> folds, List<Integer> seeds) {
         public SequenceModel {
             PrepareConfig.require(epochs >= 1 && batchSize >= 1 && lr > 0 && !seeds.isEmpty(),
                     "fracture model settings: epochs, batch_size, lr and seeds must be set");
             PrepareConfig.require(nonzeroWeight >= 1, "fracture model settings: nonzero_weight must be at least 1");
+            PrepareConfig.require(List.of("cosine", "constant").contains(schedule),
+                    "fracture model settings: schedule must be cosine or constant");
+        }
+
+        /** Whether the learning rate decays along a cosine after the warm-up (SPEC §4) rather than staying at lr. */
+        public boolean cosine() {
+            return "cosine".equals(schedule);
         }
     }
 }

@@ -91,7 +91,7 @@ public final class CropStore {
      * {@link #image(StudyCrop, int, int, float[], int)} moves the image's slices.
      */
     public static int middleSlice(int image, int shift, int slices) {
-        return Math.min(slices - 1, image * 3 + 1 + shift);
+        return Math.max(0, Math.min(slices - 1, image * 3 + 1 + shift));
     }
 
     /** Writes image i of a crop into {@code out} at {@code offset}: 3 planes of size×size. */
@@ -101,12 +101,13 @@ public final class CropStore {
 
     /**
      * Writes image i of a crop, its slices moved {@code shift} slices towards the feet (a training augmentation:
-     * other 3-slice groupings of the same study), into {@code out} at {@code offset}.
+     * other 3-slice groupings of the same study; -1 towards the head), into {@code out} at {@code offset}; slices
+     * past either end of the crop repeat its first or last.
      */
     public void image(StudyCrop crop, int i, int shift, float[] out, int offset) {
         int plane = size * size;
         for (int k = 0; k < 3; k++) {
-            int s = middleOnly ? middleSlice(i, shift, crop.slices()) : Math.min(crop.slices() - 1, i * 3 + k + shift);
+            int s = middleOnly ? middleSlice(i, shift, crop.slices()) : Math.max(0, Math.min(crop.slices() - 1, i * 3 + k + shift));
             float[] w = SliceWindow.window(crop.hu()[s], level, width, minMax);
             System.arraycopy(w, 0, out, offset + k * plane, plane);
         }

@@ -58,7 +58,7 @@ public final class FractureModels {
     TrainingSettings settings(String model) {
         SequenceModel m = settingsOf(model);
         return new TrainingSettings("fracture." + model, m.epochs(), m.batchSize(), m.batchSize(), m.lr(),
-                m.weightDecay(), m.warmup(), 2, 2);
+                m.weightDecay(), m.warmup(), m.cosine(), 2, 2);
     }
 
     public TrainRun run(String model, int fold, int seed) {

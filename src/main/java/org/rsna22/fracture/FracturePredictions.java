@@ -25,6 +25,12 @@ final class FracturePredictions {
      * images × outputs values (with an image head, {@link SequenceNet}'s second output follows the first).
      */
     static float[][] perImage(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs) {
+        return perImage(models, crops, crop, window, outputs, 0);
+    }
+
+    /** {@link #perImage} with every image's slices moved {@code shift} slices towards the feet (-1, 0 or 1). */
+    static float[][] perImage(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs,
+                              int shift) {
         int images = CropStore.images(crop.slices());
         double[][] sum = new double[images][outputs];
         int[] count = new int[images];
@@ -33,7 +39,7 @@ final class FracturePredictions {
             float[] x = new float[window * 3 * size * size];
             float[] pos = new float[window];
             float[] mask = new float[window];
-            SequenceTask.fillWindow(crops, crop, first, window, x, pos, mask, 0);
+            SequenceTask.fillWindow(crops, crop, first, shift, window, x, pos, mask, 0);
             for (Model m : models) {
                 try (NDManager nd = m.getNDManager().newSubManager()) {
                     NDList in = new NDList(nd.create(x, new Shape(1, window, 3, size, size)), nd.create(pos, new Shape(1, window)));
@@ -60,6 +66,9 @@ final class FracturePredictions {
     /**
      * What the study model reads of every image of a crop, by one slice-fracture model: its CNN features
      * ({@link #embed}) or, with {@code fracture.study_inputs: scores}, its per-image probabilities ({@link #perImage}).
+     * With an image head and {@code image_slices: 1}, where an image shows only its middle slice, the head's score
+     * of an image is the maximum over its three slices, each shown in turn: a crack a slice or two thick is not missed
+     * for lying outside the middle slices.
      */
     static StudyEmbedding studyInputs(Model model, CropStore crops, StudyCrop crop, FractureConfig c) {
         if (!c.studyReadsScores()) {
@@ -67,6 +76,14 @@ final class FracturePredictions {
         }
         int values = SequenceTask.studyInputSize(c);
         float[][] p = perImage(List.of(model), crops, crop, c.imagesPerWindow(), values);
+        if (c.imageHead() && c.imageSlices() == 1) {
+            for (int shift : new int[] {-1, 1}) {
+                float[][] moved = perImage(List.of(model), crops, crop, c.imagesPerWindow(), values, shift);
+                for (int i = 0; i < p.length; i++) {
+                    p[i][values - 1] = Math.max(p[i][values - 1], moved[i][values - 1]);
+                }
+            }
+        }
         float[] flat = new float[p.length * values];
         for (int i = 0; i < p.length; i++) {
             System.arraycopy(p[i], 0, flat, i * values, values);

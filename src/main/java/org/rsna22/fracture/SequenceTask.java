@@ -3,6 +3,8 @@ package org.rsna22.fracture;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.loss.Loss;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -134,8 +136,14 @@ public final class SequenceTask implements TrainingTask {
     }
 
     public static SequenceNet network(FractureConfig c, int outputs) {
-        return new SequenceNet(c.backbone(), c.width(), c.stemStride(), c.maxPool(), c.lstm(), outputs,
+        SequenceNet net = new SequenceNet(c.backbone(), c.width(), c.stemStride(), c.maxPool(), c.lstm(), outputs,
                 imageHead(c, outputs) ? 1 : 0);
+        if (c.pytorchInit()) {
+            // PyTorch's default for convolutions and linear layers: kaiming_uniform with a = √5, ±1/√fan_in
+            net.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM,
+                    XavierInitializer.FactorType.IN, 1), Parameter.Type.WEIGHT);
+        }
+        return net;
     }
 
     /** Length of the per-image vectors that the study model reads ({@code fracture.study_inputs}). */

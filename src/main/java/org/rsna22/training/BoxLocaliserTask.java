@@ -64,7 +64,7 @@ public final class BoxLocaliserTask implements TrainingTask {
 
     public static TrainingSettings settings(BboxConfig c) {
         return new TrainingSettings("bbox", c.epochs(), c.batchSize(), c.valBatchSize(), c.lr(), c.weightDecay(),
-                c.warmup(), c.loaderThreads(), c.prefetchBatches());
+                c.warmup(), true, c.loaderThreads(), c.prefetchBatches());
     }
 
     /** Optimiser steps of a run of {@code fold} over the given box labels. */

@@ -44,6 +44,8 @@ class FracturePiecesTest {
         assertThat(CropStore.middleSlice(1, 0, 7)).isEqualTo(4);
         assertThat(CropStore.middleSlice(1, 2, 7)).isEqualTo(6);
         assertThat(CropStore.middleSlice(2, 2, 7)).isEqualTo(6); // past the end: the last slice
+        assertThat(CropStore.middleSlice(1, -1, 7)).isEqualTo(3); // towards the head: the image's first slice
+        assertThat(CropStore.middleSlice(0, -1, 7)).isEqualTo(0);
         StudyCrop crop = new StudyCrop("1.2.3", 2, new int[] {1, 2, 3, 4, 5, 6, 7}, new int[] {0, 0, 2}, hu);
         CropStore store = new CropStore(new org.rsna22.dataset.WorkLayout(tmp), 2, 400, 1800, 4);
         float[] plain = new float[12];

@@ -1,0 +1,132 @@
+package org.rsna22.fracture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rsna22.config.ConfigLoader;
+import org.rsna22.config.FractureConfig;
+import org.rsna22.dataset.WorkLayout;
+import org.rsna22.model.SequenceNet;
+
+class StudyInputsTest {
+
+    /**
+     * Stands in for M3: its sequence outputs are 0 (σ = 0.5) and its image head's raw output is the mean of the
+     * image it is shown, so that the study inputs show which slices were looked at.
+     */
+    static final class MeanOfImage extends AbstractBlock {
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+                                         PairList<String, Object> params) {
+            NDArray x = inputs.get(0);
+            long b = x.getShape().get(0);
+            long t = x.getShape().get(1);
+            return new NDList(x.getManager().zeros(new Shape(b, t, FractureModels.SLICE_OUTPUTS)),
+                    x.reshape(b, t, -1).mean(new int[] {2}).reshape(b, t, 1));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            Shape x = inputShapes[0];
+            return new Shape[] {new Shape(x.get(0), x.get(1), FractureModels.SLICE_OUTPUTS),
+                    new Shape(x.get(0), x.get(1), 1)};
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        }
+    }
+
+    private static FractureConfig config(Path tmp, int imageSlices) throws Exception {
+        Path yaml = Files.writeString(tmp.resolve("slices" + imageSlices + ".yaml"), "fracture:\n  crop_size: 16\n"
+                + "  images_per_window: 2\n  image_slices: " + imageSlices + "\n  image_loss_weight: 1\n"
+                + "  study_inputs: scores\n  window_scaling: fixed\n");
+        return ConfigLoader.load(yaml.toString()).fracture();
+    }
+
+    private static double sigmoid(double z) {
+        return 1 / (1 + Math.exp(-z));
+    }
+
+    @Test
+    void withOneSliceAnImageHeadsScoreIsItsMaximumOverTheImagesThreeSlices(@TempDir Path tmp) throws Exception {
+        // 6 slices = 2 images (slices 0-2 and 3-5); only slice 2, the last of image 0 and never a middle slice, is
+        // bright (1300 HU: 1 after the fixed window -500..1300), the rest air (0)
+        short[][] hu = new short[6][];
+        for (int s = 0; s < 6; s++) {
+            short v = (short) (s == 2 ? 1300 : -500);
+            hu[s] = new short[] {v, v, v, v};
+        }
+        StudyCrop crop = new StudyCrop("1.2.3", 2, new int[] {1, 2, 3, 4, 5, 6}, new int[] {0, 0, 2}, hu);
+        try (Model model = Model.newInstance("mean-of-image")) {
+            model.setBlock(new MeanOfImage());
+            FractureConfig one = config(tmp, 1);
+            CropStore middle = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, one.windowLevel(),
+                    one.windowWidth(), 4, true, false);
+            StudyEmbedding e = FracturePredictions.studyInputs(model, middle, crop, one);
+            assertThat(e.features()).isEqualTo(FractureModels.SLICE_OUTPUTS + 1);
+            float[] v = e.fitted(2);
+            int last = FractureModels.SLICE_OUTPUTS;
+            // image 0: its middle slice 1 is air, but slice 2 shown alone scores σ(1); image 1 sees air only
+            assertThat((double) v[last]).isCloseTo(sigmoid(1), within(1e-6));
+            assertThat((double) v[e.features() + last]).isCloseTo(0.5, within(1e-6));
+            // the sequence outputs keep the unmoved images
+            assertThat((double) v[0]).isCloseTo(0.5, within(1e-6));
+
+            // three slices per image: the head sees all three at once (mean 1/3), no maximum is taken
+            FractureConfig three = config(tmp, 3);
+            CropStore all = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, three.windowLevel(),
+                    three.windowWidth(), 4, false, false);
+            float[] w = FracturePredictions.studyInputs(model, all, crop, three).fitted(2);
+            assertThat((double) w[last]).isCloseTo(sigmoid(1.0 / 3), within(1e-6));
+        }
+    }
+
+    @Test
+    void pytorchInitStartsWeightsWithinOneOverTheRootOfTheirFanIn(@TempDir Path tmp) throws Exception {
+        Path yaml = Files.writeString(tmp.resolve("init.yaml"), "fracture:\n  crop_size: 16\n  images_per_window: 2\n"
+                + "  backbone: plain\n  width: 16\n  lstm: 8\n  init: pytorch\n");
+        FractureConfig c = ConfigLoader.load(yaml.toString()).fracture();
+        Path djlYaml = Files.writeString(tmp.resolve("djl.yaml"), "fracture:\n  crop_size: 16\n  images_per_window: 2\n"
+                + "  backbone: plain\n  width: 16\n  lstm: 8\n");
+        FractureConfig d = ConfigLoader.load(djlYaml.toString()).fracture();
+        assertThat(d.pytorchInit()).isFalse();
+        try (NDManager nd = NDManager.newBaseManager()) {
+            double[] spread = new double[2];
+            int i = 0;
+            for (FractureConfig cfg : new FractureConfig[] {c, d}) {
+                SequenceNet net = SequenceTask.network(cfg, 7);
+                net.initialize(nd, DataType.FLOAT32, new Shape(1, 2, 3, 16, 16), new Shape(1, 2));
+                // the second 3x3 convolution: 16 in, fan_in 144
+                Parameter w = net.getParameters().values().stream()
+                        .filter(p -> p.getType() == Parameter.Type.WEIGHT && p.getArray().getShape().dimension() == 4
+                                && p.getArray().getShape().get(1) == 16)
+                        .findFirst().orElseThrow();
+                NDArray a = w.getArray();
+                spread[i++] = a.abs().max().getFloat();
+                if (cfg == c) {
+                    assertThat(a.abs().max().getFloat()).isLessThanOrEqualTo((float) (1 / Math.sqrt(144)));
+                    // uniform within ±1/12: standard deviation 1/12/√3
+                    double std = Math.sqrt(a.square().mean().getFloat());
+                    assertThat(std).isCloseTo(1 / 12.0 / Math.sqrt(3), within(0.005));
+                }
+            }
+            // DJL's default: normal with standard deviation √(2/144) = 0.118, so values well past 1/12
+            assertThat(spread[1]).isGreaterThan(0.2);
+        }
+    }
+}
