@@ -107,7 +107,8 @@ public final class CropStore {
     public void image(StudyCrop crop, int i, int shift, float[] out, int offset) {
         int plane = size * size;
         for (int k = 0; k < 3; k++) {
-            int s = middleOnly ? middleSlice(i, shift, crop.slices()) : Math.max(0, Math.min(crop.slices() - 1, i * 3 + k + shift));
+            // the middle slice, or slice k of the moved image: the middle one moved k - 1 further, clamped alike
+            int s = middleSlice(i, middleOnly ? shift : shift + k - 1, crop.slices());
             float[] w = SliceWindow.window(crop.hu()[s], level, width, minMax);
             System.arraycopy(w, 0, out, offset + k * plane, plane);
         }

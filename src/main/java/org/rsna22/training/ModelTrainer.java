@@ -248,7 +248,8 @@ public final class ModelTrainer implements AutoCloseable {
         for (Pair<String, Parameter> p : block.getParameters()) {
             names.put(p.getValue().getId(), p.getKey());
         }
-        optimizer = new CheckpointableAdamW(new WarmupCosine(settings.lr(), totalSteps(), settings.warmup(), settings.cosine()),
+        optimizer = new CheckpointableAdamW(
+                new WarmupCosine(settings.lr(), totalSteps(), settings.warmup(), settings.cosine()),
                 (float) settings.weightDecay(), model.getNDManager().newSubManager(), names);
     }
 
