@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.rsna22.dataset.CompetitionMetric;
 import org.rsna22.dataset.CsvTable;
 import org.rsna22.dataset.TrainLabelsCsv;
@@ -17,6 +18,10 @@ import org.rsna22.dataset.TrainLabelsCsv;
  * {@link IllegalArgumentException} whose message names the file, the line and what is wrong.
  */
 public final class SubmissionScore {
+
+    /** A plain decimal number: optional sign, digits with an optional fraction, an optional exponent. */
+    private static final Pattern DECIMAL =
+            Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     private SubmissionScore() {
     }
@@ -97,12 +102,13 @@ public final class SubmissionScore {
                 throw new IllegalArgumentException(where + ": row_id '" + rowId + "' is not UID_C1 … UID_C7 or "
                         + "UID_patient_overall");
             }
-            double p;
-            try {
-                p = Double.parseDouble(f.get(1).trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(where + ": '" + f.get(1) + "' is not a probability");
+            String text = f.get(1).trim();
+            // a plain decimal (1e-3 allowed): Java's parser would also take 0.5d, 0.5f, hex floats and "Infinity"
+            if (!DECIMAL.matcher(text).matches()) {
+                throw new IllegalArgumentException(where + ": '" + f.get(1) + "' is not a probability (a plain decimal "
+                        + "number such as 0.25 or 2.5e-3)");
             }
+            double p = Double.parseDouble(text);
             if (!(p >= 0 && p <= 1)) {
                 throw new IllegalArgumentException(where + ": probability " + f.get(1).trim() + " is outside [0, 1]");
             }

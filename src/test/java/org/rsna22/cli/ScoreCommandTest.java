@@ -79,6 +79,11 @@ class ScoreCommandTest {
             {good + "1.2.3_C1,0.5\n", "row 1.2.3_C1 again (first on line 2)"},
             {good.replace("1.2.3_C2,0.5", "1.2.3_C2,1.5"), "probability 1.5 is outside [0, 1]"},
             {good.replace("1.2.3_C2,0.5", "1.2.3_C2,high"), "'high' is not a probability"},
+            // Java's own parser takes these; a probability is a plain decimal number
+            {good.replace("1.2.3_C2,0.5", "1.2.3_C2,0.5d"), "'0.5d' is not a probability"},
+            {good.replace("1.2.3_C2,0.5", "1.2.3_C2,0.5f"), "'0.5f' is not a probability"},
+            {good.replace("1.2.3_C2,0.5", "1.2.3_C2,0x1p-1"), "'0x1p-1' is not a probability"},
+            {good.replace("1.2.3_C2,0.5", "1.2.3_C2,NaN"), "'NaN' is not a probability"},
             {good.replace("1.2.3_C2,0.5", "1.2.3_C9,0.5"), "row_id '1.2.3_C9' is not UID_C1"},
             {good.replace("row_id,fractured", "id,p"), "the header must be row_id,fractured"},
             {good + good.substring(good.indexOf('\n') + 1).replace("1.2.3_", "9.9.9_").lines()
@@ -89,6 +94,10 @@ class ScoreCommandTest {
             assertThat(r.exit()).as(c[1]).isEqualTo(2);
             assertThat(r.err()).as(c[1]).contains(c[1]).startsWith("error: ");
             assertThat(r.err().strip().lines()).as(c[1]).hasSize(1);
+        }
+        // plain decimals in every form a writer uses are taken: 5e-1, .5, 0.50, 1
+        for (String p : new String[] {"5e-1", ".5", "0.50", "5.0E-1"}) {
+            assertThat(score(good.replace("1.2.3_C2,0.5", "1.2.3_C2," + p), LABELS).exit()).as(p).isZero();
         }
         Result missingStudy = score(good.lines().filter(l -> !l.startsWith("1.2.4")).reduce("", (x, y) -> x + y + "\n"),
                 LABELS);
