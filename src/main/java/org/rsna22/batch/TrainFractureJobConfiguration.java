@@ -135,13 +135,14 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     @StepScope
-    public StudyPartitionTasklet embeddingsTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
-                                                   @Value(FIRST) Integer first, @Value(COUNT) Integer count,
-                                                   @Value(PARTITION) String stepName) throws IOException {
+    public StudyPartitionTasklet embeddingsTasklet(@Value(DATA) String data, @Value(WORK) String work,
+                                                   @Value(CONFIG) String config, @Value(FIRST) Integer first,
+                                                   @Value(COUNT) Integer count, @Value(PARTITION) String stepName,
+                                                   DicomSource dicom) throws IOException {
         WorkLayout w = WorkLayout.of(work);
         ExperimentConfig c = ConfigLoader.load(config);
         return new StudyPartitionTasklet(EMBEDDINGS, StudyPartitionTasklet.of(FractureStudy.readAll(w), first, count),
-                FractureWork.embeddings(new FractureModels(w, c), c.fracture()),
+                FractureWork.embeddings(models(data, work, c, dicom), c.fracture()),
                 w.fracturePartDir(EMBEDDINGS), partition(stepName));
     }
 
@@ -167,9 +168,9 @@ public class TrainFractureJobConfiguration {
     @Bean
     @StepScope
     public PseudoLabelsTasklet pseudoLabelsTasklet(@Value(DATA) String data, @Value(WORK) String work,
-                                                   @Value(CONFIG) String config) throws IOException {
+                                                   @Value(CONFIG) String config, DicomSource dicom) throws IOException {
         ExperimentConfig c = ConfigLoader.load(config);
-        return new PseudoLabelsTasklet(WorkLayout.of(work), new FractureModels(WorkLayout.of(work), c), c.fracture(),
+        return new PseudoLabelsTasklet(WorkLayout.of(work), models(data, work, c, dicom), c.fracture(),
                 PseudoLabelsTasklet.fractureSlices(new CompetitionLayout(Path.of(data)).boundingBoxesCsv()));
     }
 
@@ -180,10 +181,11 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     @StepScope
-    public OofTasklet oofTasklet(@Value(WORK) String work, @Value(CONFIG) String config) {
+    public OofTasklet oofTasklet(@Value(DATA) String data, @Value(WORK) String work, @Value(CONFIG) String config,
+                                 DicomSource dicom) {
         ExperimentConfig c = ConfigLoader.load(config);
         WorkLayout w = WorkLayout.of(work);
-        return new OofTasklet(w, new FractureModels(w, c), c.fracture(),
+        return new OofTasklet(w, models(data, work, c, dicom), c.fracture(),
                 List.of(CROPS, VertebraLabelsTasklet.STEP, EMBEDDINGS));
     }
 
@@ -265,18 +267,26 @@ public class TrainFractureJobConfiguration {
     /** One (model, fold, seed) run; the partition's context names the model. */
     @Bean
     @StepScope
-    public TrainRunTasklet fractureRunTasklet(@Value(WORK) String work, @Value(CONFIG) String config,
+    public TrainRunTasklet fractureRunTasklet(@Value(DATA) String data, @Value(WORK) String work,
+                                              @Value(CONFIG) String config,
                                               @Value("#{stepExecutionContext['" + MODEL + "']}") String model,
                                               @Value("#{stepExecutionContext['fold']}") Integer fold,
                                               @Value("#{stepExecutionContext['seed']}") Integer seed,
-                                              List<TrainingListener> listeners) {
+                                              List<TrainingListener> listeners, DicomSource dicom) {
         ExperimentConfig c = ConfigLoader.load(config);
-        FractureModels models = new FractureModels(WorkLayout.of(work), c);
+        FractureModels models = models(data, work, c, dicom);
         return new TrainRunTasklet(models.run(model, fold, seed), () -> models.task(model, fold, seed), c,
                 TrainingListener.all(listeners));
     }
 
     // --- helpers: the three models are wired alike ---
+
+    /** The fracture models of a work folder, whose damaged training crops are made again from the dataset's files. */
+    private static FractureModels models(String data, String work, ExperimentConfig c, DicomSource dicom) {
+        WorkLayout w = WorkLayout.of(work);
+        return new FractureModels(w, c, FractureWork.cropSource(new CompetitionLayout(Path.of(data)).trainImages(), w,
+                dicom, c.fracture()));
+    }
 
     /** A model's runs, one partition after another (one model training at a time uses both cores). */
     private static Step trainStep(String name, JobRepository repository, Step partition, Partitioner partitioner,

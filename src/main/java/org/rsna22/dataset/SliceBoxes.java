@@ -1,6 +1,7 @@
 package org.rsna22.dataset;
 
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * The slices of one study in slice_number order, with their fold and, when read from
@@ -39,27 +41,56 @@ public record SliceBoxes(String studyUid, int fold, int[] sliceNumbers, int[][] 
 
     /**
      * The studies of an images folder (a test set's test_images/): folders named by a valid UID, sorted,
-     * with their {@code <slice_number>.dcm} files in slice order; fold -1. Other entries are left out.
+     * with their {@code <slice_number>.dcm} files in slice order; fold -1. Other entries are left out: see
+     * {@link #listTestImages} for them and their reasons.
      */
     public static List<SliceBoxes> listStudies(Path images) throws IOException {
+        return listTestImages(images).studies();
+    }
+
+    /** An entry of an images folder that is not a usable study, and why. */
+    public record Rejected(String name, String reason) {
+    }
+
+    /** The studies of an images folder and every other entry of it with the reason it is not one. */
+    public record Listing(List<SliceBoxes> studies, List<Rejected> rejected) {
+    }
+
+    /** Every entry of an images folder: the usable studies (as {@link #listStudies}) and the rest with reasons. */
+    public static Listing listTestImages(Path images) throws IOException {
         List<SliceBoxes> out = new ArrayList<>();
-        List<Path> folders;
+        List<Rejected> rejected = new ArrayList<>();
+        List<Path> entries;
         try (Stream<Path> s = Files.list(images)) {
-            folders = s.filter(Files::isDirectory).filter(p -> Uids.isValid(p.getFileName().toString())).sorted().toList();
+            entries = s.sorted().toList();
         }
-        for (Path folder : folders) {
+        for (Path entry : entries) {
+            String name = entry.getFileName().toString();
+            if (!Files.isDirectory(entry)) {
+                rejected.add(new Rejected(name, images.getFileName() + "/" + name + " is a file, not a study folder "
+                        + "(test_images/<StudyInstanceUID>/<slice_number>.dcm)"));
+                continue;
+            }
+            if (!Uids.isValid(name)) {
+                rejected.add(new Rejected(name, "study folder name " + Uids.invalidReason(name)
+                        + " (a folder of test_images/ is named by its StudyInstanceUID)"));
+                continue;
+            }
             List<Integer> numbers = new ArrayList<>();
-            try (Stream<Path> s = Files.list(folder)) {
+            try (Stream<Path> s = Files.list(entry)) {
                 s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[1-9][0-9]{0,8}\\.dcm"))
                         .forEach(n -> numbers.add(Integer.parseInt(n.substring(0, n.length() - 4))));
             }
             numbers.sort(null);
-            if (numbers.size() >= 3) {
-                out.add(new SliceBoxes(folder.getFileName().toString(), -1,
-                        numbers.stream().mapToInt(Integer::intValue).toArray(), null, null));
+            if (numbers.size() < 3) {
+                rejected.add(new Rejected(name, "only " + numbers.size() + " slice file" + (numbers.size() == 1 ? ""
+                        : "s") + " (<slice_number>.dcm) in " + images.getFileName() + "/" + name + ": a study needs "
+                        + "at least 3 slices (one 3-slice image)"));
+                continue;
             }
+            out.add(new SliceBoxes(name, -1, numbers.stream().mapToInt(Integer::intValue).toArray(), null, null));
         }
-        return out;
+        return new Listing(out, rejected);
     }
 
     /**
@@ -159,6 +190,8 @@ public record SliceBoxes(String studyUid, int fold, int[] sliceNumbers, int[][] 
                 out.add(new SliceBoxes(e.getKey(), Integer.parseInt(list.get(0)[fold]), numbers, boxes, hasBox));
             }
             return out;
+        } catch (EOFException | ZipException e) {
+            throw CsvFiles.damaged(csvGz, e);
         }
     }
 }

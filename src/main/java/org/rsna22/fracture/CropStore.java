@@ -6,14 +6,27 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
+import org.rsna22.io.CheckedFiles;
 import org.rsna22.model.SliceWindow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads study crops from the cache, keeping the most recently used in memory, and turns them into the 3-slice
  * images of the sequence models: image i holds crop slices 3i, 3i+1, 3i+2 (the last repeats at the end), each
- * windowed after resizing (SPEC §6) and scaled to 0..1 by its own min and max.
+ * windowed after resizing (SPEC §6) and scaled to 0..1 by its own min and max. A cached crop that does not verify
+ * (cut short, changed) is made again from its DICOM files when the store has a {@link Source}, with a log line
+ * naming the file; without one, the error names the file.
  */
 public final class CropStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CropStore.class);
+
+    /** Makes a study's crop again from its DICOM files and writes it into the cache. */
+    @FunctionalInterface
+    public interface Source {
+        StudyCrop make(String uid) throws IOException;
+    }
 
     private final WorkLayout work;
     private final Subset subset;
@@ -23,6 +36,7 @@ public final class CropStore {
     private final Map<String, StudyCrop> recent;
     private final boolean middleOnly;
     private final boolean minMax;
+    private Source source;
 
     public CropStore(WorkLayout work, int size, double level, double width, int capacity) {
         this(work, Subset.TRAIN, size, level, width, capacity, false, true);
@@ -55,13 +69,23 @@ public final class CropStore {
         return size;
     }
 
+    /** Damaged crops are made again by {@code source} from now on. */
+    public CropStore rebuildingFrom(Source source) {
+        this.source = source;
+        return this;
+    }
+
     public boolean has(String uid) {
         return Files.isRegularFile(work.crop(subset, size, uid));
     }
 
     /** How many slices a cached crop has, from its header alone. */
     public int slices(String uid) throws IOException {
-        return StudyCrop.readSlices(work.crop(subset, size, uid));
+        try {
+            return StudyCrop.readSlices(work.crop(subset, size, uid));
+        } catch (CheckedFiles.DamagedFileException e) {
+            return rebuild(uid, e).slices();
+        }
     }
 
     public StudyCrop get(String uid) throws IOException {
@@ -74,11 +98,30 @@ public final class CropStore {
         if (!has(uid)) {
             throw new IOException("no crop of study " + uid + " in " + work.crops(subset, size) + " (skipped by studyCrops?)");
         }
-        StudyCrop c = StudyCrop.read(work.crop(subset, size, uid));
+        StudyCrop c;
+        try {
+            c = StudyCrop.read(work.crop(subset, size, uid));
+        } catch (CheckedFiles.DamagedFileException e) {
+            c = rebuild(uid, e);
+        }
         synchronized (recent) {
             recent.put(uid, c);
         }
         return c;
+    }
+
+    private StudyCrop rebuild(String uid, CheckedFiles.DamagedFileException damage) throws IOException {
+        if (source == null) {
+            throw damage;
+        }
+        synchronized (this) { // one rebuild at a time; another thread may have made it meanwhile
+            try {
+                return StudyCrop.read(work.crop(subset, size, uid));
+            } catch (CheckedFiles.DamagedFileException again) {
+                LOG.warn("{}; made again from its DICOM files", damage.getMessage());
+                return source.make(uid);
+            }
+        }
     }
 
     /** How many 3-slice images a crop of n slices gives. */

@@ -38,11 +38,18 @@ public final class FractureModels {
     private final WorkLayout work;
     private final ExperimentConfig experiment;
     private final FractureConfig config;
+    private final CropStore.Source cropSource;
 
     public FractureModels(WorkLayout work, ExperimentConfig experiment) {
+        this(work, experiment, null);
+    }
+
+    /** @param cropSource makes a training study's crop again when the cached one is damaged (null: fail instead) */
+    public FractureModels(WorkLayout work, ExperimentConfig experiment, CropStore.Source cropSource) {
         this.work = work;
         this.experiment = experiment;
         this.config = experiment.fracture();
+        this.cropSource = cropSource;
     }
 
     public SequenceModel settingsOf(String model) {
@@ -70,8 +77,9 @@ public final class FractureModels {
     }
 
     public CropStore crops(Subset subset) {
-        return new CropStore(work, subset, config.cropSize(), config.windowLevel(), config.windowWidth(), 64,
+        CropStore crops = new CropStore(work, subset, config.cropSize(), config.windowLevel(), config.windowWidth(), 64,
                 config.imageSlices() == 1, config.perSliceMinMax());
+        return subset == Subset.TRAIN && cropSource != null ? crops.rebuildingFrom(cropSource) : crops;
     }
 
     /** The training task of one (model, fold, seed) run. */
@@ -80,10 +88,21 @@ public final class FractureModels {
         if (model.equals(STUDY)) {
             Map<String, Integer> foldOf = new HashMap<>();
             studies.forEach(s -> foldOf.put(s.uid(), s.fold()));
+            EmbeddingCache cache = new EmbeddingCache(this, config);
             return new StudyTask(settings(model), config.studyLstm(), config.maxStudyLength(),
                     SequenceTask.studyInputSize(config), studyTrain(studies, fold),
                     studies.stream().filter(s -> embedded(s, fold) && TrainRun.validatesOn(fold, s.fold())).toList(),
-                    uid -> studyInput(foldOf.get(uid), fold, uid));
+                    new StudyTask.Inputs() {
+                        @Override
+                        public StudyEmbedding of(String uid) throws IOException {
+                            return cache.get(embeddingFold(foldOf.get(uid), fold), uid);
+                        }
+
+                        @Override
+                        public void close() {
+                            cache.close();
+                        }
+                    });
         }
         CropStore crops = crops();
         Map<String, Map<Integer, float[]>> targets = targets(model);

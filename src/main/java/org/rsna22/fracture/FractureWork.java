@@ -1,36 +1,69 @@
 package org.rsna22.fracture;
 
-import ai.djl.Model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.rsna22.config.FractureConfig;
-import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.fracture.StudyPartitionTasklet.StudyWork;
+import org.rsna22.io.CheckedFiles;
 import org.rsna22.io.dicom.DicomSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The per-study work of the fracture job's partitioned steps: study crops and embeddings. */
 public final class FractureWork {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FractureWork.class);
 
     private FractureWork() {
     }
 
     /**
      * studyCrops: each study's crop, decoded once from the DICOM files under {@code images} into the crop cache; a
-     * cached crop of the same box, slice range and size is kept.
+     * cached crop of the same box, slice range and size is kept when it verifies, and made again (with a log line
+     * naming it) when it does not.
      */
     public static StudyWork crops(Path images, Subset subset, WorkLayout work, DicomSource dicom, FractureConfig c) {
         CropBuilder builder = new CropBuilder(images, dicom, c.cropSize(), c.cropMargin());
         return s -> {
             Path file = work.crop(subset, c.cropSize(), s.uid());
-            if (!Files.isRegularFile(file)
-                    || !builder.matches(StudyCrop.readHeader(file), s.box(), s.slnumFrom(), s.slnumTo(), s.sliceNumbers())) {
-                builder.build(s.uid(), s.box(), s.slnumFrom(), s.slnumTo(), s.sliceNumbers()).write(file);
+            if (Files.isRegularFile(file)) {
+                String problem = CheckedFiles.problem(file);
+                if (problem == null && builder.matches(StudyCrop.readHeader(file), s.box(), s.slnumFrom(), s.slnumTo(),
+                        s.sliceNumbers())) {
+                    return;
+                }
+                if (problem != null) {
+                    LOG.warn("{}; made again from its DICOM files", problem);
+                }
             }
+            builder.build(s.uid(), s.box(), s.slnumFrom(), s.slnumTo(), s.sliceNumbers()).write(file);
+        };
+    }
+
+    /**
+     * What makes a training study's crop again when the cached one is found damaged later (by a model's epoch): the
+     * studyCrops work on that study, from train_bbox_pred_v02 and the DICOM files under {@code images}.
+     */
+    public static CropStore.Source cropSource(Path images, WorkLayout work, DicomSource dicom, FractureConfig c) {
+        StudyWork crops = crops(images, Subset.TRAIN, work, dicom, c);
+        Map<String, FractureStudy> byUid = new ConcurrentHashMap<>();
+        return uid -> {
+            if (byUid.isEmpty()) {
+                FractureStudy.readAll(work).forEach(s -> byUid.put(s.uid(), s));
+            }
+            FractureStudy s = byUid.get(uid);
+            if (s == null) {
+                throw new IOException("no study box of study " + uid + " in " + work.bboxPred(Subset.TRAIN)
+                        + " to make its crop again from");
+            }
+            crops.process(s);
+            return StudyCrop.read(work.crop(Subset.TRAIN, c.cropSize(), uid));
         };
     }
 
@@ -40,42 +73,28 @@ public final class FractureWork {
      */
     public static StudyWork embeddings(FractureModels models, FractureConfig c) {
         List<Integer> folds = c.sliceFracture().folds();
-        List<RunFolder> runs = new ArrayList<>();
         for (int fold : folds) {
-            runs.add(models.embeddingRun(fold));
+            models.embeddingRun(fold); // fails now, naming the run, when one is not finished
         }
         CropStore crops = models.crops();
+        EmbeddingCache cache = new EmbeddingCache(models, c);
         return new StudyWork() {
-            private final TrainedModels[] loaded = new TrainedModels[runs.size()];
-
             @Override
             public void process(FractureStudy s) throws IOException {
                 if (!crops.has(s.uid())) {
                     return; // skipped by studyCrops, recorded there
                 }
-                for (int i = 0; i < runs.size(); i++) {
-                    Path file = models.embeddingFile(folds.get(i), s.uid());
-                    if (Files.isRegularFile(file) || c.studyReadsScores()
-                            && folds.get(i) != models.embeddingFold(s.fold(), s.fold())) {
-                        continue; // done, or (scores) by an M3 that trained on the study: no study model reads it
+                for (int fold : folds) {
+                    if (c.studyReadsScores() && fold != models.embeddingFold(s.fold(), s.fold())) {
+                        continue; // (scores) by an M3 that trained on the study: no study model reads it
                     }
-                    if (loaded[i] == null) {
-                        loaded[i] = new TrainedModels(FractureModels.SLICE_FRACTURE, List.of(runs.get(i)),
-                                () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS));
-                    }
-                    Model m = loaded[i].models().get(0);
-                    FracturePredictions.studyInputs(m, crops, crops.get(s.uid()), c).write(file);
+                    cache.ensure(fold, s.uid());
                 }
             }
 
             @Override
             public void close() {
-                for (int i = 0; i < loaded.length; i++) {
-                    if (loaded[i] != null) {
-                        loaded[i].close();
-                        loaded[i] = null;
-                    }
-                }
+                cache.close();
             }
         };
     }

@@ -7,14 +7,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.rsna22.io.AtomicFiles;
+import org.rsna22.io.CheckedFiles;
 
 /**
  * One study's crop (SPEC §6, §8): the slices of its predicted range, head to feet, cut to its study box (squared,
  * padded with air) and resized to size×size, kept as HU int16. Stored per study in the crop cache with a small
- * header (uid, slice numbers, box, size), so that every epoch of every model reads it instead of decoding DICOM.
+ * header (uid, slice numbers, box, size), so that every epoch of every model reads it instead of decoding DICOM. The
+ * file ends with its length and checksum ({@link CheckedFiles}): a damaged crop is told apart and made again.
  *
  * @param sliceNumbers the slice_number of each crop slice, in crop (head to feet) order
  * @param box          the square region cut from the images: x0, y0 (inclusive), side, in original pixels
@@ -22,14 +22,15 @@ import org.rsna22.io.AtomicFiles;
 public record StudyCrop(String studyUid, int size, int[] sliceNumbers, int[] box, short[][] hu) {
 
     private static final int MAGIC = 0x52534E43; // "RSNC"
-    private static final int VERSION = 1;
+    /** 2: with a checksum trailer. */
+    private static final int VERSION = 2;
 
     public int slices() {
         return sliceNumbers.length;
     }
 
     public void write(Path file) throws IOException {
-        AtomicFiles.write(file, out -> {
+        CheckedFiles.write(file, out -> {
             DataOutputStream d = new DataOutputStream(out);
             d.writeInt(MAGIC);
             d.writeInt(VERSION);
@@ -56,9 +57,9 @@ public record StudyCrop(String studyUid, int size, int[] sliceNumbers, int[] box
     public record Header(int size, int[] sliceNumbers, int[] box) {
     }
 
-    /** The header of a cached crop, read alone. */
+    /** The header of a cached crop, read alone (its length checked, not its checksum). */
     public static Header readHeader(Path file) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 4096)) {
+        try (InputStream in = new BufferedInputStream(CheckedFiles.openPayload(file), 4096)) {
             DataInputStream d = new DataInputStream(in);
             if (d.readInt() != MAGIC || d.readInt() != VERSION) {
                 throw new IOException(file + " is not a study crop of this version; delete it and run train-fracture again");
@@ -82,9 +83,9 @@ public record StudyCrop(String studyUid, int size, int[] sliceNumbers, int[] box
         return readHeader(file).sliceNumbers().length;
     }
 
+    /** A cached crop, verified against its checksum ({@link CheckedFiles.DamagedFileException} when it fails). */
     public static StudyCrop read(Path file) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            DataInputStream d = new DataInputStream(in);
+        try (DataInputStream d = CheckedFiles.readStream(file)) {
             if (d.readInt() != MAGIC || d.readInt() != VERSION) {
                 throw new IOException(file + " is not a study crop of this version; delete it and run train-fracture again");
             }

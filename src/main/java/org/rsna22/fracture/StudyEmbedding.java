@@ -1,28 +1,26 @@
 package org.rsna22.fracture;
 
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.rsna22.io.AtomicFiles;
+import org.rsna22.io.CheckedFiles;
 
 /**
  * The slice-fracture model's CNN features of every 3-slice image of a study crop, head to feet: what the study
- * classifier (M4) trains on, so that its epochs never run the CNN. One file per study, written atomically.
+ * classifier (M4) trains on, so that its epochs never run the CNN. One file per study, written atomically, ending
+ * with its length and checksum ({@link CheckedFiles}).
  *
  * @param values images × features, row-major
  */
 public record StudyEmbedding(String studyUid, int images, int features, float[] values) {
 
-    private static final int MAGIC = 0x52534E45; // "RSNE"
+    private static final int MAGIC = 0x52534E32; // "RSN2": with a checksum trailer
 
     public void write(Path file) throws IOException {
-        AtomicFiles.write(file, out -> {
+        CheckedFiles.write(file, out -> {
             DataOutputStream d = new DataOutputStream(out);
             d.writeInt(MAGIC);
             d.writeUTF(studyUid);
@@ -35,11 +33,11 @@ public record StudyEmbedding(String studyUid, int images, int features, float[] 
         });
     }
 
+    /** An embedding, verified against its checksum ({@link CheckedFiles.DamagedFileException} when it fails). */
     public static StudyEmbedding read(Path file) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            DataInputStream d = new DataInputStream(in);
+        try (DataInputStream d = CheckedFiles.readStream(file)) {
             if (d.readInt() != MAGIC) {
-                throw new IOException(file + " is not a study embedding; delete it and run train-fracture again");
+                throw new CheckedFiles.DamagedFileException(file, "not a study embedding of this version");
             }
             String uid = d.readUTF();
             int images = d.readInt();

@@ -5,10 +5,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.loss.Loss;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import org.rsna22.dataset.CompetitionMetric;
 import org.rsna22.model.CompetitionLoss;
 import org.rsna22.model.StudyNet;
@@ -30,19 +28,29 @@ public final class StudyTask implements TrainingTask {
     private final int features;
     private final List<FractureStudy> train;
     private final List<FractureStudy> validation;
-    private final Function<String, Path> embeddingFile;
+    private final Inputs inputs;
     private final CompetitionLoss loss = new CompetitionLoss();
     private StudyNet block;
 
+    /** What the study model reads of a study (its embedding, verified; made again when damaged). */
+    @FunctionalInterface
+    public interface Inputs extends AutoCloseable {
+        StudyEmbedding of(String uid) throws IOException;
+
+        @Override
+        default void close() {
+        }
+    }
+
     public StudyTask(TrainingSettings settings, int lstm, int maxLength, int features, List<FractureStudy> train,
-                     List<FractureStudy> validation, Function<String, Path> embeddingFile) {
+                     List<FractureStudy> validation, Inputs inputs) {
         this.settings = settings;
         this.lstm = lstm;
         this.maxLength = maxLength;
         this.features = features;
         this.train = train;
         this.validation = validation;
-        this.embeddingFile = embeddingFile;
+        this.inputs = inputs;
     }
 
     @Override
@@ -89,7 +97,7 @@ public final class StudyTask implements TrainingTask {
         int n = to - from;
         List<StudyEmbedding> embeddings = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            embeddings.add(StudyEmbedding.read(embeddingFile.apply(studies.get(order.get(from + i)).uid())));
+            embeddings.add(inputs.of(studies.get(order.get(from + i)).uid()));
         }
         // always padded to max_study_length, in training and prediction alike: the backward direction of the LSTM
         // reads the padding first, so a study's output must not depend on how long the others in its batch are
@@ -111,6 +119,11 @@ public final class StudyTask implements TrainingTask {
         }
         return new HostBatch(n, List.of(new HostBatch.Array(x, new Shape(n, length, features)),
                 new HostBatch.Array(mask, new Shape(n, length))), List.of(new HostBatch.Array(y, new Shape(n, 8))));
+    }
+
+    @Override
+    public void close() {
+        inputs.close();
     }
 
     @Override

@@ -71,4 +71,8 @@ public interface TrainingTask {
     default List<SkipRecord> skipped() {
         return List.of();
     }
+
+    /** Releases what the task holds beside its block (models it loaded to make inputs again), when the run ends. */
+    default void close() {
+    }
 }

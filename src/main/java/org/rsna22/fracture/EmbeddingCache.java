@@ -1,0 +1,81 @@
+package org.rsna22.fracture;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.rsna22.config.FractureConfig;
+import org.rsna22.io.CheckedFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embeddings cache (embeddings/EXPERIMENT/foldK/seedS/UID.emb): what the study model reads of each study, made by
+ * the slice-fracture run of a fold. A file that is missing or does not verify is made (again) from the study's crop,
+ * with a log line naming a damaged one; the slice-fracture models are loaded the first time one is needed.
+ */
+final class EmbeddingCache implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddingCache.class);
+
+    private final FractureModels models;
+    private final FractureConfig config;
+    private final CropStore crops;
+    private final Map<Integer, TrainedModels> loaded = new HashMap<>();
+
+    EmbeddingCache(FractureModels models, FractureConfig config) {
+        this.models = models;
+        this.config = config;
+        this.crops = models.crops();
+    }
+
+    /** Makes the embedding of a study by the slice-fracture run of {@code m3Fold} unless a verified one is there. */
+    void ensure(int m3Fold, String uid) throws IOException {
+        Path file = models.embeddingFile(m3Fold, uid);
+        if (Files.isRegularFile(file)) {
+            String problem = CheckedFiles.problem(file);
+            if (problem == null) {
+                return;
+            }
+            LOG.warn("{}; made again from the study's crop", problem);
+        }
+        make(m3Fold, uid, file);
+    }
+
+    /** The embedding of a study by the run of {@code m3Fold}: read and verified, made again when damaged. */
+    StudyEmbedding get(int m3Fold, String uid) throws IOException {
+        Path file = models.embeddingFile(m3Fold, uid);
+        try {
+            return StudyEmbedding.read(file);
+        } catch (CheckedFiles.DamagedFileException e) {
+            synchronized (this) { // loader threads share the model; another may have made it meanwhile
+                try {
+                    return StudyEmbedding.read(file);
+                } catch (CheckedFiles.DamagedFileException again) {
+                    LOG.warn("{}; made again from the study's crop", e.getMessage());
+                    return make(m3Fold, uid, file);
+                }
+            }
+        }
+    }
+
+    private synchronized StudyEmbedding make(int m3Fold, String uid, Path file) throws IOException {
+        TrainedModels m3 = loaded.get(m3Fold);
+        if (m3 == null) {
+            m3 = new TrainedModels(FractureModels.SLICE_FRACTURE, List.of(models.embeddingRun(m3Fold)),
+                    () -> SequenceTask.network(config, FractureModels.SLICE_OUTPUTS));
+            loaded.put(m3Fold, m3);
+        }
+        StudyEmbedding e = FracturePredictions.studyInputs(m3.models().get(0), crops, crops.get(uid), config);
+        e.write(file);
+        return e;
+    }
+
+    @Override
+    public synchronized void close() {
+        loaded.values().forEach(TrainedModels::close);
+        loaded.clear();
+    }
+}
