@@ -19,6 +19,7 @@ import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.model.StudyNet;
 import org.rsna22.ops.JobProgressService;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -55,14 +56,16 @@ public class OofTasklet implements Tasklet {
         Map<String, Integer> folds = new HashMap<>();
         List<String> rows = new ArrayList<>();
         long done = 0;
+        List<String> leftOut;
         try (TrainedModels.ByFold byFold = new TrainedModels.ByFold(models, FractureModels.STUDY,
-                () -> new StudyNet(config.studyLstm()))) {
+                () -> new StudyNet(config.studyLstm()));
+             EmbeddingCache embeddings = new EmbeddingCache(models, config)) {
             for (FractureStudy s : FractureStudy.readAll(work)) {
-                Path embedding = models.embeddingFile(models.modelFold(FractureModels.SLICE_FRACTURE, s.fold()), s.uid());
-                if (!Files.isRegularFile(embedding)) {
+                int m3Fold = models.modelFold(FractureModels.SLICE_FRACTURE, s.fold());
+                if (!Files.isRegularFile(models.embeddingFile(m3Fold, s.uid()))) {
                     continue; // no crop: skipped by studyCrops, recorded there
                 }
-                double[] p = FracturePredictions.study(byFold.of(s.fold()), StudyEmbedding.read(embedding),
+                double[] p = FracturePredictions.study(byFold.of(s.fold()), embeddings.get(m3Fold, s.uid()),
                         config.maxStudyLength());
                 labels.put(s.uid(), s.labels());
                 predictions.put(s.uid(), p);
@@ -75,6 +78,7 @@ public class OofTasklet implements Tasklet {
                 chunkContext.getStepContext().getStepExecution().getExecutionContext().putLong(JobProgressService.DONE,
                         ++done);
             }
+            leftOut = byFold.leftOut();
         }
         if (labels.isEmpty()) {
             throw new IllegalStateException("no study could be predicted: every study was skipped (see "
@@ -85,6 +89,10 @@ public class OofTasklet implements Tasklet {
                 .writeValueAsBytes(cvScore(labels, predictions, folds, models.sliceFracturePerFold())));
         joinSkips();
         contribution.incrementWriteCount(rows.size());
+        if (!leftOut.isEmpty()) {
+            chunkContext.getStepContext().getStepExecution().setExitStatus(ExitStatus.COMPLETED.addExitDescription(
+                    "WARNING: damaged study models left out of their fold's seeds: " + String.join("; ", leftOut)));
+        }
         return RepeatStatus.FINISHED;
     }
 

@@ -15,6 +15,7 @@ import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.fracture.StudyPartitionTasklet.StudyWork;
 import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.model.SavedModels;
 import org.rsna22.model.StudyNet;
 import org.springframework.batch.infrastructure.item.ItemProcessor;
 
@@ -44,21 +45,9 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, A
         this.cropWork = FractureWork.crops(testImages, Subset.TEST, work, dicom, c);
         this.crops = models.crops(Subset.TEST);
         this.config = c;
-        Map<Integer, List<RunFolder>> runsByEmbedding = new LinkedHashMap<>();
-        for (int fold : c.study().folds()) {
-            List<RunFolder> runs = work.trainedRuns(experiment.name(), FractureModels.STUDY, fold);
-            if (!runs.isEmpty()) {
-                runsByEmbedding.computeIfAbsent(models.modelFold(FractureModels.SLICE_FRACTURE, fold),
-                        k -> new ArrayList<>()).addAll(runs);
-            }
-        }
-        if (runsByEmbedding.isEmpty()) {
-            throw new IllegalStateException("no finished study model under "
-                    + work.runs(experiment.name()).resolve(FractureModels.STUDY) + " for fracture.study.folds "
-                    + c.study().folds() + ": run train-fracture with this config and work folder first");
-        }
+        Ensemble ensemble = ensemble(work, experiment);
         try {
-            for (Map.Entry<Integer, List<RunFolder>> e : runsByEmbedding.entrySet()) {
+            for (Map.Entry<Integer, List<RunFolder>> e : ensemble.studyRuns().entrySet()) {
                 embedders.put(e.getKey(), new TrainedModels(FractureModels.SLICE_FRACTURE,
                         List.of(models.embeddingRun(e.getKey())),
                         () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS)));
@@ -69,6 +58,64 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, A
             close();
             throw e;
         }
+    }
+
+    /**
+     * The study models a test set is predicted with, grouped by the slice-fracture fold whose embeddings they read,
+     * and the finished runs left out because their saved model (or the slice-fracture model they read) does not
+     * verify.
+     *
+     * @param leftOut each left-out run with its reason: the damaged file and "checksum mismatch"
+     */
+    public record Ensemble(Map<Integer, List<RunFolder>> studyRuns, List<String> leftOut) {
+
+        /** How many study models it averages. */
+        public int size() {
+            return studyRuns.values().stream().mapToInt(List::size).sum();
+        }
+    }
+
+    /**
+     * Every finished study run of the configured folds (and the all-data ones), those whose models verify; fails
+     * with the reasons when none does, so that a test set is never answered by the prevalence for want of a model.
+     */
+    public static Ensemble ensemble(WorkLayout work, ExperimentConfig experiment) throws IOException {
+        FractureConfig c = experiment.fracture();
+        FractureModels models = new FractureModels(work, experiment);
+        Map<Integer, List<RunFolder>> byEmbedding = new LinkedHashMap<>();
+        List<String> leftOut = new ArrayList<>();
+        boolean anyFinished = false;
+        for (int fold : c.study().folds()) {
+            List<RunFolder> runs = work.trainedRuns(experiment.name(), FractureModels.STUDY, fold);
+            anyFinished |= !runs.isEmpty();
+            if (runs.isEmpty()) {
+                continue;
+            }
+            int m3Fold = models.modelFold(FractureModels.SLICE_FRACTURE, fold);
+            SavedModels.Usable usable = SavedModels.usable(runs);
+            leftOut.addAll(usable.leftOut());
+            if (usable.runs().isEmpty()) {
+                continue;
+            }
+            RunFolder embedder = models.embeddingRun(m3Fold);
+            String problem = SavedModels.problem(embedder.model());
+            if (problem != null) {
+                leftOut.add(problem + " (the slice-fracture model whose embeddings the study models of fold " + fold
+                        + " read: they are left out with it)");
+                continue;
+            }
+            byEmbedding.computeIfAbsent(m3Fold, k -> new ArrayList<>()).addAll(usable.runs());
+        }
+        if (!anyFinished) {
+            throw new IllegalStateException("no finished study model under "
+                    + work.runs(experiment.name()).resolve(FractureModels.STUDY) + " for fracture.study.folds "
+                    + c.study().folds() + ": run train-fracture with this config and work folder first");
+        }
+        if (byEmbedding.isEmpty()) {
+            throw new IllegalStateException("no usable study model: " + String.join("; ", leftOut) + ". "
+                    + SavedModels.remedy("train-fracture"));
+        }
+        return new Ensemble(byEmbedding, leftOut);
     }
 
     /** How many study models every prediction averages. */

@@ -1,6 +1,5 @@
 package org.rsna22.fracture;
 
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.nn.Block;
 import java.io.IOException;
@@ -10,27 +9,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.rsna22.dataset.WorkLayout.RunFolder;
+import org.rsna22.model.SavedModels;
 
-/** The finished runs of one model (several seeds, or folds), loaded for prediction and closed together. */
+/**
+ * The finished runs of one model (several seeds, or folds), loaded for prediction and closed together. A run whose
+ * saved model does not verify is left out with its reason ({@link #leftOut}); none usable is an
+ * IllegalStateException, never an IOException that would skip a study as if the study were at fault.
+ */
 final class TrainedModels implements AutoCloseable {
 
     private final List<Model> models = new ArrayList<>();
+    private final List<String> leftOut;
 
     TrainedModels(String name, List<RunFolder> runs, Supplier<Block> network) throws IOException {
         if (runs.isEmpty()) {
             throw new IllegalStateException("no trained " + name + " model to predict with");
         }
+        SavedModels.Usable usable = SavedModels.usable(runs);
+        leftOut = usable.leftOut();
+        if (usable.runs().isEmpty()) {
+            throw new IllegalStateException("no usable " + name + " model: " + String.join("; ", leftOut) + ". "
+                    + SavedModels.remedy("train-fracture"));
+        }
         try {
-            for (RunFolder run : runs) {
+            for (RunFolder run : usable.runs()) {
                 Model m = Model.newInstance(name);
                 models.add(m);
                 m.setBlock(network.get());
-                try {
-                    m.load(run.model(), name);
-                } catch (MalformedModelException e) {
-                    throw new IOException(run.dir() + ": the " + name + " model does not fit the config's network: "
-                            + e.getMessage(), e);
-                }
+                SavedModels.load(m, run.model(), name);
             }
         } catch (IOException | RuntimeException e) {
             close();
@@ -40,6 +46,11 @@ final class TrainedModels implements AutoCloseable {
 
     List<Model> models() {
         return models;
+    }
+
+    /** The runs left out, each with the reason (the damaged file and "checksum mismatch"). */
+    List<String> leftOut() {
+        return leftOut;
     }
 
     @Override
@@ -69,6 +80,11 @@ final class TrainedModels implements AutoCloseable {
                 loaded.put(fold, m);
             }
             return m.models();
+        }
+
+        /** The runs left out so far, over every fold asked for. */
+        List<String> leftOut() {
+            return loaded.values().stream().flatMap(m -> m.leftOut().stream()).toList();
         }
 
         @Override

@@ -50,7 +50,7 @@ public final class FolderManifest {
                 return file + " has " + size + " bytes, the manifest says " + f[1];
             }
             if (!Sha256.of(file).equals(f[0])) {
-                return file + " does not match its SHA-256 in the manifest: damaged";
+                return file + ": checksum mismatch (its SHA-256 differs from the manifest's): damaged";
             }
         }
         for (Path f : files(dir, name)) {

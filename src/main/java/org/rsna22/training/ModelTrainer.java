@@ -33,6 +33,7 @@ import java.util.stream.Stream;
 import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.io.FolderManifest;
+import org.rsna22.model.SavedModels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,7 @@ public final class ModelTrainer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelTrainer.class);
     private static final String OPTIMIZER_STATE = "optimizer.ndlist";
     private static final String TRAINER_STATE = "state.properties";
-    private static final String MANIFEST = "manifest.sha256";
+    private static final String MANIFEST = SavedModels.MANIFEST;
 
     private final TrainingTask task;
     private final TrainingSettings settings;
@@ -309,7 +310,12 @@ public final class ModelTrainer implements AutoCloseable {
                     + ", which is not there (its pretraining has not finished)");
         }
         model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, task.inputShapes());
-        loadParameters(start.model(), start.name());
+        try {
+            SavedModels.load(model, start.model(), start.name());
+        } catch (SavedModels.DamagedModelException e) {
+            throw new IllegalStateException(run.name() + ": " + task.modelName() + " cannot start from its pretraining: "
+                    + e.getMessage() + "; " + SavedModels.remedy("train-fracture"), e);
+        }
         LOG.info("{} {} starts from the weights of {}", task.modelName(), run.name(), start.model());
     }
 
@@ -354,10 +360,20 @@ public final class ModelTrainer implements AutoCloseable {
         epoch = Integer.parseInt(p.getProperty("epoch"));
     }
 
+    /**
+     * The final weights with their manifest; a model folder that is already there is kept when it verifies, and
+     * written again from these weights (the last checkpoint's) when it does not.
+     */
     private void saveFinalModel() throws IOException {
-        if (!Files.isDirectory(run.model())) {
-            AtomicFiles.writeFolder(run.model(), dir -> model.save(dir, task.modelName()));
+        if (Files.isDirectory(run.model())) {
+            String problem = SavedModels.problem(run.model());
+            if (problem == null) {
+                return;
+            }
+            LOG.warn("{} {}: the final model is damaged ({}); written again from the last checkpoint", task.modelName(),
+                    run.name(), problem);
         }
+        SavedModels.save(model, run.model(), task.modelName());
     }
 
     private void writeMetrics() throws IOException {
@@ -388,6 +404,7 @@ public final class ModelTrainer implements AutoCloseable {
         if (loader != null) {
             loader.close();
         }
+        task.close();
         if (trainer != null) {
             trainer.close();
         }
