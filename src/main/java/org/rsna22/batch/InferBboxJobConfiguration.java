@@ -62,7 +62,10 @@ public class InferBboxJobConfiguration {
     @Bean
     @StepScope
     public Tasklet inferBboxCleanTasklet(@Value(DATA) String data, @Value(WORK) String work) {
-        return PartFiles.clean(parts(data, work));
+        // another test set: the earlier one's boxes and submission no longer belong to this work folder
+        WorkLayout w = WorkLayout.of(work);
+        return layout(data).isTestSet() ? PartFiles.clean(parts(data, w.root().toString()), w.submission(),
+                w.bboxPred(Subset.TEST), w.bboxSlicePred(Subset.TEST)) : PartFiles.clean(parts(data, work));
     }
 
     @Bean
@@ -147,7 +150,7 @@ public class InferBboxJobConfiguration {
         WorkLayout w = WorkLayout.of(work);
         InferBboxPlan plan = InferBboxPlan.of(layout(data), w);
         return new StudyBoxesTasklet(w, w.inferBboxParts(plan.subset()), w.bboxSlicePred(plan.subset()), w.bboxPred(plan.subset()),
-                ConfigLoader.load(config).inferBbox(), plan.lastSlices(), STEP);
+                ConfigLoader.load(config).inferBbox(), plan.lastSlices(), STEP, plan.rejected());
     }
 
     /** The part folder of the predicted set: the training set's and a test set's are apart. */

@@ -8,6 +8,7 @@ import org.rsna22.config.ConfigLoader;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
+import org.rsna22.fracture.EnsembleTasklet;
 import org.rsna22.fracture.FractureStudy;
 import org.rsna22.fracture.StudyPartitionTasklet;
 import org.rsna22.fracture.TestSetPredictor;
@@ -48,9 +49,9 @@ public class InferFractureJobConfiguration {
 
     @Bean
     public Job inferFractureJob(JobRepository repository, JobOwnerListener owner, Step inferFractureClean,
-                                Step inferFracture, Step submission) {
-        return new JobBuilder(JOB, repository).listener(owner).start(inferFractureClean).next(inferFracture)
-                .next(submission).build();
+                                Step ensemble, Step inferFracture, Step submission) {
+        return new JobBuilder(JOB, repository).listener(owner).start(inferFractureClean).next(ensemble)
+                .next(inferFracture).next(submission).build();
     }
 
     @Bean
@@ -62,7 +63,22 @@ public class InferFractureJobConfiguration {
     @Bean
     @StepScope
     public Tasklet inferFractureCleanTasklet(@Value(WORK) String work) {
-        return PartFiles.clean(WorkLayout.of(work).inferFractureParts());
+        // a failed run must not leave the submission of an earlier one in place
+        return PartFiles.clean(WorkLayout.of(work).inferFractureParts(), WorkLayout.of(work).submission());
+    }
+
+    /** Which study models predict, which are left out as damaged: checked on every start, restarts included. */
+    @Bean
+    public Step ensemble(JobRepository repository, PlatformTransactionManager tx,
+                         @Qualifier("ensembleTasklet") Tasklet tasklet) {
+        return new StepBuilder(EnsembleTasklet.STEP, repository).tasklet(tasklet, tx).allowStartIfComplete(true)
+                .build();
+    }
+
+    @Bean
+    @StepScope
+    public Tasklet ensembleTasklet(@Value(WORK) String work, @Value(CONFIG) String config) {
+        return new EnsembleTasklet(WorkLayout.of(work), ConfigLoader.load(config));
     }
 
     @Bean
@@ -139,8 +155,10 @@ public class InferFractureJobConfiguration {
 
     @Bean
     @StepScope
-    public SubmissionTasklet submissionTasklet(@Value(DATA) String data, @Value(WORK) String work) {
-        return new SubmissionTasklet(layout(data), WorkLayout.of(work), PREDICT);
+    public SubmissionTasklet submissionTasklet(@Value(DATA) String data, @Value(WORK) String work,
+                                               @Value(CONFIG) String config) {
+        return new SubmissionTasklet(layout(data), WorkLayout.of(work), PREDICT, List.of(PREDICT, EnsembleTasklet.STEP),
+                ConfigLoader.load(config).prepare().maxSkipShare());
     }
 
     /** The test studies with a study box, or a message saying which job to run first. */

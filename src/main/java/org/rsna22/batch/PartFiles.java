@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.labels.SkipRecorder;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.file.FlatFileItemWriter;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
@@ -21,10 +25,24 @@ final class PartFiles {
     private PartFiles() {
     }
 
-    /** A tasklet that removes a part folder: the first step of a job, so a fresh run never merges stale parts. */
-    static Tasklet clean(Path dir) {
+    /**
+     * A tasklet that removes a part folder: the first step of a job, so a fresh run never merges stale parts. The
+     * {@code outputs} go with it (a test set's submission.csv, which must not outlive a run on another test set).
+     */
+    static Tasklet clean(Path dir, Path... outputs) {
         return (contribution, chunk) -> {
             AtomicFiles.deleteTree(dir);
+            List<String> removed = new ArrayList<>();
+            for (Path out : outputs) {
+                if (Files.deleteIfExists(out)) {
+                    LoggerFactory.getLogger(PartFiles.class).info("removed {}: it belonged to an earlier run", out);
+                    removed.add(out.getFileName().toString());
+                }
+            }
+            if (!removed.isEmpty()) {
+                chunk.getStepContext().getStepExecution().setExitStatus(ExitStatus.COMPLETED.addExitDescription(
+                        "removed the earlier run's " + String.join(", ", removed)));
+            }
             return RepeatStatus.FINISHED;
         };
     }

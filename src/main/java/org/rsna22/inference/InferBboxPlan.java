@@ -14,18 +14,20 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 /**
  * What infer-bbox predicts: a training set's studies (train_all_slices_v01.csv.gz from prepare) or a test set's
- * test_images/, where their images are, and how the outputs are named.
+ * test_images/ (with the entries of it that are not usable studies), where their images are, and how the outputs are
+ * named.
  */
-public record InferBboxPlan(Subset subset, Path images, List<SliceBoxes> studies) {
+public record InferBboxPlan(Subset subset, Path images, List<SliceBoxes> studies, List<SliceBoxes.Rejected> rejected) {
 
     /** The key of a partition's studies and slice numbers in its execution context. */
     public static final String STUDIES = "studies";
 
     public static InferBboxPlan of(CompetitionLayout data, WorkLayout work) throws IOException {
         if (data.isTestSet()) {
-            return new InferBboxPlan(Subset.TEST, data.testImages(), SliceBoxes.listStudies(data.testImages()));
+            SliceBoxes.Listing listing = SliceBoxes.listTestImages(data.testImages());
+            return new InferBboxPlan(Subset.TEST, data.testImages(), listing.studies(), listing.rejected());
         }
-        return new InferBboxPlan(Subset.TRAIN, data.trainImages(), SliceBoxes.readAllSlices(work.allSlices()));
+        return new InferBboxPlan(Subset.TRAIN, data.trainImages(), SliceBoxes.readAllSlices(work.allSlices()), List.of());
     }
 
     /**

@@ -11,9 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.rsna22.config.InferBboxConfig;
+import org.rsna22.dataset.SkipRecord;
 import org.rsna22.dataset.SkippedCsv;
+import org.rsna22.dataset.SliceBoxes;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -32,14 +35,17 @@ public class StudyBoxesTasklet implements Tasklet {
     private final Map<String, Integer> lastSlice;
     private final WorkLayout work;
     private final String skipStep;
+    private final List<SliceBoxes.Rejected> rejected;
 
     /**
      * @param lastSlice per study, its highest slice number (slnum_max)
      * @param skipStep the step whose skip part files (unreadable studies) are joined into skipped.csv
+     * @param rejected entries of a test set's images folder that are not usable studies: skipped with their reasons
      */
     public StudyBoxesTasklet(WorkLayout work, Path parts, Path slicesOut, Path studiesOut, InferBboxConfig config,
-                             Map<String, Integer> lastSlice, String skipStep) {
+                             Map<String, Integer> lastSlice, String skipStep, List<SliceBoxes.Rejected> rejected) {
         this.work = work;
+        this.rejected = rejected;
         this.skipStep = skipStep;
         this.parts = parts;
         this.slicesOut = slicesOut;
@@ -51,6 +57,23 @@ public class StudyBoxesTasklet implements Tasklet {
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         List<Path> files = WorkLayout.partFiles(parts, false);
+        List<String> rejects = new ArrayList<>();
+        for (SliceBoxes.Rejected r : rejected) {
+            rejects.add(SkipRecord.line(skipStep, r.name(), "", r.reason()));
+        }
+        AtomicFiles.write(parts.resolve(WorkLayout.partFileName(REJECTED, true)),
+                (String.join("\n", rejects) + "\n").getBytes(StandardCharsets.UTF_8));
+        contribution.incrementProcessSkipCount(rejects.size());
+        long predicted = 0;
+        for (Path p : files) {
+            predicted += Files.size(p);
+        }
+        if (predicted == 0) { // before any output is written: a failed run leaves the earlier ones removed, not new
+            int skipped = SkippedCsv.replace(work, List.of(skipStep), WorkLayout.partFiles(parts, true));
+            throw new IllegalStateException(lastSlice.isEmpty() && rejected.isEmpty()
+                    ? "no study to predict: the images folder (test_images/) holds no study folder"
+                    : "no study could be predicted: all " + skipped + " were skipped (reasons in " + work.skipped() + ")");
+        }
         StringBuilder studies = new StringBuilder(StudyBox.HEADER).append('\n');
         long[] count = {0};
         AtomicFiles.write(slicesOut, out -> {
@@ -82,14 +105,18 @@ public class StudyBoxesTasklet implements Tasklet {
             gz.write(studies.toString().getBytes(StandardCharsets.UTF_8));
             gz.finish();
         });
-        int skipped = SkippedCsv.replace(work, List.of(skipStep), WorkLayout.partFiles(parts, true));
-        if (count[0] == 0 && !lastSlice.isEmpty()) {
-            throw new IllegalStateException("no study could be predicted: all " + skipped + " were skipped (reasons in "
-                    + work.skipped() + ")");
-        }
+        SkippedCsv.replace(work, List.of(skipStep), WorkLayout.partFiles(parts, true));
         contribution.incrementWriteCount(count[0]);
+        if (!rejects.isEmpty()) {
+            chunkContext.getStepContext().getStepExecution().setExitStatus(ExitStatus.COMPLETED.addExitDescription(
+                    rejects.size() + " entries of the images folder are not usable studies (see " + work.skipped().getFileName()
+                            + ")"));
+        }
         return RepeatStatus.FINISHED;
     }
+
+    /** The skip part file of the images folder's entries that are not studies. */
+    static final String REJECTED = "images-folder";
 
     private void flush(List<SlicePrediction> study, StringBuilder out, long[] count) {
         if (study.isEmpty()) {

@@ -1,6 +1,5 @@
 package org.rsna22.inference;
 
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -17,6 +16,7 @@ import org.rsna22.dataset.SliceBoxes;
 import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.model.BoxLocaliserNet;
+import org.rsna22.model.SavedModels;
 import org.rsna22.model.SliceImageCache;
 import org.rsna22.model.TripletSamples;
 import org.springframework.batch.infrastructure.item.ItemProcessor;
@@ -46,6 +46,9 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
     @Override
     public List<SlicePrediction> process(SliceBoxes study) throws Exception {
         List<Model> fold = modelsOf(study.fold());
+        if (study.fold() == -1) {
+            images.requireOneSeries(study.studyUid(), study.sliceNumbers()); // prepare never saw a test study
+        }
         TripletSamples samples = new TripletSamples(List.of(study), images, config.mean(), config.std());
         List<TripletSamples.Ref> refs = samples.refs();
         int n = refs.size();
@@ -86,6 +89,10 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
         return out;
     }
 
+    /**
+     * Every seed's model for the studies of {@code fold}; one whose saved model does not verify is left out (logged),
+     * and a fold without a usable one fails the partition (an IllegalStateException: not a problem of the study).
+     */
     private List<Model> modelsOf(int fold) throws IOException {
         List<Model> cached = models.get(fold);
         if (cached != null) {
@@ -99,17 +106,22 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
             throw new IllegalStateException("no trained model for fold " + fold + " under " + work.runs(experiment)
                     + ": run train-bbox with this config (bbox.folds must include " + fold + ")");
         }
+        SavedModels.Usable usable = SavedModels.usable(seeds);
+        if (usable.runs().isEmpty()) {
+            throw new IllegalStateException("no usable box localiser for fold " + fold + ": "
+                    + String.join("; ", usable.leftOut()) + ". " + SavedModels.remedy("train-bbox"));
+        }
         List<Model> out = new ArrayList<>();
-        for (RunFolder seed : seeds) {
-            Model m = Model.newInstance("bbox");
-            m.setBlock(BoxLocaliserNet.build(config));
-            try {
-                m.load(seed.model(), "bbox");
-            } catch (MalformedModelException e) {
-                m.close();
-                throw new IOException(seed.dir() + ": the model does not fit the config's network: " + e.getMessage(), e);
+        try {
+            for (RunFolder seed : usable.runs()) {
+                Model m = Model.newInstance("bbox");
+                out.add(m);
+                m.setBlock(BoxLocaliserNet.build(config));
+                SavedModels.load(m, seed.model(), "bbox");
             }
-            out.add(m);
+        } catch (IOException | RuntimeException e) {
+            out.forEach(Model::close);
+            throw e;
         }
         models.put(fold, out);
         return out;

@@ -9,8 +9,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.io.IoErrors;
+import org.rsna22.io.dicom.DicomFile;
 import org.rsna22.io.dicom.DicomImage;
 import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.io.dicom.Tags;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +85,55 @@ public final class SliceImageCache {
             log.warn("slice {} of study {} cannot be read, a neighbouring slice stands in for it: {}", sliceNumber, uid,
                     reason);
         }
+    }
+
+    /**
+     * Checks, from the headers alone, that a study's slices form one series: the same rows and columns and the same
+     * orientation (ImageOrientationPatient within 1e-4). A study of a test set is not checked by prepare; slices of
+     * two series in one folder would be predicted as one without a word.
+     */
+    public void requireOneSeries(String uid, int[] sliceNumbers) throws IOException {
+        Path folder = CompetitionLayout.studyFolder(images, uid);
+        int rows = -1;
+        int cols = -1;
+        double[] orientation = null;
+        int first = -1;
+        for (int n : sliceNumbers) {
+            DicomFile h = dicom.readHeader(folder.resolve(n + ".dcm"));
+            int r = h.requireInt(Tags.ROWS);
+            int c = h.requireInt(Tags.COLUMNS);
+            double[] o = h.doubles(Tags.IMAGE_ORIENTATION_PATIENT);
+            if (first < 0) {
+                first = n;
+                rows = r;
+                cols = c;
+                orientation = o;
+                continue;
+            }
+            if (r != rows || c != cols) {
+                throw new IOException("study " + uid + " mixes slice sizes: " + first + ".dcm is " + cols + "x" + rows
+                        + ", " + n + ".dcm " + c + "x" + r + " (not one series)");
+            }
+            if (!sameOrientation(orientation, o)) {
+                throw new IOException("study " + uid + " mixes orientations: " + first + ".dcm and " + n + ".dcm differ "
+                        + "in ImageOrientationPatient (not one series)");
+            }
+        }
+    }
+
+    private static boolean sameOrientation(double[] a, double[] b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (Math.abs(a[i] - b[i]) > 1e-4) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public Slice get(String uid, int sliceNumber) throws IOException {

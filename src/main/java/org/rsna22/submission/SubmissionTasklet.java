@@ -29,7 +29,9 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 /**
  * The end of infer-fracture: submission.csv (SPEC §9), 8 rows per study the test set asks for, from the per-study
  * predictions of the part files. A study without a prediction (unreadable, no study box) is answered with the
- * training prevalence and gets a row in skipped.csv. Probabilities are clipped to [1e-6, 1 - 1e-6].
+ * training prevalence and gets a row in skipped.csv with the reason an earlier step gave; when more than
+ * {@code max_skip_share} of the studies would be answered so, the step fails and no submission.csv is written.
+ * Probabilities are clipped to [1e-6, 1 - 1e-6].
  */
 public class SubmissionTasklet implements Tasklet {
 
@@ -42,12 +44,21 @@ public class SubmissionTasklet implements Tasklet {
     private final CompetitionLayout data;
     private final WorkLayout work;
     private final String predictStep;
+    private final List<String> skipSteps;
+    private final double maxSkipShare;
 
-    /** @param predictStep the partitioned step whose part files hold the predictions and its skips */
-    public SubmissionTasklet(CompetitionLayout data, WorkLayout work, String predictStep) {
+    /**
+     * @param predictStep  the partitioned step whose part files hold the predictions and its skips
+     * @param skipSteps    the job's steps whose skip part files (in the same folder) join skipped.csv
+     * @param maxSkipShare the largest share of test studies that may be answered with the prevalence
+     */
+    public SubmissionTasklet(CompetitionLayout data, WorkLayout work, String predictStep, List<String> skipSteps,
+                             double maxSkipShare) {
         this.data = data;
         this.work = work;
         this.predictStep = predictStep;
+        this.skipSteps = skipSteps;
+        this.maxSkipShare = maxSkipShare;
     }
 
     @Override
@@ -67,6 +78,10 @@ public class SubmissionTasklet implements Tasklet {
             }
         }
         List<String> studies = data.testStudies();
+        if (studies.isEmpty()) {
+            throw new IllegalStateException(data.testImages() + " has no study folder (and there is no test.csv)");
+        }
+        Map<String, String> earlier = earlierReasons();
         List<String> rows = new ArrayList<>();
         rows.add(HEADER);
         List<String> skips = new ArrayList<>();
@@ -74,26 +89,61 @@ public class SubmissionTasklet implements Tasklet {
             double[] p = predicted.get(uid);
             if (p == null) {
                 p = prevalence;
-                skips.add(SkipRecord.line(STEP, uid, "", "no prediction (see the study's earlier row for why); "
-                        + "answered with the training prevalence"));
+                skips.add(SkipRecord.line(STEP, uid, "", "no prediction (" + earlier.getOrDefault(uid,
+                        noBoxReason(uid)) + "); answered with the training prevalence"));
                 contribution.incrementProcessSkipCount();
             }
             for (int j : ROW_ORDER) {
                 rows.add(uid + "_" + CompetitionMetric.TARGETS.get(j) + "," + Csv.num(clip(p[j])));
             }
         }
-        if (studies.isEmpty()) {
-            throw new IllegalStateException(data.testImages() + " has no study folder (and there is no test.csv)");
-        }
         Path ownSkips = work.inferFractureParts().resolve(WorkLayout.partFileName(STEP, true));
         AtomicFiles.write(ownSkips, (String.join("\n", skips) + "\n").getBytes(StandardCharsets.UTF_8));
         List<Path> skipParts = new ArrayList<>(WorkLayout.partFiles(work.inferFractureParts(), true));
-        SkippedCsv.replace(work, List.of(predictStep, STEP), skipParts);
+        List<String> steps = new ArrayList<>(skipSteps);
+        steps.add(STEP);
+        SkippedCsv.replace(work, steps, skipParts);
+        if (skips.size() > maxSkipShare * studies.size()) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "%d of %d test studies could not be predicted "
+                    + "(%.0f %%, more than prepare.max_skip_share = %.0f %%): no %s written, rather than one of "
+                    + "prevalences; the reasons are in %s. Fix the test set or raise max_skip_share, then run "
+                    + "infer-bbox and infer-fracture again", skips.size(), studies.size(),
+                    100.0 * skips.size() / studies.size(), 100 * maxSkipShare, work.submission().getFileName(),
+                    work.skipped()));
+        }
         AtomicFiles.write(work.submission(), (String.join("\n", rows) + "\n").getBytes(StandardCharsets.UTF_8));
         contribution.incrementWriteCount(rows.size() - 1);
         StepExecution step = chunkContext.getStepContext().getStepExecution();
         step.setExitStatus(ExitStatus.COMPLETED.addExitDescription(throughput(step, studies, studies.size() - skips.size())));
         return RepeatStatus.FINISHED;
+    }
+
+    /**
+     * Per study, the reason an earlier step of this test set gave for skipping it: infer-bbox's (in skipped.csv, or
+     * its part files) and this job's prediction step's.
+     */
+    private Map<String, String> earlierReasons() throws IOException {
+        Map<String, String> out = new HashMap<>();
+        List<Path> sources = new ArrayList<>(WorkLayout.partFiles(work.inferBboxParts(WorkLayout.Subset.TEST), true));
+        sources.addAll(WorkLayout.partFiles(work.inferFractureParts(), true));
+        for (Path p : sources) {
+            for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
+                if (!line.isBlank() && !line.equals(SkipRecord.HEADER)) {
+                    List<String> f = Csv.parse(line);
+                    if (f.size() >= 4 && !f.get(1).isEmpty()) {
+                        out.put(f.get(1), f.get(0) + ": " + f.get(3));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Why a study has no prediction when no step skipped it: it has no folder, or infer-bbox gave it no box. */
+    private String noBoxReason(String uid) {
+        Path folder = data.testImages().resolve(uid);
+        return Files.isDirectory(folder) ? "infer-bbox gave it no study box: run infer-bbox on this test set again"
+                : "test.csv lists it, but " + data.testImages().getFileName() + "/" + uid + " does not exist";
     }
 
     /** The prevalence of each target in the training labels of the work folder (train_folded_v01.csv). */
