@@ -54,23 +54,39 @@ public final class ConfigLoader {
         String label = Path.of(name).getFileName().toString().replaceFirst("\\.ya?ml$", "");
         String pinned = PINNED.get(name);
         if (pinned != null) {
-            // over today's defaults: a config stored by an earlier version lacks the keys added since, whose
-            // defaults keep the behaviour it ran with
-            String source = "the stored config " + name + " does not load";
-            ObjectNode stored = (ObjectNode) parse(pinned, "stored " + name);
-            JsonNode storedName = stored.remove("name");
-            try {
-                return overDefaults(stored, storedName == null ? label : storedName.asString(), source);
-            } catch (IllegalArgumentException e) { // a key unknown today; a bad value already names the source
-                throw e.getCause() instanceof JacksonException ? e
-                        : new IllegalArgumentException(source + ": " + e.getMessage(), e);
-            }
+            return fromStored(pinned, label, "the stored config " + name);
         }
         JsonNode override = name.equals(DEFAULT) ? YAML.createObjectNode() : read(name);
         if (!override.isObject()) {
             throw new IllegalArgumentException("config " + name + " is not a YAML mapping");
         }
         return overDefaults((ObjectNode) override, label, "config " + name);
+    }
+
+    /**
+     * A resolved config stored earlier (as {@link #toYaml} wrote it: in the job repository, or beside a model), read
+     * over today's defaults: a config stored by an earlier version lacks the keys added since, whose defaults keep
+     * the behaviour it ran with. {@code label} names it when the text has no name.
+     */
+    public static ExperimentConfig fromStored(String resolvedYaml, String label, String what) {
+        String source = what + " does not load";
+        JsonNode parsed = parse(resolvedYaml, what);
+        if (!parsed.isObject()) {
+            throw new IllegalArgumentException(what + " is not a YAML mapping");
+        }
+        ObjectNode stored = (ObjectNode) parsed;
+        JsonNode storedName = stored.remove("name");
+        try {
+            return overDefaults(stored, storedName == null ? label : storedName.asString(), source);
+        } catch (IllegalArgumentException e) { // a key unknown today; a bad value already names the source
+            throw e.getCause() instanceof JacksonException ? e
+                    : new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The resolved config as a tree (snake_case keys, as in the YAML files). */
+    static JsonNode tree(ExperimentConfig config) {
+        return YAML.valueToTree(config);
     }
 
     /** config/default.yaml with {@code override} merged over it, named {@code label}; errors start with source. */

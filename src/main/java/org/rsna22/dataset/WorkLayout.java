@@ -55,6 +55,11 @@ public record WorkLayout(Path root) {
         return root.resolve("train_all_slices_v01.csv.gz");
     }
 
+    /** The resolved config of the experiment whose outputs the folder holds (the last one that ran a job here). */
+    public Path config() {
+        return root.resolve("config.yaml");
+    }
+
     /** The lock a running job holds on the work folder (its owner's host and pid inside). */
     public Path lock() {
         return root.resolve("job.lock");
@@ -142,9 +147,14 @@ public record WorkLayout(Path root) {
         return crops(subset, size).resolve(uid + ".crop");
     }
 
+    /** Every embedding of an experiment. */
+    public Path embeddings(String experiment) {
+        return root.resolve("embeddings").resolve(experiment);
+    }
+
     /** Embeddings of every study by the slice-fracture model of one run (its fold's, or all data's). */
     public Path embeddings(String experiment, int fold, int seed) {
-        return root.resolve("embeddings").resolve(experiment).resolve("fold" + fold).resolve("seed" + seed);
+        return embeddings(experiment).resolve("fold" + fold).resolve("seed" + seed);
     }
 
     public Path embedding(String experiment, int fold, int seed, String uid) {
@@ -212,6 +222,11 @@ public record WorkLayout(Path root) {
 
     public Path runs(String experiment) {
         return root.resolve("runs").resolve(experiment);
+    }
+
+    /** The resolved config an experiment's runs follow: a job whose config differs in a shaping key is refused. */
+    public Path experimentConfig(String experiment) {
+        return runs(experiment).resolve("config.yaml");
     }
 
     public RunFolder run(String experiment, int fold, int seed) {
