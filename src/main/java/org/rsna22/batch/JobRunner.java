@@ -14,6 +14,7 @@ import org.rsna22.config.ConfigLoader;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.FolderLock;
 import org.rsna22.labels.PartsMergeTasklet;
+import org.rsna22.model.Engines;
 import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.ExitStatus;
@@ -45,11 +46,22 @@ public class JobRunner {
 
     private final DeadExecutionRecovery recovery;
     private final String configChanged;
+    private final WorkFolderConfig workFolderConfig;
+    /** The jobs that run networks. */
+    private static final Set<String> NETWORK_JOBS = Set.of("train-bbox", "infer-bbox", "train-fracture",
+            "infer-fracture", JobRequest.PIPELINE);
+    /** rsna22.config-changed=retrain: the runs a changed config makes stale are trained again. */
+    static final String RETRAIN = "retrain";
 
     public JobRunner(List<Job> jobs, JobOperator operator, JobRepository repository, DeadExecutionRecovery recovery,
                      @Value("${rsna22.config-changed:refuse}") String configChanged) {
         this.recovery = recovery;
+        if (!List.of("refuse", "accept", RETRAIN).contains(configChanged)) {
+            throw new IllegalArgumentException("rsna22.config-changed must be refuse, accept or retrain, not "
+                    + configChanged);
+        }
         this.configChanged = configChanged;
+        this.workFolderConfig = new WorkFolderConfig(repository);
         this.jobs = new LinkedHashMap<>();
         jobs.forEach(j -> this.jobs.put(j.getName(), j));
         if (!this.jobs.keySet().equals(Set.copyOf(JobRequest.JOBS))) {
@@ -156,6 +168,9 @@ public class JobRunner {
      */
     private JobExecution run(String jobName, JobParameters params, PrintWriter out, boolean restartCommand) {
         JobRequest.executionsOf(jobName).forEach(j -> recovery.recover(j, out));
+        if (NETWORK_JOBS.contains(jobName)) {
+            Engines.start(); // here, not in a partition's thread: see Engines
+        }
         Job job = jobs.get(jobName);
         JobExecution last = repository.getLastJobExecution(jobName, params);
         String config = params.getString("config");
@@ -177,6 +192,7 @@ public class JobRunner {
             }
         }
         try (FolderLock lock = FolderLock.acquire(WorkLayout.of(params.getString("work")).lock(), jobName)) {
+            workFolderConfig.check(jobName, params, configChanged.equals(RETRAIN), out);
             return operator.start(job, params);
         } catch (IOException e) {
             throw new IllegalStateException("cannot lock the work folder " + params.getString("work") + ": "
@@ -223,7 +239,7 @@ public class JobRunner {
             out.flush();
             return true;
         }
-        if (configChanged.equals("accept")) {
+        if (configChanged.equals("accept") || configChanged.equals(RETRAIN)) {
             out.printf("config %s changed since execution %d started: continuing with the changed config, as "
                     + "rsna22.config-changed=accept says%n", config, last.getId());
             out.flush();
@@ -241,6 +257,9 @@ public class JobRunner {
      */
     public List<String> summary(JobExecution e) {
         List<String> lines = new ArrayList<>();
+        if (e.getStatus() == BatchStatus.FAILED) {
+            lines.add(e.getJobInstance().getJobName() + " FAILED: " + failureReason(e));
+        }
         for (StepExecution s : steps(e)) {
             JobExecution stage = stageOf(e, s);
             if (stage == null) {
@@ -253,6 +272,11 @@ public class JobRunner {
             }
         }
         return lines;
+    }
+
+    /** Why an execution failed, in one line: the innermost cause of the step that failed first. */
+    public String failureReason(JobExecution e) {
+        return FailureReason.of(e, repository);
     }
 
     /**

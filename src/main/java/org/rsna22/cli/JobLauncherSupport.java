@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -79,6 +80,7 @@ final class JobLauncherSupport {
         Map<String, Object> props = new HashMap<>(launch.properties());
         List<String> args = new ArrayList<>(launch.springArgs());
         boolean web = launch.web() && webPort(args);
+        String logFile = logging(args, props);
         // as arguments, not default properties: they must win over application.yaml
         args.add("--spring.main.web-application-type=" + (web ? "servlet" : "none"));
         SpringApplicationBuilder builder = new SpringApplicationBuilder(Rsna22Application.class).properties(props)
@@ -115,8 +117,12 @@ final class JobLauncherSupport {
             } finally {
                 printer.stop();
             }
-            ctx.getBean(JobRunner.class).summary(e).forEach(out::println);
-            int code = report(e, out);
+            JobRunner runner = ctx.getBean(JobRunner.class);
+            runner.summary(e).forEach(out::println);
+            if (e.getStatus() == BatchStatus.FAILED && logFile != null) {
+                out.println("stack traces: " + logFile + " (or run again with --debug)");
+            }
+            int code = report(e, runner.failureReason(e), out);
             linger(ctx);
             return code;
         } catch (RuntimeException ex) {
@@ -129,7 +135,7 @@ final class JobLauncherSupport {
         }
     }
 
-    private static int report(JobExecution e, PrintWriter out) {
+    private static int report(JobExecution e, String reason, PrintWriter out) {
         String job = e.getJobInstance().getJobName();
         String work = e.getJobParameters().getString("work");
         if (e.getStatus() == BatchStatus.COMPLETED) {
@@ -143,7 +149,7 @@ final class JobLauncherSupport {
             return STOPPED;
         }
         out.printf("%s %s (execution %d): %s; fix the cause, then: restart %s%n", job, e.getStatus(), e.getId(),
-                reason(e), job);
+                reason, job);
         out.flush();
         return FAILED;
     }
@@ -158,6 +164,31 @@ final class JobLauncherSupport {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Where the log goes: the console says what happens in plain lines, without stack traces (they bury the reason);
+     * the log file (logs/rsna22.log in the work folder for {@code run}, else beside the job database) has them, and
+     * {@code --debug} prints them on the console too. Returns the log file.
+     */
+    static String logging(List<String> args, Map<String, Object> props) {
+        if (args.remove("--debug")) {
+            args.add("--logging.pattern.console=%d{HH:mm:ss} %-5level %msg%n");
+        }
+        for (String a : args) {
+            if (a.startsWith("--logging.file.name=")) {
+                return a.substring("--logging.file.name=".length());
+            }
+        }
+        Object given = props.get("logging.file.name");
+        if (given != null) {
+            return given.toString();
+        }
+        String db = args.stream().filter(a -> a.startsWith("--rsna22.db-dir=")).reduce((a, b) -> b)
+                .map(a -> a.substring("--rsna22.db-dir=".length())).orElse("data/db");
+        String file = Path.of(db).toAbsolutePath().normalize().resolve("rsna22.log").toString();
+        args.add("--logging.file.name=" + file);
+        return file;
     }
 
     /**
@@ -187,11 +218,4 @@ final class JobLauncherSupport {
         }
     }
 
-    static String reason(JobExecution e) {
-        List<Throwable> failures = e.getAllFailureExceptions();
-        if (failures.isEmpty()) {
-            return e.getExitStatus().getExitDescription();
-        }
-        return IoErrors.rootMessage(failures.get(0));
-    }
 }

@@ -37,7 +37,9 @@ final class RunCommand extends LaunchingCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }
-        return JobLauncherSupport.run(launch(job, true, Map.of()), runner -> {
+        Map<String, Object> props = Map.of("logging.file.name",
+                request.work().resolve("logs").resolve("rsna22.log").toString());
+        return JobLauncherSupport.run(launch(job, true, props), runner -> {
             out().printf("running %s: data=%s work=%s config=%s%s%n", job, request.data(), request.work(),
                     request.config(), request.test() == null ? "" : " test=" + request.test());
             out().flush();

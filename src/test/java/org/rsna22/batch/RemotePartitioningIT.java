@@ -259,8 +259,9 @@ class RemotePartitioningIT {
     private static Map<String, byte[]> files(Path root) throws Exception {
         Map<String, byte[]> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
-            // job.lock is the work folder's lock, not an output
-            for (Path p : s.filter(Files::isRegularFile).filter(p -> !p.endsWith("job.lock")).toList()) {
+            // job.lock is the work folder's lock and logs/ what each process said: not outputs
+            for (Path p : s.filter(Files::isRegularFile).filter(p -> !p.endsWith("job.lock"))
+                    .filter(p -> !root.relativize(p).startsWith("logs")).toList()) {
                 out.put(root.relativize(p).toString(), Files.readAllBytes(p));
             }
         }
