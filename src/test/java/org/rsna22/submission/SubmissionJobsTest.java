@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.batch.JobRunner;
 import org.rsna22.dataset.WorkLayout;
-import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.testsupport.ExternalTools;
 import org.rsna22.testsupport.FailingDicomSource;
@@ -28,6 +27,7 @@ import org.rsna22.testsupport.HeadlessChromium;
 import org.rsna22.testsupport.JobTestSupport;
 import org.rsna22.testsupport.PrepareJobTestSupport;
 import org.rsna22.testsupport.TestFiles;
+import org.rsna22.testsupport.TrainedWorkFolder;
 import org.rsna22.training.TrainRun;
 import org.rsna22.training.TrainingListener;
 import org.springframework.batch.core.BatchStatus;
@@ -51,9 +51,8 @@ import tools.jackson.databind.JsonNode;
 @Import({JobTestSupport.FailingSourceConfig.class, SubmissionJobsTest.FailingEpoch.class})
 class SubmissionJobsTest {
 
-    static final String CONFIG = Path.of("src/test/resources/fracture-test.yaml").toAbsolutePath().toString();
-    static final String BAD_UID = "1.2.826.0.1.3680043.99999";
-    static final List<String> STAGES = List.of("prepare", "train-bbox", "infer-bbox", "train-fracture");
+    static final String CONFIG = TrainedWorkFolder.CONFIG;
+    static final String BAD_UID = TrainedWorkFolder.BAD_UID;
 
     /** Throws once when the study model's run of fold 1 starts its second epoch. */
     @TestConfiguration
@@ -74,12 +73,11 @@ class SubmissionJobsTest {
         }
     }
 
-    @TempDir
-    static Path shared;
     static Path data;
     static Path testSet;
     static Path labels;
-    static Path reference;
+    @TempDir
+    static Path shared;
 
     @Autowired
     JobRunner runner;
@@ -90,46 +88,16 @@ class SubmissionJobsTest {
     @Autowired
     FailingDicomSource source;
 
-    /** 6 training studies; a test set of 3 of their image folders and one study whose files are not DICOM. */
     @BeforeAll
     static void datasets() throws IOException {
-        data = shared.resolve("data");
-        new DemoDatasetGenerator(new DemoDatasetGenerator.Options(6, 32, 5, 24, 2, true)).generate(data, null);
-        testSet = shared.resolve("test");
-        List<String> train = Files.readAllLines(data.resolve("train.csv"));
-        List<String> truth = new ArrayList<>(List.of(train.get(0)));
-        for (String row : train.subList(1, 4)) {
-            String uid = row.split(",")[0];
-            TestFiles.copyTree(data.resolve("train_images").resolve(uid), testSet.resolve("test_images").resolve(uid));
-            truth.add(row);
-        }
-        Path bad = Files.createDirectories(testSet.resolve("test_images").resolve(BAD_UID));
-        for (int i = 1; i <= 4; i++) {
-            Files.writeString(bad.resolve(i + ".dcm"), "not a DICOM file " + i);
-        }
-        truth.add(BAD_UID + ",1,0,1,0,0,0,0,0");
-        labels = shared.resolve("test-labels.csv");
-        Files.write(labels, truth);
+        data = TrainedWorkFolder.data();
+        testSet = TrainedWorkFolder.testSet();
+        labels = TrainedWorkFolder.labels();
     }
 
-    /** Every stage run as its own job, then infer-bbox and infer-fracture on the test set (run once). */
+    /** Every stage run as its own job, then infer-bbox and infer-fracture on the test set (once per test JVM). */
     private Path reference() throws Exception {
-        if (reference == null) {
-            source.disarm();
-            Path w = shared.resolve("reference");
-            for (String job : STAGES) {
-                assertThat(JobTestSupport.run(runner, job, data, w, CONFIG).getStatus()).as(job)
-                        .isEqualTo(BatchStatus.COMPLETED);
-            }
-            JobExecution testBoxes = JobTestSupport.run(runner, "infer-bbox", testSet, w, CONFIG);
-            assertThat(testBoxes.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-            JobTestSupport.assertSkipCountsMatch(testBoxes, new WorkLayout(w).skipped());
-            JobExecution answers = JobTestSupport.run(runner, "infer-fracture", testSet, w, CONFIG);
-            assertThat(answers.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-            JobTestSupport.assertSkipCountsMatch(answers, new WorkLayout(w).skipped());
-            reference = w;
-        }
-        return reference;
+        return TrainedWorkFolder.reference(runner, source);
     }
 
     @Test
@@ -204,6 +172,17 @@ class SubmissionJobsTest {
         assertThat(failed.getStatus()).isEqualTo(BatchStatus.FAILED);
         assertThat(failed.getStepExecutions().stream().filter(s -> s.getStatus() == BatchStatus.FAILED)
                 .map(StepExecution::getStepName).toList()).containsExactly("train-fracture");
+        // meanwhile a crop and an embedding that the resumed study model reads are cut short: made again on reading
+        WorkLayout w = new WorkLayout(work);
+        String uid;
+        try (var s = Files.list(w.crops(32))) {
+            uid = s.sorted().findFirst().orElseThrow().getFileName().toString().replace(".crop", "");
+        }
+        try (var crop = new java.io.RandomAccessFile(w.crop(32, uid).toFile(), "rw");
+             var embedding = new java.io.RandomAccessFile(w.embedding("fracture-test", 1, 0, uid).toFile(), "rw")) {
+            crop.setLength(1000);
+            embedding.setLength(100);
+        }
         JobExecution resumed = JobTestSupport.run(runner, "pipeline", params);
         assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
         assertThat(resumed.getStepExecutions().stream().map(StepExecution::getStepName).toList())
@@ -222,6 +201,7 @@ class SubmissionJobsTest {
         }
         assertThat(Files.readString(p.submission())).isEqualTo(Files.readString(ref.submission()));
         assertThat(Files.readString(p.cvScore())).isEqualTo(Files.readString(ref.cvScore()));
+        assertThat(Files.readAllBytes(p.crop(32, uid))).isEqualTo(Files.readAllBytes(ref.crop(32, uid)));
     }
 
     @Test
