@@ -9,7 +9,10 @@ final class DemoDataOptions {
     @Option(names = "--studies", defaultValue = "16", description = "number of studies (default: ${DEFAULT-VALUE})")
     int studies;
 
-    @Option(names = "--size", defaultValue = "96", description = "image columns in pixels (default: ${DEFAULT-VALUE})")
+    static final int DEFAULT_SIZE = 96;
+
+    @Option(names = "--size", defaultValue = "" + DEFAULT_SIZE, description = "image columns in pixels (default: "
+            + "${DEFAULT-VALUE})")
     int size;
 
     @Option(names = "--all-segmented", description = "give every study a segmentation (by default every fourth has none)")
@@ -19,6 +22,12 @@ final class DemoDataOptions {
     long seed;
 
     DemoDatasetGenerator.Options generator(int slices, int threads) {
-        return new DemoDatasetGenerator.Options(studies, size, seed, slices, threads, allSegmented);
+        return generator(slices, threads, false);
+    }
+
+    /** With {@code fullSize}, 512 pixels unless --size gave another size than its default. */
+    DemoDatasetGenerator.Options generator(int slices, int threads, boolean fullSize) {
+        int px = fullSize && size == DEFAULT_SIZE ? 512 : size;
+        return new DemoDatasetGenerator.Options(studies, px, seed, slices, threads, allSegmented, fullSize);
     }
 }

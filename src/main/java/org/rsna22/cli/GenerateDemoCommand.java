@@ -29,14 +29,20 @@ final class GenerateDemoCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "studies written at once (default: ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--full-size", description = {"studies as the competition's: 512 pixels (unless --size says "
+            + "otherwise; the second study 5/4 of it), 250-650 slices of 0.5-1.0 mm (--slices is ignored), stored "
+            + "as JPEG lossless (one in eight RLE); about 0.1-0.3 GB per study"})
+    boolean fullSize;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter log = spec.commandLine().getOut();
-        DemoDatasetGenerator.Options o = data.generator(slices, threads);
-        log.printf("generating %d studies (%d px, ~%d slices, seed %d) in %s%n", o.studies(), o.size(), slices, o.seed(), out);
+        DemoDatasetGenerator.Options o = data.generator(slices, threads, fullSize);
+        log.printf("generating %d studies (%d px, %s slices, seed %d) in %s%n", o.studies(), o.size(),
+                fullSize ? "250-650" : "~" + slices, o.seed(), out);
         log.flush();
         long t0 = System.nanoTime();
         int n = new DemoDatasetGenerator(o).generate(out, log).size();

@@ -35,17 +35,33 @@ public final class DemoDatasetGenerator {
     /** Fracture prevalence of C1..C7 in the competition's train.csv (SPEC §1). */
     static final double[] PREVALENCE = {0.072, 0.141, 0.036, 0.054, 0.080, 0.137, 0.195};
 
-    /** What to generate. */
-    public record Options(int studies, int size, long seed, int slices, int threads, boolean allSegmented) {
+    /**
+     * What to generate.
+     *
+     * @param fullSize studies as the competition's: 250-650 slices of 0.5-1.0 mm (not about {@code slices} over a
+     *                 fixed 185 mm), stored as JPEG lossless (selection value 1) but for one in eight in RLE, and the
+     *                 second study larger than the others (5/4 of {@code size})
+     */
+    public record Options(int studies, int size, long seed, int slices, int threads, boolean allSegmented,
+                          boolean fullSize) {
         public Options {
             if (studies < 1 || size < 16 || slices < 8 || threads < 1) {
                 throw new IllegalArgumentException("need at least 1 study, 16 px, 8 slices and 1 thread");
             }
         }
 
+        public Options(int studies, int size, long seed, int slices, int threads, boolean allSegmented) {
+            this(studies, size, seed, slices, threads, allSegmented, false);
+        }
+
         /** Every fourth study without a segmentation, as in the competition data (most studies have none). */
         public Options(int studies, int size, long seed, int slices, int threads) {
             this(studies, size, seed, slices, threads, false);
+        }
+
+        /** Full-size studies at 512 pixels ({@link #fullSize}). */
+        public static Options fullSize(int studies, long seed, int threads) {
+            return new Options(studies, 512, seed, 250, threads, false, true);
         }
 
         public static Options defaults() {
@@ -54,7 +70,7 @@ public final class DemoDatasetGenerator {
     }
 
     /** The facts of one generated study. */
-    public record StudyInfo(String uid, int rows, int columns, int slices, boolean zIncreasing, boolean rle,
+    public record StudyInfo(String uid, int rows, int columns, int slices, boolean zIncreasing, TransferSyntax syntax,
                             CtSliceSynth.Storage storage, boolean segmented, int[] labels) {
     }
 
@@ -91,7 +107,8 @@ public final class DemoDatasetGenerator {
                 if (log != null) {
                     StudyInfo s = results.get(results.size() - 1).info();
                     log.printf("  %s  %d slices of %dx%d%s%s%s%s%n", s.uid(), s.slices(), s.columns(), s.rows(),
-                            s.zIncreasing() ? "  z increasing" : "", s.rle() ? "  RLE" : "",
+                            s.zIncreasing() ? "  z increasing" : "", s.syntax() == TransferSyntax.RLE_LOSSLESS ? "  RLE"
+                                    : s.syntax() == TransferSyntax.JPEG_LOSSLESS_SV1 ? "  JPEG lossless" : "",
                             s.storage() == CtSliceSynth.Storage.UNSIGNED_12 ? "  unsigned" : "  signed",
                             s.segmented() ? "" : "  no segmentation");
                     log.flush();
@@ -121,15 +138,26 @@ public final class DemoDatasetGenerator {
             labels[v + 1] = fractured[v] ? 1 : 0;
             labels[0] |= labels[v + 1];
         }
+        boolean full = options.fullSize();
         boolean zIncreasing = index % 3 == 1;
-        boolean rle = index % 4 == 2;
+        boolean rle = full ? index % 8 == 2 : index % 4 == 2;
+        TransferSyntax syntax = rle ? TransferSyntax.RLE_LOSSLESS
+                : full ? TransferSyntax.JPEG_LOSSLESS_SV1 : TransferSyntax.EXPLICIT_VR_LE;
         boolean segmented = options.allSegmented() || index % 4 != 3;
         CtSliceSynth.Storage storage = index % 2 == 0 ? CtSliceSynth.Storage.SIGNED : CtSliceSynth.Storage.UNSIGNED_12;
-        int cols = options.size();
-        int rows = index % 5 == 3 ? options.size() + (options.size() / 8 & ~1) : options.size();
-        int slices = options.slices() + rnd.nextInt(Math.max(1, options.slices() / 4));
+        int size = full && index == 1 ? options.size() * 5 / 4 : options.size(); // a few real studies are larger
+        int cols = size;
+        int rows = index % 5 == 3 ? size + (size / 8 & ~1) : size;
+        int slices;
+        double dz;
+        if (full) { // 0.5-1.0 mm slices, 250-650 of them: from above C1 into the thorax
+            slices = 250 + rnd.nextInt(401);
+            dz = 0.5 + rnd.nextDouble() * 0.5;
+        } else {
+            slices = options.slices() + rnd.nextInt(Math.max(1, options.slices() / 4));
+            dz = 185.0 / slices; // head of C1 to the upper thoracic spine
+        }
         double spacing = (150.0 + rnd.nextDouble() * 20) / cols;
-        double dz = 185.0 / slices; // head of C1 to the upper thoracic spine
         double top = 0;
         NeckPhantom phantom = new NeckPhantom(rnd, fractured, top - 8 - rnd.nextDouble() * 6, Math.max(spacing, dz));
         double x0 = -spacing * (cols - 1) / 2.0;
@@ -191,8 +219,7 @@ public final class DemoDatasetGenerator {
             }
             DicomObject header = CtSliceSynth.header(uid, seriesUid, seriesUid + "." + sliceNumber, sliceNumber, rows,
                     cols, new double[] {x0, y0, round(z)}, spacing, storage);
-            DicomWriter.write(folder.resolve(sliceNumber + ".dcm"), header, px,
-                    rle ? TransferSyntax.RLE_LOSSLESS : TransferSyntax.EXPLICIT_VR_LE);
+            DicomWriter.write(folder.resolve(sliceNumber + ".dcm"), header, px, syntax);
         }
         if (volume != null) {
             double zMin = top - (slices - 1) * dz; // voxel k = 0 is the lowest slice
@@ -205,7 +232,7 @@ public final class DemoDatasetGenerator {
         }
         String studyTruth = String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d%n", uid, studyBox[0], studyBox[1],
                 studyBox[2], studyBox[3], studyBox[4], studyBox[5]);
-        StudyInfo info = new StudyInfo(uid, rows, cols, slices, zIncreasing, rle, storage, segmented, labels);
+        StudyInfo info = new StudyInfo(uid, rows, cols, slices, zIncreasing, syntax, storage, segmented, labels);
         return new StudyResult(info, fractureRows.toString(), sliceTruth.toString(), studyTruth);
     }
 

@@ -116,8 +116,13 @@ final class NeckPhantom {
     /** Ribs leave the thoracic vertebrae sideways and curve forward: a thin elliptic band on each side. */
     private static boolean rib(double x, double y, double cx, double by, Vertebra v) {
         double rx = 30 + 4 * (v.label() - 8);
-        double e = Math.hypot((x - cx) / rx, (y - by - 2) / 24);
-        return e > 0.9 && e < 1.0 && Math.abs(x - cx) > v.bodyRx() + 2 && y > by - 14;
+        double e2 = sq((x - cx) / rx, (y - by - 2) / 24);
+        return e2 > 0.81 && e2 < 1.0 && Math.abs(x - cx) > v.bodyRx() + 2 && y > by - 14;
+    }
+
+    /** a² + b²: the shapes are tested against squared radii (Math.hypot cost half the generator's time). */
+    private static double sq(double a, double b) {
+        return a * a + b * b;
     }
 
     private static double bodyCentreY(double canalY, Vertebra v) {
@@ -141,6 +146,13 @@ final class NeckPhantom {
         double[] c = centre(z);
         double neckCy = c[1] - 12;
         double tracheaY = c[1] - 38;
+        List<Vertebra> near = new ArrayList<>(); // the vertebrae this slice can cut (dens, discs and ribs included)
+        for (Vertebra v : vertebrae) {
+            double top = v.label() == 2 ? v.zTop() + 12 : v.zTop(); // the dens rises into the atlas
+            if (z <= top + 4.5 && z >= v.zBottom() - 4.5) {
+                near.add(v);
+            }
+        }
         for (int r = 0; r < rows; r++) {
             double y = y0 + r * spacing;
             for (int col = 0; col < cols; col++) {
@@ -161,38 +173,36 @@ final class NeckPhantom {
                     if (below > 0) {
                         double k = Math.min(1, below / 25);
                         for (int side = -1; side <= 1; side += 2) {
-                            if (Math.hypot((x - c[0] - side * 30) / (6 + 12 * k), (y - c[1] + 6) / (8 + 14 * k)) < 1) {
+                            if (sq((x - c[0] - side * 30) / (6 + 12 * k), (y - c[1] + 6) / (8 + 14 * k)) < 1) {
                                 v = -850;
                             }
                         }
                     }
-                    double dt = Math.hypot(x - c[0], y - tracheaY);
-                    if (dt < 8) {
-                        v = dt < 6.5 ? AIR + 50 : 300; // trachea with a cartilage wall
-                    } else if (Math.hypot((x - c[0] - 3) / 5, (y - tracheaY - 12) / 3) < 1) {
+                    double dt2 = sq(x - c[0], y - tracheaY);
+                    if (dt2 < 8 * 8) {
+                        v = dt2 < 6.5 * 6.5 ? AIR + 50 : 300; // trachea with a cartilage wall
+                    } else if (sq((x - c[0] - 3) / 5, (y - tracheaY - 12) / 3) < 1) {
                         v = 20; // oesophagus
                     }
                 }
                 hu[i] = v;
                 label[i] = 0;
                 crack[i] = 0;
-                paintSpine(x, y, z, c, hu, label, crack, i);
+                paintSpine(x, y, z, c, near, hu, label, crack, i);
             }
         }
     }
 
-    private void paintSpine(double x, double y, double z, double[] c, double[] hu, byte[] label, byte[] crack, int i) {
+    private void paintSpine(double x, double y, double z, double[] c, List<Vertebra> near, double[] hu, byte[] label,
+                            byte[] crack, int i) {
         double canalX = (x - c[0]) / 7.0;
         double canalY = (y - c[1]) / 5.5;
         boolean inCanal = canalX * canalX + canalY * canalY < 1;
         if (inCanal && z < spineTop + 30 && z > spineBottom) {
             hu[i] = CORD;
         }
-        for (Vertebra v : vertebrae) {
+        for (Vertebra v : near) {
             double top = v.label() == 2 ? v.zTop() + 12 : v.zTop(); // the dens rises into the atlas
-            if (z > top + 4.5 || z < v.zBottom() - 4.5) {
-                continue;
-            }
             boolean inBodyRange = z <= v.zTop() && z >= v.zBottom();
             double by = bodyCentreY(c[1], v);
             double bx = (x - c[0]) / v.bodyRx();
@@ -209,32 +219,32 @@ final class NeckPhantom {
                 if (v.label() >= 8 && z < v.zBottom() && eb >= 1 && rib(x, y, c[0], by, v)) {
                     hu[i] = ARCH * 0.8;
                 }
-                if (v.label() == 2 && z > v.zTop() && z <= top && Math.hypot(x - c[0], y - (c[1] - 11)) < 4.5) {
+                if (v.label() == 2 && z > v.zTop() && z <= top && sq(x - c[0], y - (c[1] - 11)) < 4.5 * 4.5) {
                     bone = true;
                     value = CORTICAL * 0.8;
                 }
             } else if (v.label() == 1) {
                 // atlas: anterior arch, lateral masses and a posterior arch around the canal
-                double ant = Math.hypot((x - c[0]) / 5, (y - (c[1] - 13)) / 2.5);
-                double lat = Math.min(Math.hypot((x - c[0] - 11) / 5, (y - c[1] + 3) / 6),
-                        Math.hypot((x - c[0] + 11) / 5, (y - c[1] + 3) / 6));
-                double ring = Math.hypot((x - c[0]) / 12, (y - c[1] - 1) / 10);
-                if (ant < 1 || lat < 1 || (ring < 1 && ring > 0.78 && y > c[1])) {
+                double ant2 = sq((x - c[0]) / 5, (y - (c[1] - 13)) / 2.5);
+                double lat2 = Math.min(sq((x - c[0] - 11) / 5, (y - c[1] + 3) / 6),
+                        sq((x - c[0] + 11) / 5, (y - c[1] + 3) / 6));
+                double ring2 = sq((x - c[0]) / 12, (y - c[1] - 1) / 10);
+                if (ant2 < 1 || lat2 < 1 || (ring2 < 1 && ring2 > 0.78 * 0.78 && y > c[1])) {
                     bone = true;
-                    value = ant < 1 || lat < 1 ? CORTICAL * 0.9 : ARCH;
+                    value = ant2 < 1 || lat2 < 1 ? CORTICAL * 0.9 : ARCH;
                 }
             } else {
                 if (eb < 1) {
                     bone = true;
                     value = eb > Math.pow(1 - 1.6 / v.bodyRy(), 2) ? CORTICAL : CANCELLOUS;
                 }
-                double ring = Math.hypot((x - c[0]) / 9.5, (y - c[1]) / 8);
-                boolean arch = ring < 1 && ring > 0.72 && y > by + v.bodyRy() * 0.5;
+                double ring2 = sq((x - c[0]) / 9.5, (y - c[1]) / 8);
+                boolean arch = ring2 < 1 && ring2 > 0.72 * 0.72 && y > by + v.bodyRy() * 0.5;
                 double sy = c[1] + 8 + v.spinousLength() / 2;
-                boolean spinous = Math.hypot((x - c[0]) / 2.2, (y - sy) / (v.spinousLength() / 2)) < 1
+                boolean spinous = sq((x - c[0]) / 2.2, (y - sy) / (v.spinousLength() / 2)) < 1
                         && z > v.zBottom() + 2;
-                boolean transverse = Math.min(Math.hypot((x - c[0] - v.bodyRx() - 4) / 4.5, (y - by - 3) / 2.5),
-                        Math.hypot((x - c[0] + v.bodyRx() + 4) / 4.5, (y - by - 3) / 2.5)) < 1
+                boolean transverse = Math.min(sq((x - c[0] - v.bodyRx() - 4) / 4.5, (y - by - 3) / 2.5),
+                        sq((x - c[0] + v.bodyRx() + 4) / 4.5, (y - by - 3) / 2.5)) < 1
                         && z < v.zTop() - 2 && z > v.zBottom() + 2;
                 if (!bone && (arch || spinous || transverse)) {
                     bone = true;

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import org.rsna22.io.AtomicFiles;
+import org.rsna22.io.codec.JpegLosslessEncoder;
 import org.rsna22.io.codec.RleCodec;
 
 /**
@@ -28,8 +29,10 @@ public final class DicomWriter {
      * 16, ...) and SOP class and instance UIDs; pixels are the stored values, row-major.
      */
     public static byte[] encode(DicomObject dataset, int[] pixels, TransferSyntax ts) {
-        if (ts != TransferSyntax.EXPLICIT_VR_LE && ts != TransferSyntax.RLE_LOSSLESS) {
-            throw new IllegalArgumentException("the writer encodes pixels as explicit VR LE or RLE, not " + ts);
+        if (ts != TransferSyntax.EXPLICIT_VR_LE && ts != TransferSyntax.RLE_LOSSLESS
+                && ts != TransferSyntax.JPEG_LOSSLESS_SV1) {
+            throw new IllegalArgumentException("the writer encodes pixels as explicit VR LE, RLE or JPEG lossless "
+                    + "(selection value 1), not " + ts);
         }
         int rows = dataset.getInt(Tags.ROWS, 0);
         int cols = dataset.getInt(Tags.COLUMNS, 0);
@@ -39,6 +42,16 @@ public final class DicomWriter {
                     + " at " + bitsAllocated + " bits allocated");
         }
         int bytesPerSample = bitsAllocated / 8;
+        if (ts == TransferSyntax.JPEG_LOSSLESS_SV1) {
+            // the stored values as unsigned samples of BitsStored bits: a signed image's two's complement pattern
+            int bitsStored = dataset.getInt(Tags.BITS_STORED, bitsAllocated);
+            int mask = (1 << bitsStored) - 1;
+            int[] unsigned = new int[pixels.length];
+            for (int i = 0; i < pixels.length; i++) {
+                unsigned[i] = pixels[i] & mask;
+            }
+            return encodeCompressed(dataset, JpegLosslessEncoder.encode(unsigned, cols, rows, bitsStored, 1, 0, 0), ts);
+        }
         if (ts == TransferSyntax.RLE_LOSSLESS) {
             int mask = bytesPerSample == 2 ? 0xFFFF : 0xFF;
             int[] unsigned = new int[pixels.length];

@@ -52,7 +52,7 @@ class JpegLosslessDecoderTest {
         for (int i = 0; i < hu.length; i++) {
             samples[i] = Math.max(0, Math.min(max, (hu[i] + 1024) * (max + 1) / 4096)) >> pt << pt;
         }
-        byte[] jpeg = JpegLosslessTestEncoder.encode(samples, cols, rows, precision, predictor, pt, restart);
+        byte[] jpeg = JpegLosslessEncoder.encode(samples, cols, rows, precision, predictor, pt, restart);
         assertThat(JpegLosslessDecoder.decode(jpeg, cols, rows).samples()).isEqualTo(samples);
         if (restart % cols != 0) {
             return; // libjpeg (dcmtk, GDCM) accepts only restart intervals of whole rows in lossless mode
@@ -73,7 +73,7 @@ class JpegLosslessDecoderTest {
     @Test
     void missingRestartMarkerIsAnError() {
         int[] samples = CtSliceSynth.stored(CtSliceSynth.hu(20, 20, 1), CtSliceSynth.Storage.UNSIGNED_12);
-        byte[] jpeg = JpegLosslessTestEncoder.encode(samples, 20, 20, 16, 1, 0, 40);
+        byte[] jpeg = JpegLosslessEncoder.encode(samples, 20, 20, 16, 1, 0, 40);
         byte[] broken = jpeg.clone();
         for (int i = 0; i + 1 < broken.length; i++) {
             if ((broken[i] & 0xFF) == 0xFF && (broken[i + 1] & 0xFF) >= 0xD0 && (broken[i + 1] & 0xFF) <= 0xD7) {
@@ -87,7 +87,7 @@ class JpegLosslessDecoderTest {
 
     @Test
     void frameSizeMustMatchTheDicomHeader() {
-        byte[] jpeg = JpegLosslessTestEncoder.encode(new int[12], 4, 3, 16, 1, 0, 0);
+        byte[] jpeg = JpegLosslessEncoder.encode(new int[12], 4, 3, 16, 1, 0, 0);
         assertThatThrownBy(() -> JpegLosslessDecoder.decode(jpeg, 3, 4))
                 .isInstanceOf(CodecException.class).hasMessageContaining("JPEG frame is 4×3 but the image is 3×4");
     }
@@ -95,7 +95,7 @@ class JpegLosslessDecoderTest {
     @Test
     void truncatedEntropyDataIsAnError() {
         int[] samples = CtSliceSynth.stored(CtSliceSynth.hu(32, 32, 2), CtSliceSynth.Storage.UNSIGNED_12);
-        byte[] jpeg = JpegLosslessTestEncoder.encode(samples, 32, 32, 16, 1, 0, 0);
+        byte[] jpeg = JpegLosslessEncoder.encode(samples, 32, 32, 16, 1, 0, 0);
         byte[] cut = Arrays.copyOf(jpeg, jpeg.length / 2);
         assertThatThrownBy(() -> JpegLosslessDecoder.decode(cut, 32, 32))
                 .isInstanceOf(CodecException.class).hasMessageContaining("ends early");

@@ -1,23 +1,43 @@
 package org.rsna22.io.codec;
 
-import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 
 /**
- * A minimal lossless JPEG (process 14) encoder for tests: one component, any predictor, point transform
- * and restart interval, with a fixed Huffman table. Its output is checked against dcmtk's decoder, so it
- * exercises the decoder with streams that dcmtk's encoder does not make (restart markers).
+ * A lossless JPEG (process 14, ITU T.81 annex H) encoder: one component, any predictor, point transform and restart
+ * interval, with a fixed Huffman table of the difference categories. It writes the generator's full-size studies as
+ * the competition's files are stored (selection value 1: transfer syntax 1.2.840.10008.1.2.4.70), and the decoder's
+ * tests use it for streams that dcmtk's encoder does not make (restart markers). Its output is checked against
+ * dcmtk's decoder.
  */
-final class JpegLosslessTestEncoder {
+public final class JpegLosslessEncoder {
     /** Code lengths of difference categories 0..16; Kraft sum below 1, so no all-ones code. */
     private static final int[] LENGTHS = {2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9};
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private byte[] out;
+    private int size;
     private long acc;
     private int bits;
 
-    static byte[] encode(int[] samples, int width, int height, int precision, int predictor, int pt,
-                         int restartInterval) {
-        return new JpegLosslessTestEncoder().run(samples, width, height, precision, predictor, pt, restartInterval);
+    private JpegLosslessEncoder(int capacity) {
+        out = new byte[capacity];
+    }
+
+    /**
+     * Encodes samples (row-major, unsigned, at most {@code precision} bits) as one lossless JPEG frame.
+     *
+     * @param predictor selection value 1-7 (1: the left neighbour)
+     * @param pt        point transform (0: none)
+     * @param restartInterval samples between restart markers (0: none)
+     */
+    public static byte[] encode(int[] samples, int width, int height, int precision, int predictor, int pt,
+                                int restartInterval) {
+        if (precision < 2 || precision > 16 || predictor < 1 || predictor > 7 || pt < 0 || pt >= precision
+                || samples.length != width * height) {
+            throw new IllegalArgumentException("cannot encode " + width + "x" + height + " samples of " + precision
+                    + " bits with predictor " + predictor + " and point transform " + pt);
+        }
+        return new JpegLosslessEncoder(samples.length + 1024).run(samples, width, height, precision, predictor, pt,
+                restartInterval);
     }
 
     private byte[] run(int[] samples, int w, int h, int precision, int predictor, int pt, int restart) {
@@ -44,21 +64,21 @@ final class JpegLosslessTestEncoder {
         marker(0xD8);
         marker(0xC3);
         u16(11);
-        out.write(precision);
+        write(precision);
         u16(h);
         u16(w);
-        out.write(1);
-        out.write(1);
-        out.write(0x11);
-        out.write(0);
+        write(1);
+        write(1);
+        write(0x11);
+        write(0);
         marker(0xC4);
         u16(2 + 1 + 16 + 17);
-        out.write(0x00);
+        write(0x00);
         for (int len = 1; len <= 16; len++) {
-            out.write(counts[len]);
+            write(counts[len]);
         }
         for (int i = 0; i < 17; i++) {
-            out.write(order[i]);
+            write(order[i]);
         }
         if (restart > 0) {
             marker(0xDD);
@@ -67,12 +87,12 @@ final class JpegLosslessTestEncoder {
         }
         marker(0xDA);
         u16(8);
-        out.write(1);
-        out.write(1);
-        out.write(0x00);
-        out.write(predictor);
-        out.write(0);
-        out.write(pt);
+        write(1);
+        write(1);
+        write(0x00);
+        write(predictor);
+        write(0);
+        write(pt);
 
         int[] v = new int[samples.length];
         for (int i = 0; i < v.length; i++) {
@@ -123,7 +143,7 @@ final class JpegLosslessTestEncoder {
         }
         flush();
         marker(0xD9);
-        return out.toByteArray();
+        return Arrays.copyOf(out, size);
     }
 
     private void put(int value, int n) {
@@ -131,9 +151,9 @@ final class JpegLosslessTestEncoder {
         bits += n;
         while (bits >= 8) {
             int b = (int) (acc >>> (bits - 8)) & 0xFF;
-            out.write(b);
+            write(b);
             if (b == 0xFF) {
-                out.write(0);
+                write(0);
             }
             bits -= 8;
         }
@@ -148,12 +168,19 @@ final class JpegLosslessTestEncoder {
     }
 
     private void marker(int m) {
-        out.write(0xFF);
-        out.write(m);
+        write(0xFF);
+        write(m);
     }
 
     private void u16(int v) {
-        out.write(v >> 8);
-        out.write(v);
+        write(v >> 8);
+        write(v);
+    }
+
+    private void write(int b) {
+        if (size == out.length) {
+            out = Arrays.copyOf(out, out.length * 2);
+        }
+        out[size++] = (byte) b;
     }
 }
