@@ -125,7 +125,7 @@ public class InferBboxJobConfiguration {
         ExperimentConfig c = ConfigLoader.load(config);
         CompetitionLayout layout = layout(data);
         SliceImageCache images = new SliceImageCache(layout.isTestSet() ? layout.testImages() : layout.trainImages(),
-                dicom, c.bbox().imageSize(), c.bbox().windowLevel(), c.bbox().windowWidth(), 1024);
+                dicom, c.bbox().imageSize(), c.bbox().windowLevel(), c.bbox().windowWidth(), StudyPredictor.CACHE_BYTES);
         return new StudyPredictor(c.bbox(), WorkLayout.of(work), c.name(), images, c.inferBbox().batchSize());
     }
 

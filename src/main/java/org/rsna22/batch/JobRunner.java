@@ -14,7 +14,6 @@ import org.rsna22.config.ConfigLoader;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.FolderLock;
 import org.rsna22.labels.PartsMergeTasklet;
-import org.rsna22.model.Engines;
 import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.ExitStatus;
@@ -47,9 +46,6 @@ public class JobRunner {
     private final DeadExecutionRecovery recovery;
     private final String configChanged;
     private final WorkFolderConfig workFolderConfig;
-    /** The jobs that run networks. */
-    private static final Set<String> NETWORK_JOBS = Set.of("train-bbox", "infer-bbox", "train-fracture",
-            "infer-fracture", JobRequest.PIPELINE);
     /** rsna22.config-changed=retrain: the runs a changed config makes stale are trained again. */
     static final String RETRAIN = "retrain";
 
@@ -168,9 +164,6 @@ public class JobRunner {
      */
     private JobExecution run(String jobName, JobParameters params, PrintWriter out, boolean restartCommand) {
         JobRequest.executionsOf(jobName).forEach(j -> recovery.recover(j, out));
-        if (NETWORK_JOBS.contains(jobName)) {
-            Engines.start(); // here, not in a partition's thread: see Engines
-        }
         Job job = jobs.get(jobName);
         JobExecution last = repository.getLastJobExecution(jobName, params);
         String config = params.getString("config");

@@ -9,7 +9,6 @@ import org.rsna22.Rsna22Application;
 import org.rsna22.batch.JobOwnerListener;
 import org.rsna22.batch.PartitionWorker;
 import org.rsna22.io.IoErrors;
-import org.rsna22.model.Engines;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.Lifecycle;
@@ -51,7 +50,6 @@ final class WorkerCommand extends LaunchingCommand implements Callable<Integer> 
             args.add("--rsna22.worker.concurrency=" + concurrency);
         }
         ConfigurableApplicationContext ctx;
-        Engines.start(); // in this thread, before the first partition's: see Engines
         try {
             ctx = new SpringApplicationBuilder(Rsna22Application.class).registerShutdownHook(false)
                     .run(args.toArray(String[]::new));

@@ -37,18 +37,21 @@ public final class CropStore {
     private final boolean middleOnly;
     private final boolean minMax;
     private Source source;
+    private final long maxBytes;
+    private long bytes;
 
-    public CropStore(WorkLayout work, int size, double level, double width, int capacity) {
-        this(work, Subset.TRAIN, size, level, width, capacity, false, true);
+    public CropStore(WorkLayout work, int size, double level, double width, long maxBytes) {
+        this(work, Subset.TRAIN, size, level, width, maxBytes, false, true);
     }
 
     /**
      * The crops of the training set or of a test set.
      *
+     * @param maxBytes   what the crops kept in memory may take (the least recently used go first; one is always kept)
      * @param middleOnly every image's three planes hold its middle slice (fracture.image_slices 1), not its 3 slices
      * @param minMax     each windowed slice scaled by its own range (SPEC §6), else by the window's
      */
-    public CropStore(WorkLayout work, Subset subset, int size, double level, double width, int capacity,
+    public CropStore(WorkLayout work, Subset subset, int size, double level, double width, long maxBytes,
                      boolean middleOnly, boolean minMax) {
         this.work = work;
         this.middleOnly = middleOnly;
@@ -57,12 +60,8 @@ public final class CropStore {
         this.size = size;
         this.level = level;
         this.width = width;
-        this.recent = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, StudyCrop> eldest) {
-                return size() > capacity;
-            }
-        };
+        this.maxBytes = maxBytes;
+        this.recent = new LinkedHashMap<>(16, 0.75f, true);
     }
 
     public int size() {
@@ -105,7 +104,15 @@ public final class CropStore {
             c = rebuild(uid, e);
         }
         synchronized (recent) {
-            recent.put(uid, c);
+            StudyCrop old = recent.put(uid, c);
+            bytes += bytes(c) - (old == null ? 0 : bytes(old));
+            for (var it = recent.entrySet().iterator(); bytes > maxBytes && recent.size() > 1 && it.hasNext(); ) {
+                StudyCrop eldest = it.next().getValue();
+                if (eldest != c) {
+                    bytes -= bytes(eldest);
+                    it.remove();
+                }
+            }
         }
         return c;
     }
@@ -122,6 +129,10 @@ public final class CropStore {
                 return source.make(uid);
             }
         }
+    }
+
+    private static long bytes(StudyCrop c) {
+        return 2L * c.slices() * c.size() * c.size();
     }
 
     /** How many 3-slice images a crop of n slices gives. */

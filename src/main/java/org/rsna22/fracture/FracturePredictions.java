@@ -10,6 +10,7 @@ import ai.djl.training.ParameterStore;
 import java.util.Arrays;
 import java.util.List;
 import org.rsna22.config.FractureConfig;
+import org.rsna22.model.NoGrad;
 import org.rsna22.model.SequenceNet;
 
 /** Prediction with trained fracture-stage models: per-image outputs, image embeddings, study probabilities. */
@@ -34,6 +35,22 @@ final class FracturePredictions {
         int images = CropStore.images(crop.slices());
         double[][] sum = new double[images][outputs];
         int[] count = new int[images];
+        try (NoGrad g = NoGrad.enter()) {
+            windows(models, crops, crop, window, outputs, shift, sum, count);
+        }
+        float[][] out = new float[images][outputs];
+        for (int i = 0; i < images; i++) {
+            for (int k = 0; k < outputs; k++) {
+                out[i][k] = (float) (sum[i][k] / count[i]);
+            }
+        }
+        return out;
+    }
+
+    /** Adds σ(output) of every window's images into {@code sum} and counts the windows of each image. */
+    private static void windows(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs, int shift,
+                                double[][] sum, int[] count) {
+        int images = CropStore.images(crop.slices());
         int size = crops.size();
         for (int first : SequenceTask.windowStarts(images, window)) {
             float[] x = new float[window * 3 * size * size];
@@ -54,13 +71,6 @@ final class FracturePredictions {
                 }
             }
         }
-        float[][] out = new float[images][outputs];
-        for (int i = 0; i < images; i++) {
-            for (int k = 0; k < outputs; k++) {
-                out[i][k] = (float) (sum[i][k] / count[i]);
-            }
-        }
-        return out;
     }
 
     /**
@@ -99,16 +109,18 @@ final class FracturePredictions {
         int plane = 3 * size * size;
         int features = net.embeddingSize();
         float[] values = new float[images * features];
-        for (int from = 0; from < images; from += EMBED_BATCH) {
-            int n = Math.min(EMBED_BATCH, images - from);
-            float[] x = new float[n * plane];
-            for (int i = 0; i < n; i++) {
-                crops.image(crop, from + i, x, i * plane);
-            }
-            try (NDManager nd = model.getNDManager().newSubManager()) {
-                NDArray f = net.studyEmbedding(new ParameterStore(nd, false), nd.create(x, new Shape(n, 3, size, size)),
-                        false);
-                System.arraycopy(f.toFloatArray(), 0, values, from * features, n * features);
+        try (NoGrad g = NoGrad.enter()) {
+            for (int from = 0; from < images; from += EMBED_BATCH) {
+                int n = Math.min(EMBED_BATCH, images - from);
+                float[] x = new float[n * plane];
+                for (int i = 0; i < n; i++) {
+                    crops.image(crop, from + i, x, i * plane);
+                }
+                try (NDManager nd = model.getNDManager().newSubManager()) {
+                    NDArray f = net.studyEmbedding(new ParameterStore(nd, false),
+                            nd.create(x, new Shape(n, 3, size, size)), false);
+                    System.arraycopy(f.toFloatArray(), 0, values, from * features, n * features);
+                }
             }
         }
         return new StudyEmbedding(crop.studyUid(), images, features, values);
@@ -121,9 +133,17 @@ final class FracturePredictions {
         float[] mask = new float[maxLength];
         Arrays.fill(mask, 0, len, 1f);
         double[] p = new double[8];
+        try (NoGrad g = NoGrad.enter()) {
+            addStudy(models, x, mask, maxLength, e.features(), p);
+        }
+        return p;
+    }
+
+    private static void addStudy(List<Model> models, float[] x, float[] mask, int maxLength, int features,
+                                 double[] p) {
         for (Model m : models) {
             try (NDManager nd = m.getNDManager().newSubManager()) {
-                NDList in = new NDList(nd.create(x, new Shape(1, maxLength, e.features())),
+                NDList in = new NDList(nd.create(x, new Shape(1, maxLength, features)),
                         nd.create(mask, new Shape(1, maxLength)));
                 float[] z = m.getBlock().forward(new ParameterStore(nd, false), in, false).singletonOrThrow().toFloatArray();
                 double[] q = StudyTask.probabilities(z, 0);
@@ -132,6 +152,5 @@ final class FracturePredictions {
                 }
             }
         }
-        return p;
     }
 }

@@ -16,6 +16,7 @@ import org.rsna22.dataset.SliceBoxes;
 import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.model.BoxLocaliserNet;
+import org.rsna22.model.NoGrad;
 import org.rsna22.model.SavedModels;
 import org.rsna22.model.SliceImageCache;
 import org.rsna22.model.TripletSamples;
@@ -27,6 +28,12 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
  * every fold's when there are none. Each prediction is tagged with the triplet's middle slice.
  */
 public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePrediction>>, AutoCloseable {
+
+    /**
+     * What a partition's cached slices may take: a study is read in slice order, so a few batches' worth (64 slices at
+     * 512 pixels) is all that is ever used again.
+     */
+    public static final long CACHE_BYTES = 64L << 20;
 
     private final BboxConfig config;
     private final WorkLayout work;
@@ -52,8 +59,26 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
         TripletSamples samples = new TripletSamples(List.of(study), images, config.mean(), config.std());
         List<TripletSamples.Ref> refs = samples.refs();
         int n = refs.size();
-        int s = config.imageSize();
         double[][] sum = new double[n][5];
+        try (NoGrad g = NoGrad.enter()) {
+            predict(fold, samples, refs, sum);
+        }
+        List<SlicePrediction> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int middle = study.sliceNumbers()[refs.get(i).start() + 1];
+            SliceImageCache.Slice any = images.get(study.studyUid(), middle);
+            double k = fold.size();
+            out.add(new SlicePrediction(study.studyUid(), middle, sum[i][0] / k, sum[i][1] / k, sum[i][2] / k,
+                    sum[i][3] / k, sum[i][4] / k, any.rows(), any.columns()));
+        }
+        return out;
+    }
+
+    /** Adds every model's p(has_box) and box of every triplet of {@code refs} into {@code sum}. */
+    private void predict(List<Model> fold, TripletSamples samples, List<TripletSamples.Ref> refs, double[][] sum)
+            throws IOException {
+        int n = refs.size();
+        int s = config.imageSize();
         for (int from = 0; from < n; from += batchSize) {
             int to = Math.min(n, from + batchSize);
             float[] batch = new float[(to - from) * 3 * s * s];
@@ -78,15 +103,6 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
                 }
             }
         }
-        List<SlicePrediction> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            int middle = study.sliceNumbers()[refs.get(i).start() + 1];
-            SliceImageCache.Slice any = images.get(study.studyUid(), middle);
-            double k = fold.size();
-            out.add(new SlicePrediction(study.studyUid(), middle, sum[i][0] / k, sum[i][1] / k, sum[i][2] / k,
-                    sum[i][3] / k, sum[i][4] / k, any.rows(), any.columns()));
-        }
-        return out;
     }
 
     /**
@@ -99,6 +115,9 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
             return cached;
         }
         List<RunFolder> seeds = work.trainedRuns(experiment, fold);
+        if (seeds.isEmpty() && fold != -1) {
+            seeds = work.trainedRuns(experiment, -1); // bbox.folds without this fold: the all-data run stands in
+        }
         if (seeds.isEmpty() && fold == -1) {
             seeds = work.allTrainedRuns(experiment); // a test set without all-data models: every fold's, averaged
         }

@@ -30,7 +30,7 @@ public final class BoxLocaliserNet {
             case "efficientnet" -> efficientnet(c.width());
             default -> TorchScriptBackbone.load(Path.of(c.torchscriptPath()));
         };
-        return new SequentialBlock()
+        return new FreeingLayers.SequentialBlock()
                 .add(backbone)
                 .add(new ParallelBlock(outputs -> new NDList(outputs.get(0).singletonOrThrow(),
                         outputs.get(1).singletonOrThrow()),
@@ -65,7 +65,7 @@ public final class BoxLocaliserNet {
     }
 
     private static Block resnet(int width, int stemStride, Block pool) {
-        SequentialBlock net = new SequentialBlock()
+        SequentialBlock net = new FreeingLayers.SequentialBlock()
                 .add(new ConvBn(width, 3, stemStride, 1, 1)).add(Activation.reluBlock());
         int in = width;
         int[] widths = {width, width * 2, width * 4, width * 8};
@@ -77,12 +77,12 @@ public final class BoxLocaliserNet {
     }
 
     private static Block residual(int in, int out, int stride) {
-        SequentialBlock main = new SequentialBlock()
+        SequentialBlock main = new FreeingLayers.SequentialBlock()
                 .add(new ConvBn(out, 3, stride, 1, 1)).add(Activation.reluBlock())
                 .add(new ConvBn(out, 3, 1, 1, 1));
         Block shortcut = in == out && stride == 1 ? Blocks.identityBlock()
                 : new ConvBn(out, 1, stride, 0, 1);
-        return new SequentialBlock()
+        return new FreeingLayers.SequentialBlock()
                 .add(new ParallelBlock(o -> new NDList(o.get(0).singletonOrThrow().add(o.get(1).singletonOrThrow())),
                         List.of(main, shortcut)))
                 .add(Activation.reluBlock());
@@ -94,7 +94,7 @@ public final class BoxLocaliserNet {
      * localise better with it than with the residual network (README, train-fracture).
      */
     private static Block plain(int width, int stemStride, Block pool) {
-        SequentialBlock net = new SequentialBlock();
+        SequentialBlock net = new FreeingLayers.SequentialBlock();
         int[][] layers = {{width, stemStride}, {width, 1}, {width * 2, 2}, {width * 2, 1}, {width * 4, 2}, {width * 4, 1}};
         for (int[] l : layers) {
             net.add(new ConvBn(l[0], 3, l[1], 1, 1)).add(Activation.reluBlock());
@@ -109,7 +109,7 @@ public final class BoxLocaliserNet {
     }
 
     private static Block efficientnet(int width, int stemStride, Block pool) {
-        SequentialBlock net = new SequentialBlock()
+        SequentialBlock net = new FreeingLayers.SequentialBlock()
                 .add(new ConvBn(width, 3, stemStride, 1, 1)).add(new Silu());
         int in = width;
         int[][] stages = {{width / 2 > 0 ? width / 2 : 1, 1, 1}, {width, 2, 2}, {width * 3 / 2, 2, 2}, {width * 3, 3, 2},
@@ -125,7 +125,7 @@ public final class BoxLocaliserNet {
 
     private static Block mbconv(int in, int out, int stride) {
         int mid = in * 4;
-        SequentialBlock main = new SequentialBlock()
+        SequentialBlock main = new FreeingLayers.SequentialBlock()
                 .add(new ConvBn(mid, 1, 1, 0, 1)).add(new Silu())
                 .add(new ConvBn(mid, 3, stride, 1, mid)).add(new Silu())
                 .add(new ConvBn(out, 1, 1, 0, 1));

@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Windowed, resized slices by (study, slice number), decoded through the DICOM source and kept in a
- * bounded LRU cache: each slice serves three triplets, and every epoch.
+ * Windowed, resized slices by (study, slice number), decoded through the DICOM source and kept in an LRU cache
+ * bounded by bytes: each slice serves three triplets, and every epoch.
  */
 public final class SliceImageCache {
 
@@ -41,8 +41,12 @@ public final class SliceImageCache {
     private final double width;
     private final Map<String, Slice> cache;
 
-    /** @param images train_images/ or test_images/ */
-    public SliceImageCache(Path images, DicomSource dicom, int size, double level, double width, int capacity) {
+    /**
+     * @param images   train_images/ or test_images/
+     * @param maxBytes what the cached slices may take (size² floats each): the cache holds as many as fit, at least 8
+     */
+    public SliceImageCache(Path images, DicomSource dicom, int size, double level, double width, long maxBytes) {
+        long capacity = Math.max(8, maxBytes / (4L * size * size));
         this.images = images;
         this.dicom = dicom;
         this.size = size;

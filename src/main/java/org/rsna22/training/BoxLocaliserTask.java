@@ -48,7 +48,8 @@ public final class BoxLocaliserTask implements TrainingTask {
                 config.hasBoxClip().get(1));
     }
 
-    private static final int CACHE_SLICES = 4096;
+    /** What the training slices cached in memory may take: every slice of a small dataset, 1,024 at 512 pixels. */
+    private static final long CACHE_BYTES = 1L << 30;
     /** The step name under which unreadable slices are recorded in skipped.csv. */
     public static final String SKIP_STEP = "trainBbox";
 
@@ -57,14 +58,14 @@ public final class BoxLocaliserTask implements TrainingTask {
             throws IOException {
         List<SliceBoxes> all = SliceBoxes.readBoxLabels(work.bboxLabels());
         SliceImageCache images = new SliceImageCache(data.trainImages(), dicom, c.imageSize(), c.windowLevel(),
-                c.windowWidth(), CACHE_SLICES).tolerateUnreadable();
+                c.windowWidth(), CACHE_BYTES).tolerateUnreadable();
         return new BoxLocaliserTask(c, new TripletSamples(trainStudies(all, fold), images, c.mean(), c.std()),
                 new TripletSamples(validationStudies(all, fold), images, c.mean(), c.std()));
     }
 
     public static TrainingSettings settings(BboxConfig c) {
         return new TrainingSettings("bbox", c.epochs(), c.batchSize(), c.valBatchSize(), c.lr(), c.weightDecay(),
-                c.warmup(), true, c.loaderThreads(), c.prefetchBatches());
+                c.warmup(), true, c.loaderThreads(), c.prefetchBatches(), c.limitTrainBatches(), c.limitValBatches());
     }
 
     /** Optimiser steps of a run of {@code fold} over the given box labels. */

@@ -12,8 +12,8 @@ import org.rsna22.testsupport.TestFiles;
 
 /**
  * The same test set, crops and models predicted again by another process give byte-identical outputs: the pipeline
- * that trained the models and a later {@code run infer-fracture} on a copy of its work folder. (Before the engine was
- * started in the command's own thread, 16 of 24 probabilities differed in the 8th digit between the two.)
+ * that trained the models and a later {@code run infer-fracture} on a copy of its work folder. (Before predictions
+ * ran without autograd in every thread, 16 of 24 probabilities differed in the 8th digit between the two.)
  */
 class ReproducibleInferenceIT {
 
