@@ -8,7 +8,7 @@ public record BboxConfig(String backbone, int width, String torchscriptPath, int
                          int batchSize, int valBatchSize, double lr, double weightDecay, double warmup,
                          double boxLossWeight, double hasBoxLossWeight, List<Double> hasBoxClip, AugmentConfig augment,
                          List<Integer> folds, List<Integer> seeds, int parallelRuns, int prefetchBatches,
-                         int loaderThreads) {
+                         int loaderThreads, BatchLimit limitTrainBatches, BatchLimit limitValBatches) {
 
     public BboxConfig {
         PrepareConfig.require(List.of("resnet", "efficientnet", "torchscript").contains(backbone),
@@ -24,6 +24,7 @@ public record BboxConfig(String backbone, int width, String torchscriptPath, int
         PrepareConfig.require(!folds.isEmpty() && !seeds.isEmpty(), "bbox.folds and bbox.seeds must not be empty");
         PrepareConfig.require(parallelRuns >= 1 && prefetchBatches >= 1 && loaderThreads >= 1,
                 "bbox.parallel_runs, prefetch_batches and loader_threads must be at least 1");
+        PrepareConfig.require(limitTrainBatches.apply(1) >= 1, "bbox.limit_train_batches must train at least one batch");
         folds = List.copyOf(folds);
         seeds = List.copyOf(seeds);
     }

@@ -77,7 +77,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
     public SequenceModel sliceImage() {
         SequenceModel m = sliceFracture;
         return new SequenceModel(Math.max(1, imagePretrainEpochs), imagePretrainBatchSize, m.lr(), m.weightDecay(),
-                m.warmup(), m.schedule(), m.nonzeroWeight(), imagePretraining() ? m.folds() : List.of(), m.seeds());
+                m.warmup(), m.schedule(), m.nonzeroWeight(), imagePretraining() ? m.folds() : List.of(), m.seeds(),
+                m.limitTrainBatches(), m.limitValBatches());
     }
 
     /**
@@ -95,8 +96,11 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
 
     /** The training settings of one of the three models, and its runs (folds × seeds; fold -1 = all data). */
     public record SequenceModel(int epochs, int batchSize, double lr, double weightDecay, double warmup,
-                                String schedule, double nonzeroWeight, List<Integer> folds, List<Integer> seeds) {
+                                String schedule, double nonzeroWeight, List<Integer> folds, List<Integer> seeds,
+                                BatchLimit limitTrainBatches, BatchLimit limitValBatches) {
         public SequenceModel {
+            PrepareConfig.require(limitTrainBatches.apply(1) >= 1,
+                    "fracture model settings: limit_train_batches must train at least one batch");
             PrepareConfig.require(epochs >= 1 && batchSize >= 1 && lr > 0 && !seeds.isEmpty(),
                     "fracture model settings: epochs, batch_size, lr and seeds must be set");
             PrepareConfig.require(nonzeroWeight >= 1, "fracture model settings: nonzero_weight must be at least 1");

@@ -5,9 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.rsna22.config.BatchLimit;
+import org.rsna22.config.BboxConfig;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.config.FractureConfig.SequenceModel;
 import org.rsna22.config.FractureConfig;
@@ -32,6 +35,11 @@ public final class FractureModels {
     /** M3's image pretraining (fracture.image_pretrain_epochs): the same network on single slices. */
     public static final String SLICE_IMAGE = "slice_image";
     public static final String STUDY = "study";
+    /**
+     * What each store's crops kept in memory may take: 256 MiB is every crop of a small dataset, or about 8 studies of
+     * 256-pixel crops; the training draws windows across studies, so a crop is read from the cache files again.
+     */
+    static final long CROP_CACHE_BYTES = 256L << 20;
     /** M3's outputs per image: vertebra C1..C7, fracture C1..C7, any fracture. */
     static final int SLICE_OUTPUTS = 15;
 
@@ -65,7 +73,7 @@ public final class FractureModels {
     TrainingSettings settings(String model) {
         SequenceModel m = settingsOf(model);
         return new TrainingSettings("fracture." + model, m.epochs(), m.batchSize(), m.batchSize(), m.lr(),
-                m.weightDecay(), m.warmup(), m.cosine(), 2, 2);
+                m.weightDecay(), m.warmup(), m.cosine(), 2, 2, m.limitTrainBatches(), m.limitValBatches());
     }
 
     public TrainRun run(String model, int fold, int seed) {
@@ -77,7 +85,8 @@ public final class FractureModels {
     }
 
     public CropStore crops(Subset subset) {
-        CropStore crops = new CropStore(work, subset, config.cropSize(), config.windowLevel(), config.windowWidth(), 64,
+        CropStore crops = new CropStore(work, subset, config.cropSize(), config.windowLevel(), config.windowWidth(),
+                CROP_CACHE_BYTES,
                 config.imageSlices() == 1, config.perSliceMinMax());
         return subset == Subset.TRAIN && cropSource != null ? crops.rebuildingFrom(cropSource) : crops;
     }
@@ -220,6 +229,29 @@ public final class FractureModels {
             throw new IllegalStateException("no finished slice_fracture run at " + run.dir() + " to embed with");
         }
         return run;
+    }
+
+    /**
+     * The models whose epochs are capped (limit_train_batches, limit_val_batches below all), the box localiser's
+     * included, each with its limits; empty for a run of whole epochs.
+     */
+    public Map<String, String> limitedTraining() {
+        Map<String, String> out = new LinkedHashMap<>();
+        BboxConfig b = experiment.bbox();
+        if (!b.limitTrainBatches().all() || !b.limitValBatches().all()) {
+            out.put("bbox", limits(b.limitTrainBatches(), b.limitValBatches()));
+        }
+        for (String model : List.of(VERTEBRA, SLICE_IMAGE, SLICE_FRACTURE, STUDY)) {
+            SequenceModel m = settingsOf(model);
+            if (!m.folds().isEmpty() && (!m.limitTrainBatches().all() || !m.limitValBatches().all())) {
+                out.put(model, limits(m.limitTrainBatches(), m.limitValBatches()));
+            }
+        }
+        return out;
+    }
+
+    private static String limits(BatchLimit train, BatchLimit val) {
+        return "limit_train_batches " + train + ", limit_val_batches " + val;
     }
 
     /** Whether M3 was trained per fold (an honest CV) rather than once on all data (the original's choice). */

@@ -85,8 +85,14 @@ public class OofTasklet implements Tasklet {
                     + work.skipped() + ")");
         }
         CsvFiles.writeGz(work.oofStudyPredictions(), HEADER, rows);
-        AtomicFiles.write(work.cvScore(), JSON.writerWithDefaultPrettyPrinter()
-                .writeValueAsBytes(cvScore(labels, predictions, folds, models.sliceFracturePerFold())));
+        Map<String, Object> score = cvScore(labels, predictions, folds, models.sliceFracturePerFold());
+        Map<String, String> limited = models.limitedTraining();
+        if (!limited.isEmpty()) { // a capped run must never pass for a real one
+            score.put("training_limited", limited);
+            score.put("note", "trained on capped epochs (limit_train_batches / limit_val_batches): a rehearsal of the "
+                    + "pipeline, not a measurement of the recipe");
+        }
+        AtomicFiles.write(work.cvScore(), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(score));
         joinSkips();
         contribution.incrementWriteCount(rows.size());
         if (!leftOut.isEmpty()) {

@@ -6,10 +6,21 @@ import java.util.Locale;
 
 /**
  * What one epoch measured: training loss, validation loss and the model's own validation metrics (NaN for fold -1,
- * which has no validation studies), learning rate and speed; one row of metrics.csv.
+ * which has no validation studies), learning rate and speed; one row of metrics.csv. An epoch capped by
+ * limit_train_batches or limit_val_batches also says how many batches it trained and validated on, of how many.
+ *
+ * @param limits null for an epoch of every batch (metrics.csv then has no limit columns)
  */
 public record EpochMetrics(int epoch, double trainLoss, double valLoss, List<String> names, double[] values, double lr,
-                           double seconds, double imagesPerSecond) {
+                           double seconds, double imagesPerSecond, Limits limits) {
+
+    /** The batches a capped epoch used, of those it had. */
+    public record Limits(int trainBatches, int ofTrainBatches, int valBatches, int ofValBatches) {
+    }
+
+    /** The columns of a capped run's metrics.csv, after the others. */
+    static final List<String> LIMIT_COLUMNS = List.of("limit_train_batches", "of_train_batches", "limit_val_batches",
+            "of_val_batches");
 
     /** A validation metric by its column name, NaN when this model has none of that name. */
     public double value(String name) {
@@ -17,10 +28,13 @@ public record EpochMetrics(int epoch, double trainLoss, double valLoss, List<Str
         return i < 0 ? Double.NaN : values[i];
     }
 
-    static String header(List<String> names) {
+    static String header(List<String> names, boolean limited) {
         List<String> cols = new ArrayList<>(List.of("epoch", "train_loss", "val_loss"));
         cols.addAll(names);
         cols.addAll(List.of("lr", "seconds", "images_per_second"));
+        if (limited) {
+            cols.addAll(LIMIT_COLUMNS);
+        }
         return String.join(",", cols);
     }
 
@@ -29,19 +43,26 @@ public record EpochMetrics(int epoch, double trainLoss, double valLoss, List<Str
         for (double v : values) {
             sb.append(',').append(num(v));
         }
-        return sb.append(String.format(Locale.ROOT, ",%.8f,%.2f,%.1f", lr, seconds, imagesPerSecond)).toString();
+        sb.append(String.format(Locale.ROOT, ",%.8f,%.2f,%.1f", lr, seconds, imagesPerSecond));
+        if (limits != null) {
+            sb.append(',').append(limits.trainBatches()).append(',').append(limits.ofTrainBatches()).append(',')
+                    .append(limits.valBatches()).append(',').append(limits.ofValBatches());
+        }
+        return sb.toString();
     }
 
     /** Parses a row written by {@link #csvLine()}. */
-    static EpochMetrics parse(String line, List<String> names) {
+    static EpochMetrics parse(String line, List<String> names, boolean limited) {
         String[] v = line.split(",", -1);
         double[] values = new double[names.size()];
         for (int i = 0; i < values.length; i++) {
             values[i] = d(v[3 + i]);
         }
         int k = 3 + values.length;
+        Limits limits = limited && v.length >= k + 7 ? new Limits(Integer.parseInt(v[k + 3]), Integer.parseInt(v[k + 4]),
+                Integer.parseInt(v[k + 5]), Integer.parseInt(v[k + 6])) : null;
         return new EpochMetrics(Integer.parseInt(v[0]), d(v[1]), d(v[2]), names, values, d(v[k]), d(v[k + 1]),
-                d(v[k + 2]));
+                d(v[k + 2]), limits);
     }
 
     private static double d(String s) {

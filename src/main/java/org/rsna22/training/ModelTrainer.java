@@ -33,6 +33,7 @@ import java.util.stream.Stream;
 import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.io.FolderManifest;
+import org.rsna22.model.NoGrad;
 import org.rsna22.model.SavedModels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +55,9 @@ public final class ModelTrainer implements AutoCloseable {
     private final TrainingSettings settings;
     private final TrainRun run;
     private final TrainingListener listener;
+    /** The batches each epoch trains on: all of them, or the first ones of its order (limit_train_batches). */
     private final int batchesPerEpoch;
+    private final int fullBatchesPerEpoch;
 
     private Model model;
     private Trainer trainer;
@@ -72,16 +75,17 @@ public final class ModelTrainer implements AutoCloseable {
         this.settings = task.settings();
         this.run = run;
         this.listener = listener;
-        this.batchesPerEpoch = batches(task.trainSamples(), settings.batchSize());
+        this.fullBatchesPerEpoch = batches(task.trainSamples(), settings.batchSize());
+        this.batchesPerEpoch = settings.limitTrain().apply(fullBatchesPerEpoch);
         if (batchesPerEpoch == 0) {
             throw new IllegalStateException(run.name() + ": no training samples for " + task.modelName()
                     + " (no usable study outside fold " + run.fold() + ")");
         }
     }
 
-    /** Optimiser steps of a whole run on {@code samples} training samples. */
+    /** Optimiser steps of a whole run on {@code samples} training samples (limit_train_batches applied). */
     public static long totalSteps(long samples, TrainingSettings settings) {
-        return (long) batches(samples, settings.batchSize()) * settings.epochs();
+        return (long) settings.limitTrain().apply(batches(samples, settings.batchSize())) * settings.epochs();
     }
 
     private static int batches(long samples, int batchSize) {
@@ -193,15 +197,20 @@ public final class ModelTrainer implements AutoCloseable {
         loader = null;
         double secs = (System.nanoTime() - epochStartNanos) / 1e9;
         List<String> names = task.validationMetricNames();
+        int fullValBatches = batches(task.validationSamples(), settings.valBatchSize());
+        int valBatches = settings.limitVal().apply(fullValBatches);
         double[] val;
-        if (task.validationSamples() == 0) {
+        if (valBatches == 0) {
             val = new double[names.size() + 1];
             Arrays.fill(val, Double.NaN);
         } else {
-            val = validate();
+            val = validate(valBatches);
         }
+        EpochMetrics.Limits limits = settings.limited() ? new EpochMetrics.Limits(batchInEpoch, fullBatchesPerEpoch,
+                valBatches, fullValBatches) : null;
         EpochMetrics em = new EpochMetrics(epoch + 1, epochLoss / Math.max(1, epochSamples), val[0], names,
-                Arrays.copyOfRange(val, 1, val.length), optimizer.currentLr(), secs, epochSamples / Math.max(1e-9, secs));
+                Arrays.copyOfRange(val, 1, val.length), optimizer.currentLr(), secs, epochSamples / Math.max(1e-9, secs),
+                limits);
         history.add(em);
         epoch++;
         // metrics first: killed in between, the restart drops the rows past its checkpoint and trains them again;
@@ -211,15 +220,16 @@ public final class ModelTrainer implements AutoCloseable {
         listener.onEpochEnd(run, em);
     }
 
-    /** Validation loss (mean over samples), then the task's metrics. */
-    private double[] validate() throws IOException {
+    /** Validation loss (mean over samples) on the first {@code valBatches} batches, then the task's metrics. */
+    private double[] validate(int valBatches) throws IOException {
         TrainingTask.Validation v = task.newValidation();
         List<Integer> order = IntStream.range(0, task.validationSamples()).boxed().toList();
         int bs = settings.valBatchSize();
         double lossSum = 0;
         long count = 0;
-        try (BatchLoader vl = new BatchLoader(b -> task.batch(order, b * bs, Math.min(order.size(), (b + 1) * bs), 0,
-                false), batches(order.size(), bs), settings.loaderThreads(), settings.prefetchBatches())) {
+        try (NoGrad g = NoGrad.enter();
+             BatchLoader vl = new BatchLoader(b -> task.batch(order, b * bs, Math.min(order.size(), (b + 1) * bs), 0,
+                     false), valBatches, settings.loaderThreads(), settings.prefetchBatches())) {
             while (vl.hasNext()) {
                 HostBatch b = vl.next();
                 try (NDManager m = trainer.getManager().newSubManager()) {
@@ -377,7 +387,8 @@ public final class ModelTrainer implements AutoCloseable {
     }
 
     private void writeMetrics() throws IOException {
-        StringBuilder sb = new StringBuilder(EpochMetrics.header(task.validationMetricNames())).append('\n');
+        StringBuilder sb = new StringBuilder(EpochMetrics.header(task.validationMetricNames(), settings.limited()))
+                .append('\n');
         history.forEach(m -> sb.append(m.csvLine()).append('\n'));
         AtomicFiles.write(run.folder().metrics(), sb.toString().getBytes(StandardCharsets.UTF_8));
     }
@@ -390,7 +401,7 @@ public final class ModelTrainer implements AutoCloseable {
         }
         List<String> lines = Files.readAllLines(f);
         for (String line : lines.subList(1, lines.size())) {
-            EpochMetrics m = EpochMetrics.parse(line, task.validationMetricNames());
+            EpochMetrics m = EpochMetrics.parse(line, task.validationMetricNames(), settings.limited());
             if (m.epoch() > epoch) {
                 break; // epochs after the restored checkpoint are trained again
             }
