@@ -125,6 +125,26 @@ class FracturePiecesTest {
         assertThat(back.box()).containsExactly(1, 2, 3);
         assertThat(back.hu()[0]).containsExactly((short) -1024, (short) 0, (short) 5, (short) 1300);
         assertThat(StudyCrop.readSlices(tmp.resolve("a.crop"))).isEqualTo(2);
+        // both codecs give the same slices back; a CT-like crop compresses (HU's high bytes barely change)
+        short[][] ct = new short[20][64 * 64];
+        java.util.Random r = new java.util.Random(3);
+        for (short[] plane : ct) {
+            for (int i = 0; i < plane.length; i++) {
+                plane[i] = (short) (i % 64 < 20 ? -1000 + r.nextInt(30) : 40 + r.nextInt(60) + (i % 9 == 0 ? 900 : 0));
+            }
+        }
+        StudyCrop big = new StudyCrop("1.2.4", 64, java.util.stream.IntStream.range(1, 21).toArray(),
+                new int[] {0, 0, 64}, ct);
+        big.write(tmp.resolve("raw.crop"), StudyCrop.Codec.RAW);
+        big.write(tmp.resolve("zstd.crop"), StudyCrop.Codec.ZSTD_SHUFFLED);
+        for (String f : new String[] {"raw.crop", "zstd.crop"}) {
+            short[][] read = StudyCrop.read(tmp.resolve(f)).hu();
+            for (int i = 0; i < ct.length; i++) {
+                assertThat(read[i]).as(f + " slice " + i).containsExactly(ct[i]);
+            }
+        }
+        assertThat(java.nio.file.Files.size(tmp.resolve("zstd.crop")) * 2)
+                .isLessThan(java.nio.file.Files.size(tmp.resolve("raw.crop")));
         StudyEmbedding e = new StudyEmbedding("1.2.3", 2, 2, new float[] {0.5f, -1, 3, 4});
         e.write(tmp.resolve("a.emb"));
         assertThat(StudyEmbedding.read(tmp.resolve("a.emb")).values()).containsExactly(0.5f, -1, 3, 4);
