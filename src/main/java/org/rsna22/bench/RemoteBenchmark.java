@@ -1,6 +1,5 @@
 package org.rsna22.bench;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -76,7 +75,6 @@ public final class RemoteBenchmark {
               studies_per_partition: 4
             """;
 
-    private static final Path JEMALLOC = Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
     private static final Optional<Path> TASKSET = Stream.of("/usr/bin/taskset", "/bin/taskset").map(Path::of)
             .filter(Files::isExecutable).findFirst();
@@ -95,11 +93,7 @@ public final class RemoteBenchmark {
     }
 
     public void run() throws Exception {
-        String jar = System.getProperty("java.class.path");
-        if (jar == null || !jar.endsWith(".jar") || jar.contains(File.pathSeparator)) {
-            throw new IllegalStateException("bench remote starts workers from the packaged jar: run it as "
-                    + "java -jar target/rsna22.jar bench remote");
-        }
+        String jar = ChildJvm.ownJar("bench remote");
         Path data = o.dir().resolve("data");
         if (!Files.isRegularFile(data.resolve("train.csv"))) {
             out.printf("generating %d studies of %d slices (%d px) in %s%n", o.studies(), o.slices(), o.size(), data);
@@ -262,25 +256,15 @@ public final class RemoteBenchmark {
     }
 
     private Process startWorker(String jar, List<String> props, Path log, int cpu) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        if (TASKSET.isPresent()) {
-            // one core each: a worker's Java threads (DICOM decoding, the step itself) beside PyTorch's one thread
-            // would otherwise take the other core too, and one worker would already use the whole machine
-            cmd.addAll(List.of(TASKSET.get().toString(), "-c", String.valueOf(cpu % CPUS)));
-        }
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:ActiveProcessorCount=1", "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
-                "-Xmx1g", "-jar", jar, "worker"));
-        cmd.addAll(props);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        pb.environment().put("MKL_NUM_THREADS", "1");
-        if (Files.isRegularFile(JEMALLOC) && !pb.environment().containsKey("LD_PRELOAD")) {
-            // as README recommends for DJL on CPU: glibc's malloc slows a long-lived worker down
-            pb.environment().put("LD_PRELOAD", JEMALLOC.toString());
-            pb.environment().put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
-        }
-        return pb.start();
+        // one core each: a worker's Java threads (DICOM decoding, the step itself) beside PyTorch's one thread
+        // would otherwise take the other core too, and one worker would already use the whole machine
+        List<String> prefix = TASKSET.isPresent() ? List.of(TASKSET.get().toString(), "-c", String.valueOf(cpu % CPUS))
+                : List.of();
+        List<String> args = new ArrayList<>(List.of("worker"));
+        args.addAll(props);
+        return ChildJvm.start(prefix, List.of("-XX:ActiveProcessorCount=1", "-Dai.djl.pytorch.num_threads=1",
+                "-Dai.djl.pytorch.num_interop_threads=1", "-Xmx1g"), Map.of("OMP_NUM_THREADS", "1", "MKL_NUM_THREADS", "1"),
+                jar, log, args);
     }
 
     private void awaitReady(Path logs, String round) throws Exception {

@@ -15,6 +15,7 @@ import org.rsna22.bench.InferFractureBenchmark;
 import org.rsna22.bench.IoBenchmark;
 import org.rsna22.bench.PrepareBenchmark;
 import org.rsna22.bench.RemoteBenchmark;
+import org.rsna22.bench.ScaleBenchmark;
 import org.rsna22.bench.StartupBenchmark;
 import org.rsna22.config.BboxConfig;
 import org.rsna22.config.ConfigLoader;
@@ -34,7 +35,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput benchmarks; run under 'taskset -c 0' to measure one core.",
         subcommands = {BenchCommand.Io.class, BenchCommand.Prepare.class, BenchCommand.Bbox.class,
-            BenchCommand.Fracture.class, BenchCommand.InferFracture.class, BenchCommand.Remote.class, BenchCommand.Startup.class})
+            BenchCommand.Fracture.class, BenchCommand.InferFracture.class, BenchCommand.Remote.class, BenchCommand.Startup.class,
+            BenchCommand.Scale.class})
 final class BenchCommand {
 
     @Command(name = "io", mixinStandardHelpOptions = true,
@@ -276,6 +278,54 @@ final class BenchCommand {
                 launches.add(new StartupBenchmark.Launch("java -jar " + jar, List.of(java, "-jar", jar.toString())));
             }
             new StartupBenchmark(dir, runs, spec.commandLine().getOut()).run(launches);
+            return 0;
+        }
+    }
+
+    @Command(name = "scale", mixinStandardHelpOptions = true,
+            description = {"What every stage costs as the data grows: N and 2N full-size generated studies (512 px, "
+                + "250-650 slices, JPEG lossless) and a test set, each stage of the pipeline with --config run as its own "
+                + "process of the jar; wall time, items/s, peak resident memory (VmHWM) and heap, bytes per study of "
+                + "every output and cache, 2N/N; then the competition's data projected stage by stage; then infer-bbox "
+                + "over --leak-triplets triplets with its resident memory sampled.",
+                "Takes about an hour on 2 cores with the defaults; needs about 15 GB in --dir."})
+    static final class Scale implements Callable<Integer> {
+        @Option(names = "--dir", defaultValue = "data/bench/scale", description = "bench folder (default: ${DEFAULT-VALUE})")
+        Path dir;
+
+        @Option(names = "--studies", defaultValue = "8", description = "N: the first size, then 2N (default: ${DEFAULT-VALUE})")
+        int studies;
+
+        @Option(names = "--test-studies", defaultValue = "2", description = "test studies, at least N/4 (default: ${DEFAULT-VALUE})")
+        int testStudies;
+
+        @Option(names = "--config", defaultValue = "rehearsal", description = "experiment (default: ${DEFAULT-VALUE})")
+        String config;
+
+        @Option(names = "--leak-triplets", defaultValue = "20000",
+                description = "triplets of the native-memory check, 0 for none (default: ${DEFAULT-VALUE})")
+        long leakTriplets;
+
+        @Option(names = "--prepare-studies", defaultValue = "32",
+                description = "full-size studies of run prepare against a pydicom header pass, 0 for none "
+                        + "(default: ${DEFAULT-VALUE})")
+        int prepareStudies;
+
+        @Option(names = "--json", description = "also write the report as JSON to this file")
+        Path json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            Map<String, Object> report = new ScaleBenchmark(new ScaleBenchmark.Options(dir, studies, testStudies,
+                    config, leakTriplets, prepareStudies), out).run();
+            if (json != null) {
+                Files.writeString(json, ScaleBenchmark.json(report));
+                out.println("report: " + json);
+            }
             return 0;
         }
     }

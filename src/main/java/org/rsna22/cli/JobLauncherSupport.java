@@ -15,6 +15,7 @@ import org.rsna22.Rsna22Application;
 import org.rsna22.batch.JobRequest;
 import org.rsna22.batch.JobRunner;
 import org.rsna22.io.IoErrors;
+import org.rsna22.ops.ProcessMemory;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -119,6 +120,7 @@ final class JobLauncherSupport {
             }
             JobRunner runner = ctx.getBean(JobRunner.class);
             runner.summary(e).forEach(out::println);
+            out.println(ProcessMemory.summary());
             if (e.getStatus() == BatchStatus.FAILED && logFile != null) {
                 out.println("stack traces: " + logFile + " (or run again with --debug)");
             }
