@@ -277,6 +277,11 @@ public final class JpegLosslessDecoder {
     private final class ScanDecoder {
         private final byte[] in;
         private final char[] lookup;
+        /**
+         * Per 16-bit window: a code and its extra bits together when they fit in 16 bits (nearly always for CT), as
+         * (difference << 5) | bits used; 0 where the slow path decodes.
+         */
+        private final int[] fast;
         private final int predictor;
         private final int pt;
         private final Entropy ecs;
@@ -290,9 +295,32 @@ public final class JpegLosslessDecoder {
             this.ecs = ecs;
             this.in = ecs.bytes();
             this.lookup = lookup;
+            this.fast = fastTable(lookup);
             this.predictor = predictor;
             this.pt = pt;
             this.segmentEnd = ecs.restartCount() > 0 ? ecs.restarts()[0] : ecs.length();
+        }
+
+        private static int[] fastTable(char[] lookup) {
+            int[] fast = new int[1 << 16];
+            for (int i = 0; i < fast.length; i++) {
+                int e = lookup[i];
+                if (e == 0) {
+                    continue;
+                }
+                int length = e >>> 8;
+                int s = e & 0xFF;
+                if (s == 16 || length + s > 16) {
+                    continue;
+                }
+                int diff = 0;
+                if (s > 0) {
+                    int v = (i >>> (16 - length - s)) & ((1 << s) - 1);
+                    diff = v < (1 << (s - 1)) ? v - (1 << s) + 1 : v;
+                }
+                fast[i] = diff << 5 | (length + s);
+            }
+            return fast;
         }
 
         private void fill() {
@@ -308,7 +336,13 @@ public final class JpegLosslessDecoder {
             if (bits < 32) {
                 fill();
             }
-            int e = lookup[(int) (acc >>> (bits - 16)) & 0xFFFF];
+            int window = (int) (acc >>> (bits - 16)) & 0xFFFF;
+            int f = fast[window];
+            if (f != 0) {
+                bits -= f & 31;
+                return f >> 5;
+            }
+            int e = lookup[window];
             if (e == 0) {
                 throw new CodecException("invalid Huffman code at entropy byte " + (bytePos - bits / 8));
             }
@@ -348,6 +382,18 @@ public final class JpegLosslessDecoder {
             final int w = width;
             final int initial = 1 << (precision - pt - 1);
             final int interval = restartInterval;
+            if (interval == 0 && predictor == 1) { // the competition's files: the left neighbour, no restarts
+                for (int y = 0; y < height; y++) {
+                    int row = y * w;
+                    out[row] = ((y == 0 ? initial : out[row - w]) + diff()) & 0xFFFF;
+                    for (int i = row + 1; i < row + w; i++) {
+                        out[i] = (out[i - 1] + diff()) & 0xFFFF;
+                    }
+                    checkOverrun();
+                }
+                shift(out);
+                return;
+            }
             int untilRestart = interval > 0 ? interval : Integer.MAX_VALUE;
             int resetRow = 0;
             int resetCol = 0;
@@ -385,6 +431,11 @@ public final class JpegLosslessDecoder {
                 }
                 checkOverrun();
             }
+            shift(out);
+        }
+
+        /** Undoes the point transform. */
+        private void shift(int[] out) {
             if (pt > 0) {
                 for (int i = 0; i < out.length; i++) {
                     out[i] <<= pt;

@@ -81,6 +81,15 @@ public final class DicomImage {
     /** HU rounded with {@link Math#round(double)} (halves up) and clamped to the int16 range. */
     public short[] huShort() {
         short[] out = new short[stored.length];
+        if (slope == 1 && intercept == Math.rint(intercept) && Math.abs(intercept) < 1 << 20
+                && (signed || bitsStored < 32)) {
+            // the usual CT case: an integer shift, exact in int arithmetic (no double rounding per pixel)
+            int shift = (int) intercept;
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, stored[i] + shift));
+            }
+            return out;
+        }
         for (int i = 0; i < out.length; i++) {
             long v = Math.round(storedValue(i) * slope + intercept);
             out[i] = (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, v));
