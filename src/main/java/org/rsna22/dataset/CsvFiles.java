@@ -54,15 +54,39 @@ public final class CsvFiles {
 
     /** Writes header and lines to a .csv.gz, complete or not at all. */
     public static void writeGz(Path file, String header, Iterable<String> lines) throws IOException {
+        writeGz(file, header, sink -> {
+            for (String line : lines) {
+                sink.row(line);
+            }
+        });
+    }
+
+    /** Receives the rows of a file as they are made. */
+    @FunctionalInterface
+    public interface RowSink {
+        void row(String line) throws IOException;
+    }
+
+    /** Makes the rows of a file, one after another, into a sink. */
+    @FunctionalInterface
+    public interface Rows {
+        void writeTo(RowSink sink) throws IOException;
+    }
+
+    /**
+     * Writes header and the rows {@code rows} makes to a .csv.gz as they are made (none is held for the whole file),
+     * complete or not at all.
+     */
+    public static void writeGz(Path file, String header, Rows rows) throws IOException {
         AtomicFiles.write(file, out -> {
             GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16);
             Writer w = new OutputStreamWriter(gz, StandardCharsets.UTF_8);
             w.write(header);
             w.write('\n');
-            for (String line : lines) {
+            rows.writeTo(line -> {
                 w.write(line);
                 w.write('\n');
-            }
+            });
             w.flush();
             gz.finish();
         });

@@ -72,23 +72,26 @@ public class PseudoLabelsTasklet implements Tasklet {
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         CropStore crops = models.crops();
-        List<String> rows = new ArrayList<>();
-        long done = 0;
+        long[] done = {0};
         try (TrainedModels.ByFold byFold = new TrainedModels.ByFold(models, FractureModels.VERTEBRA,
                 () -> SequenceTask.network(config, 7))) {
-            for (FractureStudy s : FractureStudy.readAll(work)) {
-                if (!crops.has(s.uid())) {
-                    continue; // skipped by studyCrops, recorded there
+            // written study by study: the rows of the whole training set are never held at once
+            CsvFiles.writeGz(work.pseudoLabels(), HEADER, sink -> {
+                for (FractureStudy s : FractureStudy.readAll(work)) {
+                    if (!crops.has(s.uid())) {
+                        continue; // skipped by studyCrops, recorded there
+                    }
+                    StudyCrop crop = crops.get(s.uid());
+                    for (String row : rows(s, crop, FracturePredictions.perImage(byFold.of(s.fold()), crops, crop,
+                            config.imagesPerWindow(), 7), fractureSlices.get(s.uid()), config.imageSlices() == 1 ? 0 : 1)) {
+                        sink.row(row);
+                    }
+                    contribution.incrementWriteCount(1);
+                    chunkContext.getStepContext().getStepExecution().getExecutionContext()
+                            .putLong(JobProgressService.DONE, ++done[0]);
                 }
-                StudyCrop crop = crops.get(s.uid());
-                rows.addAll(rows(s, crop, FracturePredictions.perImage(byFold.of(s.fold()), crops, crop,
-                        config.imagesPerWindow(), 7), fractureSlices.get(s.uid()), config.imageSlices() == 1 ? 0 : 1));
-                contribution.incrementWriteCount(1);
-                chunkContext.getStepContext().getStepExecution().getExecutionContext().putLong(JobProgressService.DONE,
-                        ++done);
-            }
+            });
         }
-        CsvFiles.writeGz(work.pseudoLabels(), HEADER, rows);
         return RepeatStatus.FINISHED;
     }
 
