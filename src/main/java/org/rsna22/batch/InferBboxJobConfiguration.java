@@ -15,6 +15,7 @@ import org.rsna22.inference.StudyBoxesTasklet;
 import org.rsna22.inference.StudyPredictor;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.labels.SkipRecorder;
+import org.rsna22.model.DevicePool;
 import org.rsna22.model.SliceImageCache;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
@@ -100,7 +101,7 @@ public class InferBboxJobConfiguration {
                                    @Qualifier("inferBboxSkips") SkipRecorder skips) {
         return new StepBuilder("inferBboxPartition", repository)
                 .<SliceBoxes, List<SlicePrediction>>chunk(1).transactionManager(tx)
-                .reader(reader).processor(predictor).writer(writer).stream(writer)
+                .reader(reader).processor(predictor).writer(writer).stream(writer).listener(predictor)
                 .faultTolerant().skipPolicy(PrepareJobConfiguration.ITEM_PROBLEMS).skipListener(skips).stream(skips)
                 .build();
     }
@@ -121,12 +122,12 @@ public class InferBboxJobConfiguration {
     @Bean(destroyMethod = "close")
     @StepScope
     public StudyPredictor studyPredictor(@Value(DATA) String data, @Value(WORK) String work,
-                                         @Value(CONFIG) String config, DicomSource dicom) {
+                                         @Value(CONFIG) String config, DicomSource dicom, DevicePool devices) {
         ExperimentConfig c = ConfigLoader.load(config);
         CompetitionLayout layout = layout(data);
         SliceImageCache images = new SliceImageCache(layout.isTestSet() ? layout.testImages() : layout.trainImages(),
                 dicom, c.bbox().imageSize(), c.bbox().windowLevel(), c.bbox().windowWidth(), StudyPredictor.CACHE_BYTES);
-        return new StudyPredictor(c.bbox(), WorkLayout.of(work), c.name(), images, c.inferBbox().batchSize());
+        return new StudyPredictor(c.bbox(), WorkLayout.of(work), c.name(), images, c.inferBbox().batchSize(), devices);
     }
 
     @Bean

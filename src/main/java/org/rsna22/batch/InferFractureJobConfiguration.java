@@ -14,6 +14,7 @@ import org.rsna22.fracture.StudyPartitionTasklet;
 import org.rsna22.fracture.TestSetPredictor;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.labels.SkipRecorder;
+import org.rsna22.model.DevicePool;
 import org.rsna22.ops.PartitionRanges;
 import org.rsna22.submission.SubmissionTasklet;
 import org.springframework.batch.core.configuration.annotation.StepScope;
@@ -114,7 +115,7 @@ public class InferFractureJobConfiguration {
                                        @Qualifier("inferFractureSkips") SkipRecorder skips) {
         return new StepBuilder("inferFracturePartition", repository)
                 .<FractureStudy, String>chunk(1).transactionManager(tx)
-                .reader(reader).processor(predictor).writer(writer).stream(writer)
+                .reader(reader).processor(predictor).writer(writer).stream(writer).listener(predictor)
                 .faultTolerant().skipPolicy(PrepareJobConfiguration.ITEM_PROBLEMS).skipListener(skips).stream(skips)
                 .build();
     }
@@ -131,8 +132,10 @@ public class InferFractureJobConfiguration {
     @Bean(destroyMethod = "close")
     @StepScope
     public TestSetPredictor testSetPredictor(@Value(DATA) String data, @Value(WORK) String work,
-                                             @Value(CONFIG) String config, DicomSource dicom) throws IOException {
-        return new TestSetPredictor(layout(data).testImages(), WorkLayout.of(work), ConfigLoader.load(config), dicom);
+                                             @Value(CONFIG) String config, DicomSource dicom, DevicePool devices)
+            throws IOException {
+        return new TestSetPredictor(layout(data).testImages(), WorkLayout.of(work), ConfigLoader.load(config), dicom,
+                devices);
     }
 
     @Bean

@@ -14,6 +14,7 @@ import org.rsna22.config.ConfigLoader;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.FolderLock;
 import org.rsna22.labels.PartsMergeTasklet;
+import org.rsna22.model.DevicePool;
 import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.ExitStatus;
@@ -46,11 +47,17 @@ public class JobRunner {
     private final DeadExecutionRecovery recovery;
     private final String configChanged;
     private final WorkFolderConfig workFolderConfig;
+    private final DevicePool devices;
+    /** The jobs whose partitions run networks: their devices are counted (and a build that cannot use them said so)
+     *  before they start. */
+    private static final Set<String> NETWORK_JOBS = Set.of("train-bbox", "infer-bbox", "train-fracture",
+            "infer-fracture", JobRequest.PIPELINE);
     /** rsna22.config-changed=retrain: the runs a changed config makes stale are trained again. */
     static final String RETRAIN = "retrain";
 
     public JobRunner(List<Job> jobs, JobOperator operator, JobRepository repository, DeadExecutionRecovery recovery,
-                     @Value("${rsna22.config-changed:refuse}") String configChanged) {
+                     @Value("${rsna22.config-changed:refuse}") String configChanged, DevicePool devices) {
+        this.devices = devices;
         this.recovery = recovery;
         if (!List.of("refuse", "accept", RETRAIN).contains(configChanged)) {
             throw new IllegalArgumentException("rsna22.config-changed must be refuse, accept or retrain, not "
@@ -164,6 +171,9 @@ public class JobRunner {
      */
     private JobExecution run(String jobName, JobParameters params, PrintWriter out, boolean restartCommand) {
         JobRequest.executionsOf(jobName).forEach(j -> recovery.recover(j, out));
+        if (NETWORK_JOBS.contains(jobName)) {
+            devices.size(); // a CUDA build without a usable GPU stops here, in one line, before any work
+        }
         Job job = jobs.get(jobName);
         JobExecution last = repository.getLastJobExecution(jobName, params);
         String config = params.getString("config");

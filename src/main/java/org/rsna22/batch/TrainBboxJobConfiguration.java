@@ -8,6 +8,7 @@ import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.model.DevicePool;
 import org.rsna22.training.BoxLocaliserTask;
 import org.rsna22.training.TrainRun;
 import org.rsna22.training.TrainRunPartitioner;
@@ -69,8 +70,9 @@ public class TrainBboxJobConfiguration {
     @Bean
     @StepScope
     public PartitionHandler trainRunHandler(Step trainBboxPartition, @Value("#{jobParameters['config']}") String config,
-                                            PartitionHandlers handlers) {
-        return handlers.create(trainBboxPartition, ConfigLoader.load(config).bbox().parallelRuns(), "train-");
+                                            PartitionHandlers handlers, DevicePool devices) {
+        return handlers.create(trainBboxPartition, ConfigLoader.load(config).bbox().parallelRuns().resolve(devices.size()),
+                "train-");
     }
 
     @Bean
@@ -85,10 +87,10 @@ public class TrainBboxJobConfiguration {
                                            @Value("#{jobParameters['config']}") String config,
                                            @Value("#{stepExecutionContext['fold']}") Integer fold,
                                            @Value("#{stepExecutionContext['seed']}") Integer seed,
-                                           DicomSource dicom, List<TrainingListener> listeners) {
+                                           DicomSource dicom, List<TrainingListener> listeners, DevicePool devices) {
         ExperimentConfig c = ConfigLoader.load(config);
         return new TrainRunTasklet(TrainRun.of(Path.of(work), c.name(), fold, seed),
-                () -> BoxLocaliserTask.open(new CompetitionLayout(Path.of(data)), WorkLayout.of(work), c.bbox(), fold, dicom),
-                c, TrainingListener.all(listeners));
+                device -> BoxLocaliserTask.open(new CompetitionLayout(Path.of(data)), WorkLayout.of(work), c.bbox(), fold,
+                        dicom), c, TrainingListener.all(listeners), devices);
     }
 }

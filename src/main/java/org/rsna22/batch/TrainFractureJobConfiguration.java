@@ -20,6 +20,7 @@ import org.rsna22.fracture.PseudoLabelsTasklet;
 import org.rsna22.fracture.StudyPartitionTasklet;
 import org.rsna22.fracture.VertebraLabelsTasklet;
 import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.model.DevicePool;
 import org.rsna22.ops.PartitionRanges;
 import org.rsna22.training.TrainRunPartitioner;
 import org.rsna22.training.TrainRunTasklet;
@@ -47,6 +48,12 @@ import org.springframework.transaction.PlatformTransactionManager;
  */
 @Configuration
 public class TrainFractureJobConfiguration {
+
+    private final DevicePool devices;
+
+    public TrainFractureJobConfiguration(DevicePool devices) {
+        this.devices = devices;
+    }
 
     public static final String JOB = "train-fracture";
     static final String CROPS = "studyCrops";
@@ -193,27 +200,55 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     public Step trainVertebra(JobRepository repository, Step trainVertebraPartition,
-                              @Qualifier("vertebraRuns") Partitioner partitioner, PartitionHandlers handlers) {
-        return trainStep("trainVertebra", repository, trainVertebraPartition, partitioner, handlers);
+            @Qualifier("vertebraRuns") Partitioner partitioner, @Qualifier("trainVertebraHandler") PartitionHandler handler) {
+        return new StepBuilder("trainVertebra", repository).partitioner(trainVertebraPartition.getName(), partitioner).partitionHandler(handler)
+                .build();
+    }
+
+    @Bean
+    @StepScope
+    public PartitionHandler trainVertebraHandler(Step trainVertebraPartition, @Value(CONFIG) String config, PartitionHandlers handlers) {
+        return trainHandler(trainVertebraPartition, config, handlers, "trainVertebra-");
     }
 
     /** M3's image pretraining: no partitions unless fracture.image_pretrain_epochs is set. */
     @Bean
     public Step trainSliceImage(JobRepository repository, Step trainSliceImagePartition,
-                                @Qualifier("sliceImageRuns") Partitioner partitioner, PartitionHandlers handlers) {
-        return trainStep("trainSliceImage", repository, trainSliceImagePartition, partitioner, handlers);
+            @Qualifier("sliceImageRuns") Partitioner partitioner, @Qualifier("trainSliceImageHandler") PartitionHandler handler) {
+        return new StepBuilder("trainSliceImage", repository).partitioner(trainSliceImagePartition.getName(), partitioner).partitionHandler(handler)
+                .build();
+    }
+
+    @Bean
+    @StepScope
+    public PartitionHandler trainSliceImageHandler(Step trainSliceImagePartition, @Value(CONFIG) String config, PartitionHandlers handlers) {
+        return trainHandler(trainSliceImagePartition, config, handlers, "trainSliceImage-");
     }
 
     @Bean
     public Step trainSliceFracture(JobRepository repository, Step trainSliceFracturePartition,
-                                   @Qualifier("sliceFractureRuns") Partitioner partitioner, PartitionHandlers handlers) {
-        return trainStep("trainSliceFracture", repository, trainSliceFracturePartition, partitioner, handlers);
+            @Qualifier("sliceFractureRuns") Partitioner partitioner, @Qualifier("trainSliceFractureHandler") PartitionHandler handler) {
+        return new StepBuilder("trainSliceFracture", repository).partitioner(trainSliceFracturePartition.getName(), partitioner).partitionHandler(handler)
+                .build();
+    }
+
+    @Bean
+    @StepScope
+    public PartitionHandler trainSliceFractureHandler(Step trainSliceFracturePartition, @Value(CONFIG) String config, PartitionHandlers handlers) {
+        return trainHandler(trainSliceFracturePartition, config, handlers, "trainSliceFracture-");
     }
 
     @Bean
     public Step trainStudy(JobRepository repository, Step trainStudyPartition,
-                           @Qualifier("studyRuns") Partitioner partitioner, PartitionHandlers handlers) {
-        return trainStep("trainStudy", repository, trainStudyPartition, partitioner, handlers);
+            @Qualifier("studyRuns") Partitioner partitioner, @Qualifier("trainStudyHandler") PartitionHandler handler) {
+        return new StepBuilder("trainStudy", repository).partitioner(trainStudyPartition.getName(), partitioner).partitionHandler(handler)
+                .build();
+    }
+
+    @Bean
+    @StepScope
+    public PartitionHandler trainStudyHandler(Step trainStudyPartition, @Value(CONFIG) String config, PartitionHandlers handlers) {
+        return trainHandler(trainStudyPartition, config, handlers, "trainStudy-");
     }
 
     @Bean
@@ -275,24 +310,26 @@ public class TrainFractureJobConfiguration {
                                               List<TrainingListener> listeners, DicomSource dicom) {
         ExperimentConfig c = ConfigLoader.load(config);
         FractureModels models = models(data, work, c, dicom);
-        return new TrainRunTasklet(models.run(model, fold, seed), () -> models.task(model, fold, seed), c,
-                TrainingListener.all(listeners));
+        return new TrainRunTasklet(models.run(model, fold, seed), device -> models.task(model, fold, seed, device), c,
+                TrainingListener.all(listeners), devices);
     }
 
     // --- helpers: the three models are wired alike ---
 
     /** The fracture models of a work folder, whose damaged training crops are made again from the dataset's files. */
-    private static FractureModels models(String data, String work, ExperimentConfig c, DicomSource dicom) {
+    private FractureModels models(String data, String work, ExperimentConfig c, DicomSource dicom) {
         WorkLayout w = WorkLayout.of(work);
         return new FractureModels(w, c, FractureWork.cropSource(new CompetitionLayout(Path.of(data)).trainImages(), w,
-                dicom, c.fracture()));
+                dicom, c.fracture()), devices);
     }
 
-    /** A model's runs, one partition after another (one model training at a time uses both cores). */
-    private static Step trainStep(String name, JobRepository repository, Step partition, Partitioner partitioner,
-                                  PartitionHandlers handlers) {
-        return new StepBuilder(name, repository).partitioner(partition.getName(), partitioner)
-                .partitionHandler(handlers.create(partition, 1, name + "-")).build();
+    /**
+     * A model's runs, fracture.parallel_runs at once: auto is one per device (one after another on the CPU, where one
+     * training already uses every core).
+     */
+    private PartitionHandler trainHandler(Step partition, String config, PartitionHandlers handlers, String prefix) {
+        return handlers.create(partition, ConfigLoader.load(config).fracture().parallelRuns().resolve(devices.size()),
+                prefix);
     }
 
     /** fold × seed partitions of one model, each with its model's name and step count. */

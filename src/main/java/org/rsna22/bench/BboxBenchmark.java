@@ -1,5 +1,6 @@
 package org.rsna22.bench;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -25,6 +26,8 @@ import org.rsna22.model.BoxLocaliserNet;
 import org.rsna22.model.BoxLoss;
 import org.rsna22.training.CheckpointableAdamW;
 import org.rsna22.training.WarmupCosine;
+import org.rsna22.model.DevicePool;
+import org.rsna22.model.Engines;
 
 /**
  * Training images/s (forward, backward, AdamW step) and inference slices/s of the box localiser in DJL on
@@ -41,7 +44,10 @@ public final class BboxBenchmark {
     public static Result run(BboxConfig c, int size, int batch, double seconds, PrintWriter out) throws Exception {
         Engine.getInstance().setRandomSeed(0);
         Block net = BoxLocaliserNet.build(c);
-        try (Model model = Model.newInstance("bench")) {
+        DevicePool.Slot device = DevicePool.of("auto", Engines::gpuCount).slots().get(0);
+        out.printf("device: %s%n", device.name());
+        out.flush();
+        try (Model model = Model.newInstance("bench", device.device())) {
             model.setBlock(net);
             Map<String, String> names = new HashMap<>();
             for (Pair<String, Parameter> p : net.getParameters()) {
@@ -50,7 +56,8 @@ public final class BboxBenchmark {
             CheckpointableAdamW adam = new CheckpointableAdamW(new WarmupCosine(2e-4, 1_000_000, 0), 0f,
                     model.getNDManager().newSubManager(), names);
             BoxLoss loss = new BoxLoss(0.8, 0.2, 0.05, 0.95);
-            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(loss).optOptimizer(adam));
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(loss).optOptimizer(adam)
+                    .optDevices(new Device[] {device.device()}));
                  NDManager m = trainer.getManager().newSubManager()) {
                 trainer.initialize(new Shape(batch, 3, size, size));
                 NDArray x = m.randomNormal(new Shape(batch, 3, size, size));

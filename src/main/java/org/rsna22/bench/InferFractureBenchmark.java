@@ -14,6 +14,8 @@ import org.rsna22.fracture.FractureStudy;
 import org.rsna22.fracture.TestSetPredictor;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.model.DevicePool;
+import org.rsna22.model.Engines;
 
 /**
  * Test-set inference speed (infer-fracture's per-study work: crop, embeddings, study-model ensemble) in studies/s
@@ -38,7 +40,8 @@ public final class InferFractureBenchmark {
         }
         Path cache = work.crops(Subset.TEST, c.fracture().cropSize());
         AtomicFiles.deleteTree(cache);
-        try (TestSetPredictor predictor = new TestSetPredictor(test.testImages(), work, c, DicomSource.own())) {
+        try (TestSetPredictor predictor = new TestSetPredictor(test.testImages(), work, c, DicomSource.own(),
+                DevicePool.of("auto", Engines::gpuCount))) {
             out.printf("%d test studies, %d slices, an ensemble of %d study models%n", studies.size(), slices,
                     predictor.ensembleSize());
             for (String pass : new String[] {"from DICOM (crops built)", "from the crop cache"}) {

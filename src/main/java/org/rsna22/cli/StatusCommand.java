@@ -54,6 +54,8 @@ final class StatusCommand extends LaunchingCommand implements Callable<Integer> 
         }
     }
 
+    private static final String DEVICE = "device";
+
     static void print(ExecutionProgress e, PrintWriter out) {
         out.printf(Locale.ROOT, "%s  execution %d (instance %d)  %s  started %s  %s%n", e.job(), e.executionId(),
                 e.instanceId(), e.status(), e.start() == null ? "-" : e.start().withNano(0).toString().replace('T', ' '),
@@ -73,6 +75,12 @@ final class StatusCommand extends LaunchingCommand implements Callable<Integer> 
                     .map(p -> p.name() + " " + p.worker()).toList();
             if (!workers.isEmpty()) {
                 out.println("    workers: " + String.join(", ", workers));
+            }
+            // the device each partition that runs a network took (rsna22.devices)
+            List<String> devices = s.partitions().stream().filter(p -> p.details().containsKey(DEVICE))
+                    .map(p -> p.name() + " " + p.details().get(DEVICE)).toList();
+            if (!devices.isEmpty()) {
+                out.println("    devices: " + String.join(", ", devices));
             }
         }
     }

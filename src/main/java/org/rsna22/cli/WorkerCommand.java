@@ -8,7 +8,10 @@ import java.util.concurrent.CountDownLatch;
 import org.rsna22.Rsna22Application;
 import org.rsna22.batch.JobOwnerListener;
 import org.rsna22.batch.PartitionWorker;
+import org.rsna22.config.Concurrency;
 import org.rsna22.io.IoErrors;
+import org.rsna22.model.DevicePool;
+import org.rsna22.model.Engines;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.Lifecycle;
@@ -32,9 +35,10 @@ import sun.misc.SignalHandler;
             "Data and work folders must be at the same paths as on the manager (a shared file system)."})
 final class WorkerCommand extends LaunchingCommand implements Callable<Integer> {
 
-    @Option(names = "--concurrency", paramLabel = "N",
-            description = "partitions run at once (default 1, or rsna22.worker.concurrency); one per GPU is usual")
-    Integer concurrency;
+    @Option(names = "--concurrency", paramLabel = "N|auto",
+            description = "partitions run at once: a count, or auto = one per device of rsna22.devices (every GPU; 1 on "
+                    + "the CPU) (default 1, or rsna22.worker.concurrency)")
+    String concurrency;
 
     @Override
     public Integer call() {
@@ -44,10 +48,17 @@ final class WorkerCommand extends LaunchingCommand implements Callable<Integer> 
         args.add("--spring.main.web-application-type=none");
         args.add("--rsna22.worker.enabled=true");
         if (concurrency != null) {
-            if (concurrency < 1) {
-                return usage("--concurrency must be at least 1");
+            Concurrency c;
+            try {
+                c = Concurrency.parse(concurrency);
+            } catch (IllegalArgumentException e) {
+                return usage("--concurrency: " + e.getMessage());
             }
-            args.add("--rsna22.worker.concurrency=" + concurrency);
+            String devices = args.stream().filter(a -> a.startsWith("--rsna22.devices=")).reduce((a, b) -> b)
+                    .map(a -> a.substring("--rsna22.devices=".length())).orElse("auto");
+            int n = c.count() > 0 ? c.count() : DevicePool.of(devices, Engines::gpuCount).size();
+            args.add("--rsna22.worker.concurrency=" + n);
+            out.printf("worker: %d partition%s at once (--concurrency %s)%n", n, n == 1 ? "" : "s", concurrency);
         }
         ConfigurableApplicationContext ctx;
         try {
@@ -59,6 +70,16 @@ final class WorkerCommand extends LaunchingCommand implements Callable<Integer> 
             return JobLauncherSupport.FAILED;
         }
         try {
+            try {
+                ctx.getBean(DevicePool.class).size(); // a CUDA build without a usable GPU stops here
+                out.printf("worker: devices %s%n", String.join(", ", ctx.getBean(DevicePool.class).slots().stream()
+                        .map(DevicePool.Slot::name).toList()));
+            } catch (IllegalStateException e) {
+                err().println("error: " + e.getMessage());
+                err().flush();
+                ctx.close();
+                return JobLauncherSupport.FAILED;
+            }
             PartitionWorker worker = ctx.getBean(PartitionWorker.class);
             Lifecycle polling = ctx.getBean("partitionWorkerFlow", Lifecycle.class);
             CountDownLatch stop = new CountDownLatch(1);

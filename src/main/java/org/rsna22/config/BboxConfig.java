@@ -7,7 +7,7 @@ public record BboxConfig(String backbone, int width, String torchscriptPath, int
                          double windowLevel, double windowWidth, List<Double> mean, List<Double> std, int epochs,
                          int batchSize, int valBatchSize, double lr, double weightDecay, double warmup,
                          double boxLossWeight, double hasBoxLossWeight, List<Double> hasBoxClip, AugmentConfig augment,
-                         List<Integer> folds, List<Integer> seeds, int parallelRuns, int prefetchBatches,
+                         List<Integer> folds, List<Integer> seeds, Concurrency parallelRuns, int prefetchBatches,
                          int loaderThreads, BatchLimit limitTrainBatches, BatchLimit limitValBatches) {
 
     public BboxConfig {
@@ -22,8 +22,8 @@ public record BboxConfig(String backbone, int width, String torchscriptPath, int
         PrepareConfig.require(epochs >= 1 && batchSize >= 1 && valBatchSize >= 1, "bbox epochs and batch sizes must be positive");
         PrepareConfig.require(hasBoxClip.size() == 2, "bbox.has_box_clip needs 2 values");
         PrepareConfig.require(!folds.isEmpty() && !seeds.isEmpty(), "bbox.folds and bbox.seeds must not be empty");
-        PrepareConfig.require(parallelRuns >= 1 && prefetchBatches >= 1 && loaderThreads >= 1,
-                "bbox.parallel_runs, prefetch_batches and loader_threads must be at least 1");
+        PrepareConfig.require(prefetchBatches >= 1 && loaderThreads >= 1,
+                "bbox.prefetch_batches and loader_threads must be at least 1");
         PrepareConfig.require(limitTrainBatches.apply(1) >= 1, "bbox.limit_train_batches must train at least one batch");
         folds = List.copyOf(folds);
         seeds = List.copyOf(seeds);

@@ -12,7 +12,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
                              boolean sliceShift, int imageSlices, double imageLossWeight, String studyInputs,
                              int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
-                             String init) {
+                             String init, Concurrency parallelRuns) {
 
     /** Narrower backbones trip the engine: see {@link #WIDTH_REASON}. */
     public static final int MIN_WIDTH = 16;

@@ -1,5 +1,6 @@
 package org.rsna22.fracture;
 
+import ai.djl.Device;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +25,14 @@ final class EmbeddingCache implements AutoCloseable {
     private final FractureConfig config;
     private final CropStore crops;
     private final Map<Integer, TrainedModels> loaded = new HashMap<>();
+    private final Device device;
 
-    EmbeddingCache(FractureModels models, FractureConfig config) {
+    /** @param device where the slice-fracture models it loads run */
+    EmbeddingCache(FractureModels models, FractureConfig config, Device device) {
         this.models = models;
         this.config = config;
         this.crops = models.crops();
+        this.device = device;
     }
 
     /** Makes the embedding of a study by the slice-fracture run of {@code m3Fold} unless a verified one is there. */
@@ -65,7 +69,7 @@ final class EmbeddingCache implements AutoCloseable {
         TrainedModels m3 = loaded.get(m3Fold);
         if (m3 == null) {
             m3 = new TrainedModels(FractureModels.SLICE_FRACTURE, List.of(models.embeddingRun(m3Fold)),
-                    () -> SequenceTask.network(config, FractureModels.SLICE_OUTPUTS));
+                    () -> SequenceTask.network(config, FractureModels.SLICE_OUTPUTS), device);
             loaded.put(m3Fold, m3);
         }
         StudyEmbedding e = FracturePredictions.studyInputs(m3.models().get(0), crops, crops.get(uid), config);

@@ -1,5 +1,6 @@
 package org.rsna22.fracture;
 
+import ai.djl.Device;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import org.rsna22.dataset.CsvFiles;
 import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
+import org.rsna22.model.DevicePool;
 import org.rsna22.training.ModelTrainer;
 import org.rsna22.training.TrainRun;
 import org.rsna22.training.TrainingSettings;
@@ -47,17 +49,28 @@ public final class FractureModels {
     private final ExperimentConfig experiment;
     private final FractureConfig config;
     private final CropStore.Source cropSource;
+    private final DevicePool devices;
 
     public FractureModels(WorkLayout work, ExperimentConfig experiment) {
-        this(work, experiment, null);
+        this(work, experiment, null, DevicePool.of("cpu", () -> 0));
     }
 
-    /** @param cropSource makes a training study's crop again when the cached one is damaged (null: fail instead) */
-    public FractureModels(WorkLayout work, ExperimentConfig experiment, CropStore.Source cropSource) {
+    /**
+     * @param cropSource makes a training study's crop again when the cached one is damaged (null: fail instead)
+     * @param devices    where the steps that run a network take their device from
+     */
+    public FractureModels(WorkLayout work, ExperimentConfig experiment, CropStore.Source cropSource,
+                          DevicePool devices) {
         this.work = work;
         this.experiment = experiment;
         this.config = experiment.fracture();
         this.cropSource = cropSource;
+        this.devices = devices;
+    }
+
+    /** The pool the steps that run a network take a device from. */
+    public DevicePool devices() {
+        return devices;
     }
 
     public SequenceModel settingsOf(String model) {
@@ -91,13 +104,13 @@ public final class FractureModels {
         return subset == Subset.TRAIN && cropSource != null ? crops.rebuildingFrom(cropSource) : crops;
     }
 
-    /** The training task of one (model, fold, seed) run. */
-    public TrainingTask task(String model, int fold, int seed) throws IOException {
+    /** The training task of one (model, fold, seed) run, whose network runs on {@code device}. */
+    public TrainingTask task(String model, int fold, int seed, Device device) throws IOException {
         List<FractureStudy> studies = FractureStudy.readAll(work);
         if (model.equals(STUDY)) {
             Map<String, Integer> foldOf = new HashMap<>();
             studies.forEach(s -> foldOf.put(s.uid(), s.fold()));
-            EmbeddingCache cache = new EmbeddingCache(this, config);
+            EmbeddingCache cache = new EmbeddingCache(this, config, device);
             return new StudyTask(settings(model), config.studyLstm(), config.maxStudyLength(),
                     SequenceTask.studyInputSize(config), studyTrain(studies, fold),
                     studies.stream().filter(s -> embedded(s, fold) && TrainRun.validatesOn(fold, s.fold())).toList(),

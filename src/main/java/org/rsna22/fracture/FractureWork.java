@@ -12,11 +12,22 @@ import org.rsna22.dataset.WorkLayout;
 import org.rsna22.fracture.StudyPartitionTasklet.StudyWork;
 import org.rsna22.io.CheckedFiles;
 import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.model.DevicePool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The per-study work of the fracture job's partitioned steps: study crops and embeddings. */
 public final class FractureWork {
+
+    /** A device of the pool, for a step or partition that runs a network. */
+    static DevicePool.Lease acquire(DevicePool devices) {
+        try {
+            return devices.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a free device", e);
+        }
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(FractureWork.class);
 
@@ -77,12 +88,18 @@ public final class FractureWork {
             models.embeddingRun(fold); // fails now, naming the run, when one is not finished
         }
         CropStore crops = models.crops();
-        EmbeddingCache cache = new EmbeddingCache(models, c);
         return new StudyWork() {
+            private DevicePool.Lease device;
+            private EmbeddingCache cache;
+
             @Override
             public void process(FractureStudy s) throws IOException {
                 if (!crops.has(s.uid())) {
                     return; // skipped by studyCrops, recorded there
+                }
+                if (cache == null) { // the partition's device, held until it ends
+                    device = acquire(models.devices());
+                    cache = new EmbeddingCache(models, c, device.device());
                 }
                 for (int fold : folds) {
                     if (c.studyReadsScores() && fold != models.embeddingFold(s.fold(), s.fold())) {
@@ -93,8 +110,20 @@ public final class FractureWork {
             }
 
             @Override
+            public String device() {
+                return device == null ? null : device.name();
+            }
+
+            @Override
             public void close() {
-                cache.close();
+                if (cache != null) {
+                    cache.close();
+                    cache = null;
+                }
+                if (device != null) {
+                    device.close();
+                    device = null;
+                }
             }
         };
     }

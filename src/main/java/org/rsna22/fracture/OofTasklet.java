@@ -17,6 +17,7 @@ import org.rsna22.dataset.CsvFiles;
 import org.rsna22.dataset.SkippedCsv;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
+import org.rsna22.model.DevicePool;
 import org.rsna22.model.StudyNet;
 import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.ExitStatus;
@@ -57,9 +58,10 @@ public class OofTasklet implements Tasklet {
         List<String> rows = new ArrayList<>();
         long done = 0;
         List<String> leftOut;
-        try (TrainedModels.ByFold byFold = new TrainedModels.ByFold(models, FractureModels.STUDY,
-                () -> new StudyNet(config.studyLstm()));
-             EmbeddingCache embeddings = new EmbeddingCache(models, config)) {
+        try (DevicePool.Lease device = FractureWork.acquire(models.devices());
+             TrainedModels.ByFold byFold = new TrainedModels.ByFold(models, FractureModels.STUDY,
+                     () -> new StudyNet(config.studyLstm()), device.device());
+             EmbeddingCache embeddings = new EmbeddingCache(models, config, device.device())) {
             for (FractureStudy s : FractureStudy.readAll(work)) {
                 int m3Fold = models.modelFold(FractureModels.SLICE_FRACTURE, s.fold());
                 if (!Files.isRegularFile(models.embeddingFile(m3Fold, s.uid()))) {

@@ -15,6 +15,7 @@ import org.rsna22.dataset.CsvFiles;
 import org.rsna22.dataset.CsvTable;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.ops.JobProgressService;
+import org.rsna22.model.DevicePool;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -73,8 +74,9 @@ public class PseudoLabelsTasklet implements Tasklet {
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         CropStore crops = models.crops();
         long[] done = {0};
-        try (TrainedModels.ByFold byFold = new TrainedModels.ByFold(models, FractureModels.VERTEBRA,
-                () -> SequenceTask.network(config, 7))) {
+        try (DevicePool.Lease device = FractureWork.acquire(models.devices());
+             TrainedModels.ByFold byFold = new TrainedModels.ByFold(models, FractureModels.VERTEBRA,
+                     () -> SequenceTask.network(config, 7), device.device())) {
             // written study by study: the rows of the whole training set are never held at once
             CsvFiles.writeGz(work.pseudoLabels(), HEADER, sink -> {
                 for (FractureStudy s : FractureStudy.readAll(work)) {

@@ -32,8 +32,13 @@ public class StudyPartitionTasklet implements Tasklet, StepExecutionListener {
     public interface StudyWork {
         void process(FractureStudy study) throws IOException;
 
-        /** Releases what the work held (loaded models) when the partition ends. */
+        /** Releases what the work held (loaded models, its device) when the partition ends. */
         default void close() {
+        }
+
+        /** The device the work runs its network on, once it has one (null: none). */
+        default String device() {
+            return null;
         }
     }
 
@@ -71,6 +76,9 @@ public class StudyPartitionTasklet implements Tasklet, StepExecutionListener {
                 contribution.incrementProcessSkipCount();
             }
             next++;
+            if (work.device() != null) {
+                ctx.putString(JobProgressService.DETAIL_PREFIX + "device", work.device());
+            }
             ctx.putInt(NEXT, next);
             ctx.putLong(JobProgressService.DONE, next);
         }

@@ -15,8 +15,13 @@ import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.fracture.StudyPartitionTasklet.StudyWork;
 import org.rsna22.io.dicom.DicomSource;
+import org.rsna22.model.DevicePool;
 import org.rsna22.model.SavedModels;
 import org.rsna22.model.StudyNet;
+import org.rsna22.ops.JobProgressService;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.listener.StepExecutionListener;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ItemProcessor;
 
 /**
@@ -25,7 +30,7 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
  * over every finished study run: each configured fold × seed, and the all-data runs (fold -1) where present. The
  * result is one line of the study's 8 probabilities in TARGETS order.
  */
-public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, AutoCloseable {
+public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, StepExecutionListener, AutoCloseable {
 
     /** The columns of a predicted study: StudyInstanceUID and the 8 probabilities in TARGETS order. */
     public static final String HEADER = OofTasklet.HEADER;
@@ -37,11 +42,14 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, A
     private final Map<Integer, TrainedModels> embedders = new LinkedHashMap<>();
     /** Per slice-fracture fold: the study models (every fold and seed) that read its embeddings. */
     private final Map<Integer, TrainedModels> studyModels = new LinkedHashMap<>();
+    private final DevicePool.Lease device;
 
-    public TestSetPredictor(Path testImages, WorkLayout work, ExperimentConfig experiment, DicomSource dicom)
-            throws IOException {
+    /** @param devices the pool the partition takes its device from, until it closes */
+    public TestSetPredictor(Path testImages, WorkLayout work, ExperimentConfig experiment, DicomSource dicom,
+                            DevicePool devices) throws IOException {
         FractureConfig c = experiment.fracture();
         FractureModels models = new FractureModels(work, experiment);
+        this.device = FractureWork.acquire(devices);
         this.cropWork = FractureWork.crops(testImages, Subset.TEST, work, dicom, c);
         this.crops = models.crops(Subset.TEST);
         this.config = c;
@@ -50,9 +58,9 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, A
             for (Map.Entry<Integer, List<RunFolder>> e : ensemble.studyRuns().entrySet()) {
                 embedders.put(e.getKey(), new TrainedModels(FractureModels.SLICE_FRACTURE,
                         List.of(models.embeddingRun(e.getKey())),
-                        () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS)));
+                        () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS), device.device()));
                 studyModels.put(e.getKey(), new TrainedModels(FractureModels.STUDY, e.getValue(),
-                        () -> new StudyNet(c.studyLstm())));
+                        () -> new StudyNet(c.studyLstm()), device.device()));
             }
         } catch (IOException | RuntimeException e) {
             close();
@@ -147,10 +155,22 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, A
     }
 
     @Override
-    public void close() {
+    public void beforeStep(StepExecution step) {
+        step.getExecutionContext().putString(JobProgressService.DETAIL_PREFIX + "device", device.name());
+    }
+
+    @Override
+    public ExitStatus afterStep(StepExecution step) {
+        close(); // ended, failed or stopped: the device goes back to the pool
+        return step.getExitStatus();
+    }
+
+    @Override
+    public synchronized void close() {
         embedders.values().forEach(TrainedModels::close);
         studyModels.values().forEach(TrainedModels::close);
         embedders.clear();
         studyModels.clear();
+        device.close();
     }
 }

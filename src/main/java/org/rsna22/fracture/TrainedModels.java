@@ -1,5 +1,6 @@
 package org.rsna22.fracture;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.nn.Block;
 import java.io.IOException;
@@ -21,7 +22,7 @@ final class TrainedModels implements AutoCloseable {
     private final List<Model> models = new ArrayList<>();
     private final List<String> leftOut;
 
-    TrainedModels(String name, List<RunFolder> runs, Supplier<Block> network) throws IOException {
+    TrainedModels(String name, List<RunFolder> runs, Supplier<Block> network, Device device) throws IOException {
         if (runs.isEmpty()) {
             throw new IllegalStateException("no trained " + name + " model to predict with");
         }
@@ -33,7 +34,7 @@ final class TrainedModels implements AutoCloseable {
         }
         try {
             for (RunFolder run : usable.runs()) {
-                Model m = Model.newInstance(name);
+                Model m = Model.newInstance(name, device);
                 models.add(m);
                 m.setBlock(network.get());
                 SavedModels.load(m, run.model(), name);
@@ -64,19 +65,21 @@ final class TrainedModels implements AutoCloseable {
         private final FractureModels models;
         private final String model;
         private final Supplier<Block> network;
+        private final Device device;
         private final Map<Integer, TrainedModels> loaded = new HashMap<>();
 
-        ByFold(FractureModels models, String model, Supplier<Block> network) {
+        ByFold(FractureModels models, String model, Supplier<Block> network, Device device) {
             this.models = models;
             this.model = model;
             this.network = network;
+            this.device = device;
         }
 
         /** Every seed's model for a study of {@code fold}. */
         List<Model> of(int fold) throws IOException {
             TrainedModels m = loaded.get(fold);
             if (m == null) {
-                m = new TrainedModels(model, models.runsFor(model, fold), network);
+                m = new TrainedModels(model, models.runsFor(model, fold), network, device);
                 loaded.put(fold, m);
             }
             return m.models();

@@ -20,6 +20,11 @@ import org.rsna22.model.NoGrad;
 import org.rsna22.model.SavedModels;
 import org.rsna22.model.SliceImageCache;
 import org.rsna22.model.TripletSamples;
+import org.rsna22.model.DevicePool;
+import org.rsna22.ops.JobProgressService;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.listener.StepExecutionListener;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ItemProcessor;
 
 /**
@@ -27,7 +32,8 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
  * the seeds (the original concatenated them). Studies of a test set (fold -1) use the all-data models, or
  * every fold's when there are none. Each prediction is tagged with the triplet's middle slice.
  */
-public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePrediction>>, AutoCloseable {
+public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePrediction>>, StepExecutionListener,
+        AutoCloseable {
 
     /**
      * What a partition's cached slices may take: a study is read in slice order, so a few batches' worth (64 slices at
@@ -42,7 +48,13 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
     private final int batchSize;
     private final Map<Integer, List<Model>> models = new HashMap<>();
 
-    public StudyPredictor(BboxConfig config, WorkLayout work, String experiment, SliceImageCache images, int batchSize) {
+    private final DevicePool devices;
+    private DevicePool.Lease device;
+
+    /** @param devices the pool the partition takes its device from, from its start to its end */
+    public StudyPredictor(BboxConfig config, WorkLayout work, String experiment, SliceImageCache images, int batchSize,
+                          DevicePool devices) {
+        this.devices = devices;
         this.config = config;
         this.work = work;
         this.experiment = experiment;
@@ -133,7 +145,7 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
         List<Model> out = new ArrayList<>();
         try {
             for (RunFolder seed : usable.runs()) {
-                Model m = Model.newInstance("bbox");
+                Model m = Model.newInstance("bbox", device().device());
                 out.add(m);
                 m.setBlock(BoxLocaliserNet.build(config));
                 SavedModels.load(m, seed.model(), "bbox");
@@ -146,9 +158,37 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
         return out;
     }
 
+    /** The partition's device: taken when it starts, here at the latest. */
+    private synchronized DevicePool.Lease device() {
+        if (device == null) {
+            try {
+                device = devices.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for a free device", e);
+            }
+        }
+        return device;
+    }
+
     @Override
-    public void close() {
+    public void beforeStep(StepExecution step) {
+        step.getExecutionContext().putString(JobProgressService.DETAIL_PREFIX + "device", device().name());
+    }
+
+    @Override
+    public ExitStatus afterStep(StepExecution step) {
+        close(); // ended, failed or stopped: models closed, the device back in the pool
+        return step.getExitStatus();
+    }
+
+    @Override
+    public synchronized void close() {
         models.values().forEach(list -> list.forEach(Model::close));
         models.clear();
+        if (device != null) {
+            device.close();
+            device = null;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package org.rsna22.training;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -10,7 +11,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.util.Pair;
 import java.io.IOException;
@@ -33,6 +33,8 @@ import java.util.stream.Stream;
 import org.rsna22.dataset.WorkLayout.RunFolder;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.io.FolderManifest;
+import org.rsna22.model.Engines;
+import org.rsna22.model.Gradients;
 import org.rsna22.model.NoGrad;
 import org.rsna22.model.SavedModels;
 import org.slf4j.Logger;
@@ -50,11 +52,16 @@ public final class ModelTrainer implements AutoCloseable {
     private static final String OPTIMIZER_STATE = "optimizer.ndlist";
     private static final String TRAINER_STATE = "state.properties";
     private static final String MANIFEST = SavedModels.MANIFEST;
+    /** Held while a run seeds the engine's random generator and draws its initial weights. */
+    private static final Object ENGINE_RANDOM = new Object();
 
     private final TrainingTask task;
     private final TrainingSettings settings;
     private final TrainRun run;
     private final TrainingListener listener;
+    private final Device device;
+    /** The largest memory in use on a GPU seen this epoch (bytes); unused on the CPU. */
+    private double deviceMemoryPeak;
     /** The batches each epoch trains on: all of them, or the first ones of its order (limit_train_batches). */
     private final int batchesPerEpoch;
     private final int fullBatchesPerEpoch;
@@ -71,6 +78,12 @@ public final class ModelTrainer implements AutoCloseable {
     private final List<EpochMetrics> history = new ArrayList<>();
 
     public ModelTrainer(TrainingTask task, TrainRun run, TrainingListener listener) {
+        this(task, run, listener, Device.cpu());
+    }
+
+    /** @param device where the run's model, optimiser state and batches live */
+    public ModelTrainer(TrainingTask task, TrainRun run, TrainingListener listener, Device device) {
+        this.device = device;
         this.task = task;
         this.settings = task.settings();
         this.run = run;
@@ -108,8 +121,17 @@ public final class ModelTrainer implements AutoCloseable {
         return history;
     }
 
-    /** Builds the model and restores the latest usable checkpoint, if any. */
+    /**
+     * Builds the model and restores the latest usable checkpoint, if any. Runs that train at once (one per device)
+     * open one after another: initial weights come from the engine's one random generator, seeded by the run.
+     */
     public void open() throws IOException {
+        synchronized (ENGINE_RANDOM) {
+            openAlone();
+        }
+    }
+
+    private void openAlone() throws IOException {
         Files.createDirectories(run.dir());
         newModel();
         Path restored = restoreLatestUsable();
@@ -119,7 +141,8 @@ public final class ModelTrainer implements AutoCloseable {
         } else if (task.start() != null) {
             startFrom(task.start());
         }
-        trainer = model.newTrainer(new DefaultTrainingConfig(task.loss()).optOptimizer(optimizer));
+        trainer = model.newTrainer(new DefaultTrainingConfig(task.loss()).optOptimizer(optimizer)
+                .optDevices(new Device[] {device}));
         trainer.initialize(task.inputShapes());
         history.addAll(readMetrics());
     }
@@ -150,7 +173,6 @@ public final class ModelTrainer implements AutoCloseable {
 
     private void startEpoch() {
         listener.onEpochStart(run, epoch);
-        Engine.getInstance().setRandomSeed(run.seed() * 1000 + epoch);
         List<Integer> order = new ArrayList<>(IntStream.range(0, task.trainSamples()).boxed().toList());
         Collections.shuffle(order, new Random(run.seed() * 1_000_003L + epoch));
         long seed = run.seed() * 7919L + epoch;
@@ -168,7 +190,7 @@ public final class ModelTrainer implements AutoCloseable {
         try (NDManager m = trainer.getManager().newSubManager()) {
             NDList x = b.inputs(m);
             NDList y = b.labels(m);
-            try (GradientCollector gc = trainer.newGradientCollector()) {
+            try (Gradients gc = Gradients.record()) {
                 NDList out = trainer.forward(x);
                 NDArray l = task.loss().evaluate(y, out);
                 gc.backward(l);
@@ -186,6 +208,9 @@ public final class ModelTrainer implements AutoCloseable {
             optimizer.endStep();
         }
         batchInEpoch++;
+        if (device.isGpu()) {
+            deviceMemoryPeak = Math.max(deviceMemoryPeak, Engines.memoryInUse(device));
+        }
         epochLoss += value * b.count();
         epochSamples += b.count();
         double secs = (System.nanoTime() - epochStartNanos) / 1e9;
@@ -210,7 +235,8 @@ public final class ModelTrainer implements AutoCloseable {
                 valBatches, fullValBatches) : null;
         EpochMetrics em = new EpochMetrics(epoch + 1, epochLoss / Math.max(1, epochSamples), val[0], names,
                 Arrays.copyOfRange(val, 1, val.length), optimizer.currentLr(), secs, epochSamples / Math.max(1e-9, secs),
-                limits);
+                limits, device.isGpu() ? deviceMemoryPeak / (1024 * 1024) : null);
+        deviceMemoryPeak = 0;
         history.add(em);
         epoch++;
         // metrics first: killed in between, the restart drops the rows past its checkpoint and trains them again;
@@ -253,7 +279,7 @@ public final class ModelTrainer implements AutoCloseable {
     private void newModel() {
         Engine.getInstance().setRandomSeed(run.seed());
         Block block = task.block();
-        model = Model.newInstance(task.modelName());
+        model = Model.newInstance(task.modelName(), device);
         model.setBlock(block);
         Map<String, String> names = new HashMap<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
@@ -387,7 +413,8 @@ public final class ModelTrainer implements AutoCloseable {
     }
 
     private void writeMetrics() throws IOException {
-        StringBuilder sb = new StringBuilder(EpochMetrics.header(task.validationMetricNames(), settings.limited()))
+        StringBuilder sb = new StringBuilder(EpochMetrics.header(task.validationMetricNames(), settings.limited(),
+                device.isGpu()))
                 .append('\n');
         history.forEach(m -> sb.append(m.csvLine()).append('\n'));
         AtomicFiles.write(run.folder().metrics(), sb.toString().getBytes(StandardCharsets.UTF_8));
@@ -401,7 +428,8 @@ public final class ModelTrainer implements AutoCloseable {
         }
         List<String> lines = Files.readAllLines(f);
         for (String line : lines.subList(1, lines.size())) {
-            EpochMetrics m = EpochMetrics.parse(line, task.validationMetricNames(), settings.limited());
+            EpochMetrics m = EpochMetrics.parse(line, task.validationMetricNames(), settings.limited(),
+                    lines.get(0).endsWith(EpochMetrics.DEVICE_MEMORY_COLUMN));
             if (m.epoch() > epoch) {
                 break; // epochs after the restored checkpoint are trained again
             }

@@ -6,10 +6,14 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import org.rsna22.config.ConfigLoader;
+import ai.djl.Device;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.SkipRecord;
 import org.rsna22.io.AtomicFiles;
+import org.rsna22.model.DevicePool;
 import org.rsna22.ops.JobProgressService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -26,26 +30,37 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  */
 public class TrainRunTasklet implements Tasklet, StepExecutionListener {
 
-    /** Makes the run's task when the partition starts (its samples are read then, not when the job is wired). */
+    /**
+     * Makes the run's task when the partition starts (its samples are read then, not when the job is wired), for the
+     * device the run took.
+     */
     @FunctionalInterface
     public interface TaskOpener {
-        TrainingTask open() throws Exception;
+        TrainingTask open(Device device) throws Exception;
     }
 
     private static final long SLICE_MILLIS = 2000;
+    private static final Logger LOG = LoggerFactory.getLogger(TrainRunTasklet.class);
+    /** The progress detail naming a partition's device. */
+    public static final String DEVICE = "device";
 
     private final TrainRun run;
     private final TaskOpener opener;
     private final ExperimentConfig config;
     private final TrainingListener listener;
+    private final DevicePool devices;
     private ModelTrainer trainer;
     private TrainingTask task;
+    private DevicePool.Lease device;
 
-    public TrainRunTasklet(TrainRun run, TaskOpener opener, ExperimentConfig config, TrainingListener listener) {
+    /** @param devices the pool the run takes its device from, for its whole run */
+    public TrainRunTasklet(TrainRun run, TaskOpener opener, ExperimentConfig config, TrainingListener listener,
+                           DevicePool devices) {
         this.run = run;
         this.opener = opener;
         this.config = config;
         this.listener = listener;
+        this.devices = devices;
     }
 
     @Override
@@ -91,8 +106,11 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
     }
 
     private ModelTrainer open(ExecutionContext ctx) throws Exception {
-        task = opener.open();
-        ModelTrainer t = new ModelTrainer(task, run, listener);
+        device = devices.acquire();
+        ctx.putString(JobProgressService.DETAIL_PREFIX + DEVICE, device.name());
+        LOG.info("{} {} runs on {}", run.experiment(), run.name(), device.name());
+        task = opener.open(device.device());
+        ModelTrainer t = new ModelTrainer(task, run, listener, device.device());
         t.open();
         if (t.step() == 0) {
             Files.deleteIfExists(run.folder().skipped()); // an earlier run's, from before training started over
@@ -113,6 +131,10 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
         if (trainer != null) {
             trainer.close();
             trainer = null;
+        }
+        if (device != null) { // ended, failed or stopped: the device goes back to the pool
+            device.close();
+            device = null;
         }
         return stepExecution.getExitStatus();
     }

@@ -206,7 +206,7 @@ class TrainFractureJobTest {
         ExperimentConfig config = ConfigLoader.load(CONFIG);
         FractureModels models = new FractureModels(w, config);
         // the images of the pretraining are single slices: every slice of the training studies once per epoch
-        TrainingTask pretraining = models.task(FractureModels.SLICE_IMAGE, 1, 0);
+        TrainingTask pretraining = models.task(FractureModels.SLICE_IMAGE, 1, 0, ai.djl.Device.cpu());
         assertThat(pretraining.inputShapes()[0]).isEqualTo(new Shape(1, 1, 3, 32, 32));
         int cropSlices = 0;
         for (String uid : trainingStudies(w, 1)) {
@@ -214,7 +214,7 @@ class TrainFractureJobTest {
         }
         assertThat(pretraining.trainSamples()).isBetween(cropSlices - 3 * 3, cropSlices);
 
-        TrainingTask m3 = models.task(FractureModels.SLICE_FRACTURE, 1, 0);
+        TrainingTask m3 = models.task(FractureModels.SLICE_FRACTURE, 1, 0, ai.djl.Device.cpu());
         Path pretrained = w.run("fracture-test", FractureModels.SLICE_IMAGE, 1, 0).model();
         assertThat(m3.start()).isEqualTo(new TrainingTask.Start(pretrained, FractureModels.SLICE_IMAGE));
         TrainRun fresh = new TrainRun("probe", 1, 0, w.run("probe", FractureModels.SLICE_FRACTURE, 1, 0));

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.rsna22.batch.DeadExecutionRecovery;
 import org.rsna22.batch.JobRunner;
 import org.rsna22.dataset.WorkLayout;
+import org.rsna22.model.DevicePool;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.testsupport.FailingDicomSource;
 import org.rsna22.testsupport.JobTestSupport;
@@ -62,6 +63,9 @@ class WorkFolderTrustTest {
 
     @Autowired
     FailingDicomSource source;
+
+    @Autowired
+    DevicePool devices;
 
     @BeforeEach
     void disarm() {
@@ -157,7 +161,7 @@ class WorkFolderTrustTest {
         WorkLayout w = new WorkLayout(work);
         byte[] vertebra = Files.readAllBytes(w.run(EXP, "vertebra", 0, 0).model().resolve("vertebra-0000.params"));
         StringWriter said = new StringWriter();
-        JobRunner retrain = new JobRunner(jobs, operator, repository, recovery, "retrain");
+        JobRunner retrain = new JobRunner(jobs, operator, repository, recovery, "retrain", devices);
         JobExecution e = retrain.run("train-fracture", retrain.parameters("train-fracture", Map.of(
                 "data", TrainedWorkFolder.data().toString(), "work", work.toString(), "config", changed.toString())),
                 new PrintWriter(said));
