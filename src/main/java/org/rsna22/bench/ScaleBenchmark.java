@@ -488,7 +488,8 @@ public final class ScaleBenchmark {
             return List.of();
         }
         try (Stream<Path> s = Files.walk(base, 3)) {
-            return s.filter(p -> p.getFileName().toString().equals("metrics.csv"))
+            String name = new WorkLayout(work).run(experiment, 0, 0).metrics().getFileName().toString();
+            return s.filter(p -> p.getFileName().toString().equals(name))
                     .filter(p -> !model.isEmpty() || base.relativize(p).getName(0).toString().startsWith("fold"))
                     .sorted().toList();
         }
