@@ -39,8 +39,8 @@ public final class DemoDatasetGenerator {
      * What to generate.
      *
      * @param fullSize studies as the competition's: 250-650 slices of 0.5-1.0 mm (not about {@code slices} over a
-     *                 fixed 185 mm), stored as JPEG lossless (selection value 1) but for one in eight in RLE, and the
-     *                 second study larger than the others (5/4 of {@code size})
+     *                 fixed 185 mm; the third study over 650), stored as JPEG lossless (selection value 1) but for one in
+     *                 eight in RLE, and the second study larger than the others (5/4 of {@code size})
      */
     public record Options(int studies, int size, long seed, int slices, int threads, boolean allSegmented,
                           boolean fullSize) {
@@ -150,8 +150,8 @@ public final class DemoDatasetGenerator {
         int rows = index % 5 == 3 ? size + (size / 8 & ~1) : size;
         int slices;
         double dz;
-        if (full) { // 0.5-1.0 mm slices, 250-650 of them: from above C1 into the thorax
-            slices = 250 + rnd.nextInt(401);
+        if (full) { // 0.5-1.0 mm slices, 250-650 of them (the third study over 650): from above C1 into the thorax
+            slices = index == 2 ? 651 + rnd.nextInt(50) : 250 + rnd.nextInt(401);
             dz = 0.5 + rnd.nextDouble() * 0.5;
         } else {
             slices = options.slices() + rnd.nextInt(Math.max(1, options.slices() / 4));
