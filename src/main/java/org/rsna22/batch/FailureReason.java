@@ -14,7 +14,7 @@ import org.springframework.batch.core.step.StepExecution;
  * more than Spring Batch's own wrappers ("Partition handler returned an unsuccessful step"), looking into the
  * partitions (in-process or remote: their exit descriptions are in the repository) and into a pipeline's stages.
  */
-final class FailureReason {
+public final class FailureReason {
 
     /** Messages of Spring Batch's wrappers, which only say that something below failed. */
     private static final List<String> GENERIC = List.of("Partition handler returned an unsuccessful step",
@@ -24,7 +24,8 @@ final class FailureReason {
     private FailureReason() {
     }
 
-    static String of(JobExecution e, JobRepository repository) {
+    /** Why {@code e} failed, in one line (a failed partition's reason starts with its name: "fold1-seed0: ..."). */
+    public static String of(JobExecution e, JobRepository repository) {
         String found = search(e, repository, 0);
         if (found != null) {
             return found;
@@ -56,15 +57,17 @@ final class FailureReason {
                     return s.getStepName() + ": " + inner;
                 }
             }
+            int colon = s.getStepName().indexOf(':');
+            String partition = colon < 0 ? "" : s.getStepName().substring(colon + 1) + ": ";
             for (Throwable t : s.getFailureExceptions()) {
                 String m = IoErrors.rootMessage(t);
                 if (!generic(m)) {
-                    return m;
+                    return partition + m;
                 }
             }
             String m = rootOf(s.getExitStatus().getExitDescription());
             if (m != null && !generic(m)) {
-                return m;
+                return partition + m;
             }
         }
         return null;

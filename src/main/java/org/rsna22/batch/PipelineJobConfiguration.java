@@ -1,6 +1,9 @@
 package org.rsna22.batch;
 
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.job.flow.FlowExecutionStatus;
 import org.springframework.batch.core.job.flow.JobExecutionDecider;
@@ -10,8 +13,10 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
-import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.core.step.job.JobParametersExtractor;
+import org.springframework.batch.core.step.job.JobStep;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -27,6 +32,7 @@ import org.springframework.context.annotation.Lazy;
 public class PipelineJobConfiguration {
 
     public static final String JOB = JobRequest.PIPELINE;
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineJobConfiguration.class);
     private static final String HAS_TEST = "TEST";
     /** The stage that runs infer-bbox on the test set. */
     static final String INFER_BBOX_TEST = "infer-bbox-test";
@@ -90,11 +96,43 @@ public class PipelineJobConfiguration {
         return stage("report", repository, operator, job, false);
     }
 
-    /** A job step running one stage with the pipeline's parameters (data=TEST for the test-set stages). */
+    /**
+     * A job step running one stage with the pipeline's parameters (data=TEST for the test-set stages). A stage whose
+     * job already completed with these parameters, run on its own before the pipeline ({@code run prepare} to check
+     * the data, then {@code run pipeline}), counts as done: the step completes and names that execution.
+     */
     private static Step stage(String name, JobRepository repository, JobOperator operator, Job job, boolean onTest) {
-        return new StepBuilder(name, repository).job(job).operator(operator).parametersExtractor(parameters(onTest))
-                .build();
+        JobParametersExtractor extractor = parameters(onTest);
+        JobStep step = new JobStep(repository) {
+            @Override
+            protected void doExecute(StepExecution stepExecution) throws Exception {
+                JobExecution done = repository.getLastJobExecution(job.getName(),
+                        extractor.getJobParameters(job, stepExecution));
+                if (done != null && done.getStatus() == BatchStatus.COMPLETED) {
+                    LOG.info("{}: {} already completed with these parameters (execution {}); not run again", name,
+                            job.getName(), done.getId());
+                    stepExecution.getExecutionContext().putLong(DONE_BEFORE, done.getId());
+                    stepExecution.setExitStatus(ExitStatus.COMPLETED.addExitDescription(
+                            "already completed by execution " + done.getId()));
+                    return;
+                }
+                super.doExecute(stepExecution);
+            }
+        };
+        step.setName(name);
+        step.setJob(job);
+        step.setJobOperator(operator);
+        step.setJobParametersExtractor(extractor);
+        try {
+            step.afterPropertiesSet();
+        } catch (Exception e) {
+            throw new IllegalStateException("stage " + name + ": " + e.getMessage(), e);
+        }
+        return step;
     }
+
+    /** Execution-context key of a stage step that found its job completed: that execution's id. */
+    public static final String DONE_BEFORE = "rsna22.stage.completedBefore";
 
     /** The job a stage step runs, by the step's name; null for other names. */
     static String jobOf(String stepName) {

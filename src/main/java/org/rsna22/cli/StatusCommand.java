@@ -5,11 +5,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.rsna22.batch.DeadExecutionRecovery;
+import org.rsna22.batch.FailureReason;
 import org.rsna22.batch.JobRepositoryContext;
 import org.rsna22.batch.JobRequest;
 import org.rsna22.ops.JobProgressService.ExecutionProgress;
 import org.rsna22.ops.JobProgressService.StepProgress;
 import org.rsna22.ops.JobProgressService;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -46,8 +49,11 @@ final class StatusCommand extends LaunchingCommand implements Callable<Integer> 
             if (executions.isEmpty()) {
                 out.println(job == null ? "no executions yet" : "no executions of " + job + " yet");
             }
+            JobRepository repository = ctx.getBean(JobRepository.class);
             for (ExecutionProgress e : executions) {
-                print(e, out);
+                // why a failed execution failed: the first failed partition or stage, by name, and its reason
+                JobExecution saved = e.status().equals("FAILED") ? repository.getJobExecution(e.executionId()) : null;
+                print(e, saved == null ? null : FailureReason.of(saved, repository), out);
             }
             out.flush();
             return 0;
@@ -56,14 +62,16 @@ final class StatusCommand extends LaunchingCommand implements Callable<Integer> 
 
     private static final String DEVICE = "device";
 
-    static void print(ExecutionProgress e, PrintWriter out) {
+    static void print(ExecutionProgress e, String failure, PrintWriter out) {
         out.printf(Locale.ROOT, "%s  execution %d (instance %d)  %s  started %s  %s%n", e.job(), e.executionId(),
                 e.instanceId(), e.status(), e.start() == null ? "-" : e.start().withNano(0).toString().replace('T', ' '),
                 duration(e.seconds()));
         String test = e.parameters().get("test");
         out.printf("  data=%s work=%s config=%s%s%n", e.parameters().get("data"), e.parameters().get("work"),
                 e.parameters().get("config"), test == null ? "" : " test=" + test);
-        if (e.exitDescription() != null && !e.exitDescription().isBlank() && !e.status().equals("COMPLETED")) {
+        if (failure != null && !failure.isBlank()) {
+            out.println("  reason: " + (failure.length() > 300 ? failure.substring(0, 300) + "..." : failure));
+        } else if (e.exitDescription() != null && !e.exitDescription().isBlank() && !e.status().equals("COMPLETED")) {
             String d = e.exitDescription().lines().findFirst().orElse("");
             out.println("  reason: " + (d.length() > 200 ? d.substring(0, 200) + "..." : d));
         }

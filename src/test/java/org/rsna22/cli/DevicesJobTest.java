@@ -123,7 +123,7 @@ class DevicesJobTest {
 
         // status names each run's device
         StringWriter status = new StringWriter();
-        StatusCommand.print(progress.of(all), new PrintWriter(status));
+        StatusCommand.print(progress.of(all), null, new PrintWriter(status));
         assertThat(status.toString()).containsPattern("devices: fold0-seed0 gpu[01], fold0-seed1 gpu[01]");
 
         Path work = tmp.resolve("failed");
