@@ -41,7 +41,8 @@ public final class ScaleBenchmark {
     static final double DATASET_GB = 343;
 
     private static final Pattern MEMORY = Pattern.compile(
-            "memory: peak resident (\\d+) MiB .*peak Java heap (\\d+) MiB");
+            "memory: peak resident (\\d+) MiB .*peak Java heap (\\d+) MiB[^,\n]*(?:, live after collections at most "
+                    + "(\\d+) MiB)?");
     private static final Pattern STEP = Pattern.compile("^\\s+(\\w+)\\s+COMPLETED .* (\\d+\\.\\d)s");
 
     /**
@@ -49,14 +50,17 @@ public final class ScaleBenchmark {
      *
      * @param prepareStudies full-size studies for the comparison of {@code run prepare} with a pydicom header pass
      *                       (0: none)
+     * @param heap           every stage's Java heap (-Xms and -Xmx, touched at start: "3g"), so that the resident
+     *                       memory's changes are native memory's and a heap that had to grow fails the stage instead of
+     *                       hiding in the resident set
      */
     public record Options(Path dir, int studies, int testStudies, String config, long leakTriplets,
-                          int prepareStudies) {
+                          int prepareStudies, String heap) {
     }
 
     /** One stage's measurement at one dataset size. */
     public record Stage(String stage, String job, double seconds, long items, String unit, long peakResidentMiB,
-                        long peakHeapMiB, Map<String, Double> steps, Map<String, Double> stepRates) {
+                        long peakHeapMiB, long liveHeapMiB, Map<String, Double> steps, Map<String, Double> stepRates) {
         double itemsPerSecond() {
             return items / Math.max(1e-9, seconds);
         }
@@ -145,9 +149,9 @@ public final class ScaleBenchmark {
             Stage stage = stage(s[0], s[1], input, work, db, root.resolve("logs"));
             stage = withItems(stage, n, slices, testStudies, testSlices, work);
             stages.add(stage);
-            out.printf(Locale.ROOT, "  %d studies: %-22s %7.1f s  %,9d %-9s %7.1f/s  peak resident %,6d MiB  heap %,5d MiB%n",
-                    n, stage.stage(), stage.seconds(), stage.items(), stage.unit(), stage.itemsPerSecond(),
-                    stage.peakResidentMiB(), stage.peakHeapMiB());
+            out.printf(Locale.ROOT, "  %d studies: %-22s %7.1f s  %,9d %-9s %7.1f/s  peak resident %,6d MiB  live heap "
+                    + "%,5d MiB%n", n, stage.stage(), stage.seconds(), stage.items(), stage.unit(), stage.itemsPerSecond(),
+                    stage.peakResidentMiB(), stage.liveHeapMiB());
             stage.stepRates().forEach((k, v) -> out.printf(Locale.ROOT, "      %s: %,.0f%n", k, v));
             out.flush();
         }
@@ -160,8 +164,8 @@ public final class ScaleBenchmark {
         Files.createDirectories(logs);
         Path log = logs.resolve(name.replaceAll("[^a-z-]", "") + ".log");
         long t0 = System.nanoTime();
-        Process p = ChildJvm.start(jar, log, "run", job, "data=" + input, "work=" + work,
-                "config=" + options.config(), "--rsna22.db-dir=" + db, "--no-web");
+        Process p = ChildJvm.start(List.of(), heapOptions(), Map.of(), jar.toString(), log, List.of("run", job,
+                "data=" + input, "work=" + work, "config=" + options.config(), "--rsna22.db-dir=" + db, "--no-web"));
         int exit = p.waitFor();
         double seconds = (System.nanoTime() - t0) / 1e9;
         String said = Files.readString(log);
@@ -171,9 +175,11 @@ public final class ScaleBenchmark {
         Matcher m = MEMORY.matcher(said);
         long rss = -1;
         long heap = -1;
+        long live = -1;
         if (m.find()) {
             rss = Long.parseLong(m.group(1));
             heap = Long.parseLong(m.group(2));
+            live = m.group(3) == null ? -1 : Long.parseLong(m.group(3));
         }
         Map<String, Double> steps = new LinkedHashMap<>();
         for (String line : said.split("\n")) {
@@ -182,7 +188,12 @@ public final class ScaleBenchmark {
                 steps.put(s.group(1), Double.parseDouble(s.group(2)));
             }
         }
-        return new Stage(name, job, seconds, 0, "", rss, heap, steps, Map.of());
+        return new Stage(name, job, seconds, 0, "", rss, heap, live, steps, Map.of());
+    }
+
+    /** The JVM options of every stage's process: a fixed heap, committed and touched at start. */
+    private List<String> heapOptions() {
+        return List.of("-Xms" + options.heap(), "-Xmx" + options.heap(), "-XX:+AlwaysPreTouch");
     }
 
     /** The stage's items: what its time grows with. */
@@ -223,7 +234,7 @@ public final class ScaleBenchmark {
         if (s.stage().equals("train-fracture") && s.steps().containsKey("studyCrops")) {
             rates.put("studyCrops slices/s", cropSlices(work) / Math.max(0.05, s.steps().get("studyCrops")));
         }
-        return new Stage(s.stage(), s.job(), s.seconds(), items, unit, s.peakResidentMiB(), s.peakHeapMiB(), s.steps(),
+        return new Stage(s.stage(), s.job(), s.seconds(), items, unit, s.peakResidentMiB(), s.peakHeapMiB(), s.liveHeapMiB(), s.steps(),
                 rates);
     }
 
@@ -296,16 +307,20 @@ public final class ScaleBenchmark {
     // --- printing and projecting ---
 
     private void printTable(Size n, Size n2) {
-        out.printf(Locale.ROOT, "%n%-22s | %9s %9s %6s | %10s %10s %6s | %10s %10s %6s%n", "stage (config="
-                + options.config() + ")", "s @" + n.studies(), "s @" + n2.studies(), "2N/N", "MiB @" + n.studies(),
-                "MiB @" + n2.studies(), "2N/N", "items/s", "items/s", "");
+        out.printf(Locale.ROOT, "%nresident memory with a %s heap touched at start; live heap: the most left after a "
+                + "garbage collection%n", options.heap());
+        out.printf(Locale.ROOT, "%-22s | %9s %9s %6s | %10s %10s %6s | %9s %9s %6s | %10s %10s %6s%n", "stage (config="
+                + options.config() + ")", "s @" + n.studies(), "s @" + n2.studies(), "2N/N", "RSS @" + n.studies(),
+                "RSS @" + n2.studies(), "2N/N", "live @" + n.studies(), "live @" + n2.studies(), "2N/N", "items/s",
+                "items/s", "");
         for (int i = 0; i < n.stages().size(); i++) {
             Stage a = n.stages().get(i);
             Stage b = n2.stages().get(i);
-            out.printf(Locale.ROOT, "%-22s | %9.1f %9.1f %6.2f | %,10d %,10d %6.2f | %10.1f %10.1f %s%n", a.stage(),
-                    a.seconds(), b.seconds(), b.seconds() / a.seconds(), a.peakResidentMiB(), b.peakResidentMiB(),
-                    (double) b.peakResidentMiB() / a.peakResidentMiB(), a.itemsPerSecond(), b.itemsPerSecond(),
-                    a.unit());
+            out.printf(Locale.ROOT, "%-22s | %9.1f %9.1f %6.2f | %,10d %,10d %6.2f | %,9d %,9d %6.2f | %10.1f %10.1f %s%n",
+                    a.stage(), a.seconds(), b.seconds(), b.seconds() / a.seconds(), a.peakResidentMiB(),
+                    b.peakResidentMiB(), (double) b.peakResidentMiB() / a.peakResidentMiB(), a.liveHeapMiB(),
+                    b.liveHeapMiB(), (double) b.liveHeapMiB() / a.liveHeapMiB(), a.itemsPerSecond(),
+                    b.itemsPerSecond(), a.unit());
         }
         out.printf("%nbytes per study of the work folder (%d / %d studies; the test set's per test study):%n",
                 n.studies(), n2.studies());
@@ -373,6 +388,7 @@ public final class ScaleBenchmark {
             e.put("hours", seconds / 3600);
             e.put("scales_with", basis);
             e.put("peak_resident_mib_at_2N", s.peakResidentMiB());
+            e.put("live_heap_mib_at_2N", s.liveHeapMiB());
             stages.put(s.stage(), e);
         }
         Map<String, Object> disk = new LinkedHashMap<>();
@@ -574,8 +590,7 @@ public final class ScaleBenchmark {
         Path log = root.resolve("logs").resolve("leak-infer-bbox.log");
         long t0 = System.nanoTime();
         // the whole heap committed and touched from the start: what the resident set gains is native memory
-        Process p = ChildJvm.start(List.of(), List.of("-Xms3g", "-Xmx3g", "-XX:+AlwaysPreTouch"), Map.of(),
-                jar.toString(), log, List.of("run", "infer-bbox", "data=" + leak, "work=" + root.resolve("work"),
+        Process p = ChildJvm.start(List.of(), heapOptions(), Map.of(), jar.toString(), log, List.of("run", "infer-bbox", "data=" + leak, "work=" + root.resolve("work"),
                         "config=" + options.config(), "--rsna22.db-dir=" + root.resolve("db"), "--no-web"));
         List<double[]> samples = new ArrayList<>(); // seconds, MiB
         while (p.isAlive()) {
@@ -640,6 +655,14 @@ public final class ScaleBenchmark {
         r.put("studies", studies);
         r.put("slices", slices);
         r.put("run_prepare_seconds", ours);
+        for (String line : Files.readString(root.resolve("logs").resolve("prepare.log")).split("\n")) {
+            Matcher m = STEP.matcher(line);
+            if (m.find() && m.group(1).equals("sliceMetadata")) {
+                double rate = slices / Math.max(0.05, Double.parseDouble(m.group(2)));
+                r.put("slice_metadata_slices_per_second", rate);
+                out.printf(Locale.ROOT, "%nsliceMetadata on %d full-size studies: %,.0f slices/s%n", studies, rate);
+            }
+        }
         Path script = Path.of("bench", "original_slice_meta.py");
         if (Files.isRegularFile(script) && Files.isExecutable(PythonPeer.PYTHON)) {
             long t1 = System.nanoTime();

@@ -287,7 +287,8 @@ final class BenchCommand {
                 + "250-650 slices, JPEG lossless) and a test set, each stage of the pipeline with --config run as its own "
                 + "process of the jar; wall time, items/s, peak resident memory (VmHWM) and heap, bytes per study of "
                 + "every output and cache, 2N/N; then the competition's data projected stage by stage; then infer-bbox "
-                + "over --leak-triplets triplets with its resident memory sampled.",
+                + "over --leak-triplets triplets with its resident memory sampled; then run prepare on "
+                + "--prepare-studies studies against the original's pydicom header pass.",
                 "Takes about an hour on 2 cores with the defaults; needs about 15 GB in --dir."})
     static final class Scale implements Callable<Integer> {
         @Option(names = "--dir", defaultValue = "data/bench/scale", description = "bench folder (default: ${DEFAULT-VALUE})")
@@ -311,6 +312,12 @@ final class BenchCommand {
                         + "(default: ${DEFAULT-VALUE})")
         int prepareStudies;
 
+        @Option(names = "--heap", defaultValue = "3g",
+                description = "every stage's Java heap, committed and touched at start (-Xms = -Xmx), so that what the "
+                        + "resident memory gains is native memory and a heap that would grow shows as an error "
+                        + "(default: ${DEFAULT-VALUE})")
+        String heap;
+
         @Option(names = "--json", description = "also write the report as JSON to this file")
         Path json;
 
@@ -320,8 +327,12 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            if (!heap.matches("\\d+[mMgG]")) {
+                spec.commandLine().getErr().println("error: --heap: a size such as 3g or 2500m, not '" + heap + "'");
+                return 2;
+            }
             Map<String, Object> report = new ScaleBenchmark(new ScaleBenchmark.Options(dir, studies, testStudies,
-                    config, leakTriplets, prepareStudies), out).run();
+                    config, leakTriplets, prepareStudies, heap), out).run();
             if (json != null) {
                 Files.writeString(json, ScaleBenchmark.json(report));
                 out.println("report: " + json);

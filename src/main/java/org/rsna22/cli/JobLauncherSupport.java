@@ -76,6 +76,7 @@ final class JobLauncherSupport {
      * its execution, or throws IllegalStateException/IllegalArgumentException with a message for the user).
      */
     static int run(Launch launch, Function<JobRunner, JobExecution> action) {
+        ProcessMemory.trackLiveHeap();
         PrintWriter out = launch.out();
         PrintWriter err = launch.err();
         Map<String, Object> props = new HashMap<>(launch.properties());
