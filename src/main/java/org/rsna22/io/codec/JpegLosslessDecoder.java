@@ -408,26 +408,7 @@ public final class JpegLosslessDecoder {
                     }
                     untilRestart--;
                     int i = row + x;
-                    int pred;
-                    if (y == resetRow) {
-                        pred = x == resetCol ? initial : out[i - 1];
-                    } else if (x == 0) {
-                        pred = out[i - w];
-                    } else {
-                        int ra = out[i - 1];
-                        int rb = out[i - w];
-                        int rc = out[i - w - 1];
-                        pred = switch (predictor) {
-                            case 1 -> ra;
-                            case 2 -> rb;
-                            case 3 -> rc;
-                            case 4 -> ra + rb - rc;
-                            case 5 -> ra + ((rb - rc) >> 1);
-                            case 6 -> rb + ((ra - rc) >> 1);
-                            default -> (ra + rb) >> 1;
-                        };
-                    }
-                    out[i] = (pred + diff()) & 0xFFFF;
+                    out[i] = (prediction(out, i, x, y, w, resetRow, resetCol, initial, predictor) + diff()) & 0xFFFF;
                 }
                 checkOverrun();
             }
@@ -442,5 +423,32 @@ public final class JpegLosslessDecoder {
                 }
             }
         }
+    }
+
+    /**
+     * The prediction of sample {@code i} (column x, row y of a w-wide image) from the samples before it (T.81 H.1): the
+     * first sample after the start or a restart gets {@code initial}, the rest of that row its left neighbour, the
+     * first column the sample above, every other sample the selected predictor of left (a), above (b) and above-left
+     * (c). The encoder predicts with the same method, so that what one writes the other reads.
+     */
+    static int prediction(int[] v, int i, int x, int y, int w, int resetRow, int resetCol, int initial, int predictor) {
+        if (y == resetRow) {
+            return x == resetCol ? initial : v[i - 1];
+        }
+        if (x == 0) {
+            return v[i - w];
+        }
+        int ra = v[i - 1];
+        int rb = v[i - w];
+        int rc = v[i - w - 1];
+        return switch (predictor) {
+            case 1 -> ra;
+            case 2 -> rb;
+            case 3 -> rc;
+            case 4 -> ra + rb - rc;
+            case 5 -> ra + ((rb - rc) >> 1);
+            case 6 -> rb + ((ra - rc) >> 1);
+            default -> (ra + rb) >> 1;
+        };
     }
 }

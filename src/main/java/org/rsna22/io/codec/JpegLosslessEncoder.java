@@ -114,25 +114,7 @@ public final class JpegLosslessEncoder {
                 }
                 untilRestart--;
                 int i = y * w + x;
-                int pred;
-                if (y == resetRow) {
-                    pred = x == resetCol ? initial : v[i - 1];
-                } else if (x == 0) {
-                    pred = v[i - w];
-                } else {
-                    int ra = v[i - 1];
-                    int rb = v[i - w];
-                    int rc = v[i - w - 1];
-                    pred = switch (predictor) {
-                        case 1 -> ra;
-                        case 2 -> rb;
-                        case 3 -> rc;
-                        case 4 -> ra + rb - rc;
-                        case 5 -> ra + ((rb - rc) >> 1);
-                        case 6 -> rb + ((ra - rc) >> 1);
-                        default -> (ra + rb) >> 1;
-                    };
-                }
+                int pred = JpegLosslessDecoder.prediction(v, i, x, y, w, resetRow, resetCol, initial, predictor);
                 int diff = (short) ((v[i] - pred) & 0xFFFF); // modulo 2^16, as a signed value
                 int ssss = diff == -32768 ? 16 : 32 - Integer.numberOfLeadingZeros(Math.abs(diff));
                 put(codes[ssss], LENGTHS[ssss]);
