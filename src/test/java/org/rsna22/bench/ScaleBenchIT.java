@@ -34,6 +34,8 @@ class ScaleBenchIT {
                     "infer-bbox (test)", "infer-fracture (test)");
             for (JsonNode s : size.get("stages")) {
                 assertThat(s.get("peakResidentMiB").asLong()).as(s.get("stage").asString()).isPositive();
+                // the stage ran with bench scale's fixed heap, and a collection left this much live at the most
+                assertThat(s.get("liveHeapMiB").asLong()).as(s.get("stage").asString()).isPositive().isLessThan(3072);
                 assertThat(s.get("seconds").asDouble()).isPositive();
             }
             assertThat(size.get("bytesPerStudy").get("crops").asLong()).isPositive();
