@@ -15,6 +15,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +29,7 @@ import org.rsna22.fracture.CropStore;
 import org.rsna22.fracture.FractureStudy;
 import org.rsna22.fracture.SequenceTask;
 import org.rsna22.fracture.StudyCrop;
+import org.rsna22.io.AtomicFiles;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.model.BoxLocaliserNet;
 import org.rsna22.model.CompetitionLoss;
@@ -43,6 +45,9 @@ import org.rsna22.training.WarmupCosine;
  * images/s, and the study model (M4) on embeddings in studies/s.
  */
 public final class FractureBenchmark {
+
+    /** The competition's training studies, for what an epoch over them reads. */
+    private static final int COMPETITION_STUDIES = 2019;
 
     private FractureBenchmark() {
     }
@@ -76,8 +81,10 @@ public final class FractureBenchmark {
 
     /**
      * One epoch's input over the studies of a work folder that train-fracture filled: every 3-slice image windowed
-     * from the crop cache, against decoding the DICOM files, cropping and resizing them again. Prints studies/s of
-     * both and their ratio.
+     * from the crop cache (zstd over byte-shuffled planes), from the same crops stored raw (written once into a
+     * folder beside the cache and deleted after), and by decoding the DICOM files, cropping and resizing them again.
+     * Prints studies/s and slices/s of each, the bytes of both caches, and what an epoch of the competition's
+     * training set reads from each.
      */
     public static void cropCache(CompetitionLayout data, WorkLayout work, FractureConfig c, PrintWriter out)
             throws IOException {
@@ -85,22 +92,58 @@ public final class FractureBenchmark {
         CropStore store = new CropStore(work, c.cropSize(), c.windowLevel(), c.windowWidth(), 1);
         CropBuilder builder = new CropBuilder(data.trainImages(), DicomSource.own(), c.cropSize(), c.cropMargin());
         float[] image = new float[3 * c.cropSize() * c.cropSize()];
-        for (int round = 0; round < 2; round++) { // the first round warms the JIT and the page cache
-            long t0 = System.nanoTime();
+        Path rawDir = work.root().resolve("bench-raw-crops");
+        AtomicFiles.deleteTree(rawDir);
+        Files.createDirectories(rawDir);
+        long zstdBytes = 0;
+        long rawBytes = 0;
+        long slices = 0;
+        try {
             for (FractureStudy s : studies) {
-                windowAll(store, StudyCrop.read(work.crop(c.cropSize(), s.uid())), image);
+                Path cached = work.crop(c.cropSize(), s.uid());
+                StudyCrop crop = StudyCrop.read(cached);
+                crop.write(rawDir.resolve(cached.getFileName()), StudyCrop.Codec.RAW);
+                zstdBytes += Files.size(cached);
+                rawBytes += Files.size(rawDir.resolve(cached.getFileName()));
+                slices += crop.slices();
             }
-            double cached = studies.size() / ((System.nanoTime() - t0) / 1e9);
-            t0 = System.nanoTime();
-            for (FractureStudy s : studies) {
-                windowAll(store, builder.build(s.uid(), s.box(), s.slnumFrom(), s.slnumTo(), s.sliceNumbers()), image);
+            for (int round = 0; round < 2; round++) { // the first round warms the JIT and the page cache
+                long t0 = System.nanoTime();
+                for (FractureStudy s : studies) {
+                    windowAll(store, StudyCrop.read(work.crop(c.cropSize(), s.uid())), image);
+                }
+                double zstd = (System.nanoTime() - t0) / 1e9;
+                t0 = System.nanoTime();
+                for (FractureStudy s : studies) {
+                    windowAll(store, StudyCrop.read(rawDir.resolve(work.crop(c.cropSize(), s.uid()).getFileName())),
+                            image);
+                }
+                double raw = (System.nanoTime() - t0) / 1e9;
+                t0 = System.nanoTime();
+                for (FractureStudy s : studies) {
+                    windowAll(store, builder.build(s.uid(), s.box(), s.slnumFrom(), s.slnumTo(), s.sliceNumbers()),
+                            image);
+                }
+                double decoded = (System.nanoTime() - t0) / 1e9;
+                if (round == 1) {
+                    int n = studies.size();
+                    out.printf(Locale.ROOT, "crop cache: an epoch's images of %d studies (%,d crop slices of %d px), one "
+                            + "thread%n", n, slices, c.cropSize());
+                    out.printf(Locale.ROOT, "  zstd (the cache)  %8.1f studies/s %9.0f slices/s  %,14d bytes%n",
+                            n / zstd, slices / zstd, zstdBytes);
+                    out.printf(Locale.ROOT, "  raw               %8.1f studies/s %9.0f slices/s  %,14d bytes (%.2fx)%n",
+                            n / raw, slices / raw, rawBytes, (double) rawBytes / zstdBytes);
+                    out.printf(Locale.ROOT, "  decoding DICOM    %8.1f studies/s %9.0f slices/s%n", n / decoded,
+                            slices / decoded);
+                    out.printf(Locale.ROOT, "  an epoch over %,d studies: %.1f min from zstd, %.1f min raw, %.1f min "
+                            + "decoding; %.1f GB zstd, %.1f GB raw%n", COMPETITION_STUDIES,
+                            zstd / n * COMPETITION_STUDIES / 60, raw / n * COMPETITION_STUDIES / 60,
+                            decoded / n * COMPETITION_STUDIES / 60, zstdBytes / (double) n * COMPETITION_STUDIES / 1e9,
+                            rawBytes / (double) n * COMPETITION_STUDIES / 1e9);
+                }
             }
-            double decoded = studies.size() / ((System.nanoTime() - t0) / 1e9);
-            if (round == 1) {
-                out.printf(Locale.ROOT, "crop cache: an epoch's images of %d studies at %.1f studies/s from the cache, "
-                        + "%.1f studies/s decoding DICOM again: %.1f× faster%n", studies.size(), cached, decoded,
-                        cached / decoded);
-            }
+        } finally {
+            AtomicFiles.deleteTree(rawDir);
         }
         out.flush();
     }

@@ -5,12 +5,14 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
@@ -55,7 +57,7 @@ public final class ScaleBenchmark {
      *                       hiding in the resident set
      */
     public record Options(Path dir, int studies, int testStudies, String config, long leakTriplets,
-                          int prepareStudies, String heap) {
+                          int prepareStudies, String heap, boolean sizes) {
     }
 
     /** One stage's measurement at one dataset size. */
@@ -89,22 +91,26 @@ public final class ScaleBenchmark {
     /** Runs both sizes and the leak check; prints the table, returns everything for --json. */
     public Map<String, Object> run() throws Exception {
         Files.createDirectories(options.dir());
-        List<Size> sizes = new ArrayList<>();
-        for (int n : new int[] {options.studies(), 2 * options.studies()}) {
-            sizes.add(size(n));
-        }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("machine", Runtime.getRuntime().availableProcessors() + " cores, "
                 + Math.round(Runtime.getRuntime().maxMemory() / 1e9) + " GB default heap");
         report.put("config", options.config());
-        report.put("sizes", sizes);
-        Size n = sizes.get(0);
-        Size n2 = sizes.get(1);
-        printTable(n, n2);
-        Map<String, Object> projection = project(n2);
-        report.put("competition", projection);
+        int n2Studies = 2 * options.studies();
+        if (options.sizes()) {
+            List<Size> sizes = new ArrayList<>();
+            for (int n : new int[] {options.studies(), n2Studies}) {
+                sizes.add(size(n));
+            }
+            report.put("sizes", sizes);
+            printTable(sizes.get(0), sizes.get(1));
+            report.put("competition", project(sizes.get(1)));
+        } else if (options.leakTriplets() > 0
+                && !Files.isDirectory(options.dir().resolve("n" + n2Studies).resolve("work").resolve("runs"))) {
+            throw new IllegalStateException("--no-sizes: the leak check needs the trained work folder of an earlier run "
+                    + "with --studies " + options.studies() + " in " + options.dir().resolve("n" + n2Studies));
+        }
         if (options.leakTriplets() > 0) {
-            report.put("native_memory", leakCheck(n2));
+            report.put("native_memory", leakCheck(n2Studies));
         }
         if (options.prepareStudies() > 0) {
             report.put("prepare_against_pydicom", prepareAgainstPydicom(options.prepareStudies()));
@@ -553,11 +559,11 @@ public final class ScaleBenchmark {
 
     /**
      * infer-bbox over at least {@code leakTriplets} triplets (the 2N studies again and again, as hard links under new
-     * UIDs) with the 2N run's models, the process's resident memory sampled every 2 s: after the first tenth of the
-     * run and at its end.
+     * UIDs) with the 2N run's models, the process's resident memory sampled every second: the peak of each tenth of the
+     * run, the last against the second (the first loads the models).
      */
-    private Map<String, Object> leakCheck(Size m) throws Exception {
-        Path root = options.dir().resolve("n" + m.studies());
+    private Map<String, Object> leakCheck(int studies2N) throws Exception {
+        Path root = options.dir().resolve("n" + studies2N);
         Path images = root.resolve("data").resolve("train_images");
         Path leak = root.resolve("leak-test");
         AtomicFiles.deleteTree(leak);
@@ -590,34 +596,48 @@ public final class ScaleBenchmark {
         Path log = root.resolve("logs").resolve("leak-infer-bbox.log");
         long t0 = System.nanoTime();
         // the whole heap committed and touched from the start: what the resident set gains is native memory
-        Process p = ChildJvm.start(List.of(), heapOptions(), Map.of(), jar.toString(), log, List.of("run", "infer-bbox", "data=" + leak, "work=" + root.resolve("work"),
-                        "config=" + options.config(), "--rsna22.db-dir=" + root.resolve("db"), "--no-web"));
+        // a job database of its own: the check runs again on the same work folder whenever it is asked for
+        Path db = root.resolve("leak-db");
+        AtomicFiles.deleteTree(db);
+        Process p = ChildJvm.start(List.of(), heapOptions(), Map.of(), jar.toString(), log, List.of("run", "infer-bbox",
+                "data=" + leak, "work=" + root.resolve("work"), "config=" + options.config(), "--rsna22.db-dir=" + db,
+                "--no-web"));
         List<double[]> samples = new ArrayList<>(); // seconds, MiB
         while (p.isAlive()) {
             long rss = ProcessMemory.resident(p.pid());
             if (rss > 0) {
                 samples.add(new double[] {(System.nanoTime() - t0) / 1e9, rss / 1048576.0});
             }
-            Thread.sleep(2000);
+            Thread.sleep(1000);
         }
-        if (p.exitValue() != 0 || samples.size() < 3) {
+        if (p.exitValue() != 0 || samples.size() < 20) {
             throw new IllegalStateException("the leak check's infer-bbox ended with exit code " + p.exitValue() + "; see "
                     + log);
         }
+        // Resident memory rises and falls with every batch (DJL frees a batch's arrays, and malloc gives much of it
+        // back), by as much as half of it: one sample against another says nothing. What must not grow is the
+        // envelope, the most resident in each tenth of the run; the first tenth loads the models and is the start.
         double end = samples.get(samples.size() - 1)[0];
-        double atTenth = samples.stream().filter(s -> s[0] >= end * 0.1).findFirst().orElseThrow()[1];
-        double last = samples.get(samples.size() - 1)[1];
-        double max = samples.stream().mapToDouble(s -> s[1]).max().orElse(0);
+        double[] peaks = new double[10];
+        for (double[] sample : samples) {
+            int tenth = Math.min(9, (int) (sample[0] / end * 10));
+            peaks[tenth] = Math.max(peaks[tenth], sample[1]);
+        }
+        double second = peaks[1];
+        double lastTenth = peaks[9];
+        double max = samples.stream().mapToDouble(x -> x[1]).max().orElse(0);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("triplets", triplets);
         r.put("seconds", end);
-        r.put("resident_mib_after_first_tenth", atTenth);
-        r.put("resident_mib_at_end", last);
+        r.put("peak_resident_mib_per_tenth", Arrays.stream(peaks).map(Math::rint).toArray());
+        r.put("last_tenth_over_second_tenth", lastTenth / second);
         r.put("resident_mib_max", max);
-        r.put("end_over_first_tenth", last / atTenth);
-        out.printf(Locale.ROOT, "  resident memory after the first tenth %.0f MiB, at the end %.0f MiB (%.3f×), "
-                + "largest %.0f MiB, %.0f s, %.1f triplets/s%n", atTenth, last, last / atTenth, max, end,
-                triplets / end);
+        r.put("samples_seconds_mib", samples.stream().map(x -> new double[] {Math.rint(x[0] * 10) / 10, Math.rint(x[1])})
+                .toList());
+        out.printf(Locale.ROOT, "  peak resident memory in each tenth of the run (MiB): %s%n", Arrays.stream(
+                peaks).mapToObj(x -> String.format(Locale.ROOT, "%,.0f", x)).collect(Collectors.joining(" ")));
+        out.printf(Locale.ROOT, "  last tenth against the second: %.3f×; largest %.0f MiB; %.0f s, %.1f triplets/s%n",
+                lastTenth / second, max, end, triplets / end);
         out.flush();
         AtomicFiles.deleteTree(leak);
         return r;

@@ -143,7 +143,8 @@ final class BenchCommand {
     @Command(name = "fracture", mixinStandardHelpOptions = true,
             description = {"Training speed of the fracture models in DJL on random inputs (the slice model in images/s, "
                 + "the study model in studies/s), then the same architectures in PyTorch (bench/fracture_pytorch.py).",
-                "With --work: also an epoch's images from the crop cache against decoding the DICOM files again."})
+                "With --work: also an epoch's images from the crop cache (zstd) against the same crops raw and against "
+                + "decoding the DICOM files again."})
     static final class Fracture implements Callable<Integer> {
         @Option(names = "--config", defaultValue = "demo", description = "experiment whose fracture section is measured (default: ${DEFAULT-VALUE})")
         String config;
@@ -163,6 +164,10 @@ final class BenchCommand {
         @Option(names = "--work", description = "a work folder where train-fracture made the crop cache")
         Path work;
 
+        @Option(names = "--crops-only", description = "with --data and --work: only the crop cache against raw crops "
+                + "and decoding, not the models' training speed")
+        boolean cropsOnly;
+
         @Spec
         CommandSpec spec;
 
@@ -171,7 +176,13 @@ final class BenchCommand {
             PrintWriter out = spec.commandLine().getOut();
             out.printf("jemalloc preloaded: %s%n", String.valueOf(System.getenv("LD_PRELOAD")).contains("jemalloc"));
             FractureConfig c = ConfigLoader.load(config).fracture();
-            FractureBenchmark.run(c, batch, studyBatch, seconds, out);
+            if (cropsOnly && work == null) {
+                spec.commandLine().getErr().println("error: --crops-only needs --data and --work");
+                return 2;
+            }
+            if (!cropsOnly) {
+                FractureBenchmark.run(c, batch, studyBatch, seconds, out);
+            }
             if (work != null) {
                 if (data == null) {
                     spec.commandLine().getErr().println("error: --work needs --data (the dataset of that work folder)");
@@ -318,6 +329,11 @@ final class BenchCommand {
                         + "(default: ${DEFAULT-VALUE})")
         String heap;
 
+        @Option(names = "--sizes", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "run the pipeline on N and 2N studies (default); --no-sizes runs only the leak check "
+                        + "and the prepare comparison, on the work folder an earlier run left in --dir")
+        boolean sizes;
+
         @Option(names = "--json", description = "also write the report as JSON to this file")
         Path json;
 
@@ -332,7 +348,7 @@ final class BenchCommand {
                 return 2;
             }
             Map<String, Object> report = new ScaleBenchmark(new ScaleBenchmark.Options(dir, studies, testStudies,
-                    config, leakTriplets, prepareStudies, heap), out).run();
+                    config, leakTriplets, prepareStudies, heap, sizes), out).run();
             if (json != null) {
                 Files.writeString(json, ScaleBenchmark.json(report));
                 out.println("report: " + json);
