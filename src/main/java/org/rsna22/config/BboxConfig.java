@@ -11,20 +11,20 @@ public record BboxConfig(String backbone, int width, String torchscriptPath, int
                          int loaderThreads, BatchLimit limitTrainBatches, BatchLimit limitValBatches) {
 
     public BboxConfig {
-        PrepareConfig.require(List.of("resnet", "efficientnet", "torchscript").contains(backbone),
+        ConfigChecks.require(List.of("resnet", "efficientnet", "torchscript").contains(backbone),
                 "bbox.backbone must be resnet, efficientnet or torchscript, not " + backbone);
-        PrepareConfig.require(!backbone.equals("torchscript") || (torchscriptPath != null && !torchscriptPath.isBlank()),
+        ConfigChecks.require(!backbone.equals("torchscript") || (torchscriptPath != null && !torchscriptPath.isBlank()),
                 "bbox.backbone torchscript needs bbox.torchscript_path");
-        PrepareConfig.require(imageSize >= 16, "bbox.image_size must be at least 16");
-        PrepareConfig.require(backbone.equals("torchscript") || width >= FractureConfig.MIN_WIDTH,
+        ConfigChecks.require(imageSize >= 16, "bbox.image_size must be at least 16");
+        ConfigChecks.require(backbone.equals("torchscript") || width >= FractureConfig.MIN_WIDTH,
                 "bbox.width must be at least " + FractureConfig.MIN_WIDTH + FractureConfig.WIDTH_REASON);
-        PrepareConfig.require(mean.size() == 3 && std.size() == 3, "bbox.mean and bbox.std need 3 values");
-        PrepareConfig.require(epochs >= 1 && batchSize >= 1 && valBatchSize >= 1, "bbox epochs and batch sizes must be positive");
-        PrepareConfig.require(hasBoxClip.size() == 2, "bbox.has_box_clip needs 2 values");
-        PrepareConfig.require(!folds.isEmpty() && !seeds.isEmpty(), "bbox.folds and bbox.seeds must not be empty");
-        PrepareConfig.require(prefetchBatches >= 1 && loaderThreads >= 1,
+        ConfigChecks.require(mean.size() == 3 && std.size() == 3, "bbox.mean and bbox.std need 3 values");
+        ConfigChecks.require(epochs >= 1 && batchSize >= 1 && valBatchSize >= 1, "bbox epochs and batch sizes must be positive");
+        ConfigChecks.require(hasBoxClip.size() == 2, "bbox.has_box_clip needs 2 values");
+        ConfigChecks.require(!folds.isEmpty() && !seeds.isEmpty(), "bbox.folds and bbox.seeds must not be empty");
+        ConfigChecks.require(prefetchBatches >= 1 && loaderThreads >= 1,
                 "bbox.prefetch_batches and loader_threads must be at least 1");
-        PrepareConfig.require(limitTrainBatches.apply(1) >= 1, "bbox.limit_train_batches must train at least one batch");
+        ConfigChecks.require(limitTrainBatches.apply(1) >= 1, "bbox.limit_train_batches must train at least one batch");
         folds = List.copyOf(folds);
         seeds = List.copyOf(seeds);
     }

@@ -20,30 +20,30 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
             + "returns NaN gradients for that layer after a few steps, at any learning rate";
 
     public FractureConfig {
-        PrepareConfig.require(cropSize >= 16, "fracture.crop_size must be at least 16");
-        PrepareConfig.require(cropMargin >= 0, "fracture.crop_margin must not be negative");
-        PrepareConfig.require(imagesPerWindow >= 2, "fracture.images_per_window must be at least 2");
-        PrepareConfig.require(studiesPerPartition >= 1 && threads >= 1,
+        ConfigChecks.require(cropSize >= 16, "fracture.crop_size must be at least 16");
+        ConfigChecks.require(cropMargin >= 0, "fracture.crop_margin must not be negative");
+        ConfigChecks.require(imagesPerWindow >= 2, "fracture.images_per_window must be at least 2");
+        ConfigChecks.require(studiesPerPartition >= 1 && threads >= 1,
                 "fracture.studies_per_partition and fracture.threads must be at least 1");
-        PrepareConfig.require(List.of("resnet", "efficientnet", "plain").contains(backbone),
+        ConfigChecks.require(List.of("resnet", "efficientnet", "plain").contains(backbone),
                 "fracture.backbone must be resnet, efficientnet or plain");
-        PrepareConfig.require(imageSlices == 1 || imageSlices == 3, "fracture.image_slices must be 3 or 1");
-        PrepareConfig.require(stemStride == 1 || stemStride == 2, "fracture.stem_stride must be 1 or 2");
-        PrepareConfig.require(List.of("avg", "max").contains(pool), "fracture.pool must be avg or max");
-        PrepareConfig.require(imageLossWeight >= 0, "fracture.image_loss_weight must not be negative");
-        PrepareConfig.require(List.of("features", "scores").contains(studyInputs),
+        ConfigChecks.require(imageSlices == 1 || imageSlices == 3, "fracture.image_slices must be 3 or 1");
+        ConfigChecks.require(stemStride == 1 || stemStride == 2, "fracture.stem_stride must be 1 or 2");
+        ConfigChecks.require(List.of("avg", "max").contains(pool), "fracture.pool must be avg or max");
+        ConfigChecks.require(imageLossWeight >= 0, "fracture.image_loss_weight must not be negative");
+        ConfigChecks.require(List.of("features", "scores").contains(studyInputs),
                 "fracture.study_inputs must be features or scores");
-        PrepareConfig.require(!vertebra.folds().isEmpty() && !sliceFracture.folds().isEmpty()
+        ConfigChecks.require(!vertebra.folds().isEmpty() && !sliceFracture.folds().isEmpty()
                 && !study.folds().isEmpty(), "fracture model settings: folds must not be empty");
-        PrepareConfig.require(List.of("minmax", "fixed").contains(windowScaling),
+        ConfigChecks.require(List.of("minmax", "fixed").contains(windowScaling),
                 "fracture.window_scaling must be minmax or fixed");
-        PrepareConfig.require(List.of("djl", "pytorch").contains(init), "fracture.init must be djl or pytorch");
-        PrepareConfig.require(imagePretrainEpochs >= 0 && imagePretrainBatchSize >= 1,
+        ConfigChecks.require(List.of("djl", "pytorch").contains(init), "fracture.init must be djl or pytorch");
+        ConfigChecks.require(imagePretrainEpochs >= 0 && imagePretrainBatchSize >= 1,
                 "fracture.image_pretrain_epochs must not be negative and image_pretrain_batch_size must be at least 1");
-        PrepareConfig.require(imagePretrainEpochs == 0 || imageLossWeight > 0,
+        ConfigChecks.require(imagePretrainEpochs == 0 || imageLossWeight > 0,
                 "fracture.image_pretrain_epochs trains M3's per-image crack head: set fracture.image_loss_weight above 0");
-        PrepareConfig.require(width >= MIN_WIDTH, "fracture.width must be at least " + MIN_WIDTH + WIDTH_REASON);
-        PrepareConfig.require(lstm >= 4 && studyLstm >= 4 && maxStudyLength >= 2,
+        ConfigChecks.require(width >= MIN_WIDTH, "fracture.width must be at least " + MIN_WIDTH + WIDTH_REASON);
+        ConfigChecks.require(lstm >= 4 && studyLstm >= 4 && maxStudyLength >= 2,
                 "fracture.lstm and study_lstm must be at least 4 and max_study_length at least 2");
     }
 
@@ -99,12 +99,12 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                                 String schedule, double nonzeroWeight, List<Integer> folds, List<Integer> seeds,
                                 BatchLimit limitTrainBatches, BatchLimit limitValBatches) {
         public SequenceModel {
-            PrepareConfig.require(limitTrainBatches.apply(1) >= 1,
+            ConfigChecks.require(limitTrainBatches.apply(1) >= 1,
                     "fracture model settings: limit_train_batches must train at least one batch");
-            PrepareConfig.require(epochs >= 1 && batchSize >= 1 && lr > 0 && !seeds.isEmpty(),
+            ConfigChecks.require(epochs >= 1 && batchSize >= 1 && lr > 0 && !seeds.isEmpty(),
                     "fracture model settings: epochs, batch_size, lr and seeds must be set");
-            PrepareConfig.require(nonzeroWeight >= 1, "fracture model settings: nonzero_weight must be at least 1");
-            PrepareConfig.require(List.of("cosine", "constant").contains(schedule),
+            ConfigChecks.require(nonzeroWeight >= 1, "fracture model settings: nonzero_weight must be at least 1");
+            ConfigChecks.require(List.of("cosine", "constant").contains(schedule),
                     "fracture model settings: schedule must be cosine or constant");
         }
 

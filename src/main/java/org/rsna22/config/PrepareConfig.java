@@ -8,15 +8,9 @@ public record PrepareConfig(List<String> excludedStudies, int folds, long foldSe
 
     public PrepareConfig {
         excludedStudies = excludedStudies == null ? List.of() : List.copyOf(excludedStudies);
-        require(folds >= 2, "prepare.folds must be at least 2");
-        require(maxSkipShare >= 0 && maxSkipShare <= 1, "prepare.max_skip_share must be within 0..1");
-        require(studiesPerPartition >= 1, "prepare.studies_per_partition must be at least 1");
-        require(threads >= 1, "prepare.threads must be at least 1");
-    }
-
-    static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(message);
-        }
+        ConfigChecks.require(folds >= 2, "prepare.folds must be at least 2");
+        ConfigChecks.require(maxSkipShare >= 0 && maxSkipShare <= 1, "prepare.max_skip_share must be within 0..1");
+        ConfigChecks.require(studiesPerPartition >= 1, "prepare.studies_per_partition must be at least 1");
+        ConfigChecks.require(threads >= 1, "prepare.threads must be at least 1");
     }
 }
