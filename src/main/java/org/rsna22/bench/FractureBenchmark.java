@@ -31,7 +31,7 @@ import org.rsna22.fracture.SequenceTask;
 import org.rsna22.fracture.StudyCrop;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.io.dicom.DicomSource;
-import org.rsna22.model.BoxLocaliserNet;
+import org.rsna22.model.Backbones;
 import org.rsna22.model.CompetitionLoss;
 import org.rsna22.model.SequenceMseLoss;
 import org.rsna22.model.SequenceNet;
@@ -56,7 +56,7 @@ public final class FractureBenchmark {
             throws IOException, InterruptedException {
         int w = c.imagesPerWindow();
         int s = c.cropSize();
-        int features = BoxLocaliserNet.features(c.width());
+        int features = Backbones.features(c.width());
         double slice = measure(SequenceTask.network(c, 15), new SequenceMseLoss(),
                 m -> new NDList(m.randomNormal(new Shape(batch, w, 3, s, s)),
                         m.arange(0f, w).tile(batch).reshape(batch, w)),

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.rsna22.config.FractureConfig;
-import org.rsna22.model.BoxLocaliserNet;
+import org.rsna22.model.Backbones;
 import org.rsna22.model.SequenceMseLoss;
 import org.rsna22.model.SequenceNet;
 import org.rsna22.training.HostBatch;
@@ -149,7 +149,7 @@ public final class SequenceTask implements TrainingTask {
     /** Length of the per-image vectors that the study model reads ({@code fracture.study_inputs}). */
     static int studyInputSize(FractureConfig c) {
         int head = imageHead(c, FractureModels.SLICE_OUTPUTS) ? 1 : 0;
-        return (c.studyReadsScores() ? FractureModels.SLICE_OUTPUTS : BoxLocaliserNet.features(c.width())) + head;
+        return (c.studyReadsScores() ? FractureModels.SLICE_OUTPUTS : Backbones.features(c.width())) + head;
     }
 
     /** Only the slice-fracture model has the per-image crack head, and only with {@code fracture.image_loss_weight}. */

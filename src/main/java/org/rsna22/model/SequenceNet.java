@@ -37,7 +37,7 @@ public final class SequenceNet extends AbstractBlock {
     private final Block imageHead;
 
     /**
-     * With the backbone's stem stride and global pooling ({@link BoxLocaliserNet#backbone(String, int, int, boolean)}).
+     * With the backbone's stem stride and global pooling ({@link Backbones#of(String, int, int, boolean)}).
      *
      * @param imageOutputs outputs of the per-image head on the CNN features; 0 for none
      */
@@ -45,9 +45,9 @@ public final class SequenceNet extends AbstractBlock {
                        int imageOutputs) {
         super(VERSION);
         this.imageOutputs = imageOutputs;
-        this.features = BoxLocaliserNet.features(width);
+        this.features = Backbones.features(width);
         this.outputs = outputs;
-        this.cnn = addChildBlock("cnn", BoxLocaliserNet.backbone(backbone, width, stemStride, maxPool));
+        this.cnn = addChildBlock("cnn", Backbones.of(backbone, width, stemStride, maxPool));
         this.lstm = addChildBlock("lstm", LSTM.builder().setStateSize(lstmSize).setNumLayers(1)
                 .optBidirectional(true).optHasBiases(false).optBatchFirst(true).optReturnState(false).build());
         this.head = addChildBlock("head", Linear.builder().setUnits(outputs).build());

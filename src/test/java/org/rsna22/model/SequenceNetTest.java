@@ -60,13 +60,13 @@ class SequenceNetTest {
     }
 
     private static Shape stem(NDManager m, int stride, Shape in) {
-        ai.djl.nn.Block cnn = BoxLocaliserNet.backbone("resnet", 16, stride, false);
+        ai.djl.nn.Block cnn = Backbones.of("resnet", 16, stride, false);
         cnn.initialize(m, DataType.FLOAT32, in);
         return cnn.getChildren().get(0).getValue().getOutputShapes(new Shape[] {in})[0];
     }
 
     private static NDArray features(NDManager m, NDArray x, int stemStride, boolean maxPool) {
-        ai.djl.nn.Block cnn = BoxLocaliserNet.backbone("resnet", 16, stemStride, maxPool);
+        ai.djl.nn.Block cnn = Backbones.of("resnet", 16, stemStride, maxPool);
         cnn.setInitializer(new ai.djl.training.initializer.ConstantInitializer(0.01f), ai.djl.nn.Parameter.Type.WEIGHT);
         cnn.initialize(m, DataType.FLOAT32, x.getShape());
         return cnn.forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
