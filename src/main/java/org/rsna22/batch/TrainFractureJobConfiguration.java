@@ -201,8 +201,7 @@ public class TrainFractureJobConfiguration {
     @Bean
     public Step trainVertebra(JobRepository repository, Step trainVertebraPartition,
             @Qualifier("vertebraRuns") Partitioner partitioner, @Qualifier("trainVertebraHandler") PartitionHandler handler) {
-        return new StepBuilder("trainVertebra", repository).partitioner(trainVertebraPartition.getName(), partitioner).partitionHandler(handler)
-                .build();
+        return trainStep("trainVertebra", repository, trainVertebraPartition, partitioner, handler);
     }
 
     @Bean
@@ -215,8 +214,7 @@ public class TrainFractureJobConfiguration {
     @Bean
     public Step trainSliceImage(JobRepository repository, Step trainSliceImagePartition,
             @Qualifier("sliceImageRuns") Partitioner partitioner, @Qualifier("trainSliceImageHandler") PartitionHandler handler) {
-        return new StepBuilder("trainSliceImage", repository).partitioner(trainSliceImagePartition.getName(), partitioner).partitionHandler(handler)
-                .build();
+        return trainStep("trainSliceImage", repository, trainSliceImagePartition, partitioner, handler);
     }
 
     @Bean
@@ -228,8 +226,7 @@ public class TrainFractureJobConfiguration {
     @Bean
     public Step trainSliceFracture(JobRepository repository, Step trainSliceFracturePartition,
             @Qualifier("sliceFractureRuns") Partitioner partitioner, @Qualifier("trainSliceFractureHandler") PartitionHandler handler) {
-        return new StepBuilder("trainSliceFracture", repository).partitioner(trainSliceFracturePartition.getName(), partitioner).partitionHandler(handler)
-                .build();
+        return trainStep("trainSliceFracture", repository, trainSliceFracturePartition, partitioner, handler);
     }
 
     @Bean
@@ -241,8 +238,7 @@ public class TrainFractureJobConfiguration {
     @Bean
     public Step trainStudy(JobRepository repository, Step trainStudyPartition,
             @Qualifier("studyRuns") Partitioner partitioner, @Qualifier("trainStudyHandler") PartitionHandler handler) {
-        return new StepBuilder("trainStudy", repository).partitioner(trainStudyPartition.getName(), partitioner).partitionHandler(handler)
-                .build();
+        return trainStep("trainStudy", repository, trainStudyPartition, partitioner, handler);
     }
 
     @Bean
@@ -321,6 +317,13 @@ public class TrainFractureJobConfiguration {
         WorkLayout w = WorkLayout.of(work);
         return new FractureModels(w, c, FractureWork.cropSource(new CompetitionLayout(Path.of(data)).trainImages(), w,
                 dicom, c.fracture()), devices);
+    }
+
+    /** A model's step: its fold × seed runs as partitions, run by the model's handler. */
+    private static Step trainStep(String name, JobRepository repository, Step partition, Partitioner partitioner,
+                                  PartitionHandler handler) {
+        return new StepBuilder(name, repository).partitioner(partition.getName(), partitioner).partitionHandler(handler)
+                .build();
     }
 
     /**

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.rsna22.batch.JobRunner;
 import org.rsna22.bench.FractureBenchmark;
 import org.rsna22.config.ConfigLoader;
+import org.rsna22.config.FractureConfig;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.testsupport.FailingDicomSource;
@@ -42,9 +43,10 @@ class CropCacheBenchTest {
         source.disarm();
         Path work = TrainedWorkFolder.copy(runner, source, "crop-bench");
         List<String> before = listing(work);
+        FractureConfig config = ConfigLoader.load(TrainedWorkFolder.CONFIG).fracture();
         StringWriter text = new StringWriter();
-        FractureBenchmark.cropCache(new CompetitionLayout(TrainedWorkFolder.data()), new WorkLayout(work),
-                ConfigLoader.load(TrainedWorkFolder.CONFIG).fracture(), new PrintWriter(text, true));
+        FractureBenchmark.cropCache(new CompetitionLayout(TrainedWorkFolder.data()), new WorkLayout(work), config,
+                new PrintWriter(text, true));
         String out = text.toString();
         assertThat(out).contains("zstd (the cache)", "decoding DICOM", "an epoch over 2,019 studies");
         Matcher zstd = Pattern.compile("zstd \\(the cache\\)\\s+([\\d.]+) studies/s\\s+\\d+ slices/s\\s+([\\d,]+) bytes")
@@ -57,8 +59,8 @@ class CropCacheBenchTest {
         long zstdBytes = Long.parseLong(zstd.group(2).replace(",", ""));
         long rawBytes = Long.parseLong(raw.group(2).replace(",", ""));
         assertThat(rawBytes).as("raw crops are larger than the compressed cache").isGreaterThan(zstdBytes);
-        int size = ConfigLoader.load(TrainedWorkFolder.CONFIG).fracture().cropSize();
-        assertThat(zstdBytes).as("every training crop, once").isEqualTo(sizeOf(new WorkLayout(work).crops(size)));
+        assertThat(zstdBytes).as("every training crop, once")
+                .isEqualTo(sizeOf(new WorkLayout(work).crops(config.cropSize())));
         assertThat(listing(work)).as("nothing left in the work folder").isEqualTo(before);
     }
 
