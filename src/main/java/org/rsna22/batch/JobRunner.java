@@ -15,6 +15,7 @@ import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.FolderLock;
 import org.rsna22.labels.PartsMergeTasklet;
 import org.rsna22.model.DevicePool;
+import org.rsna22.model.TorchScriptBackbone;
 import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.ExitStatus;
@@ -194,6 +195,14 @@ public class JobRunner {
                 }
             }
         }
+        try {
+            checkBackbones(jobName, config);
+        } catch (RuntimeException e) {
+            if (pinned) {
+                ConfigLoader.unpin(config);
+            }
+            throw e;
+        }
         try (FolderLock lock = FolderLock.acquire(WorkLayout.of(params.getString("work")).lock(), jobName)) {
             workFolderConfig.check(jobName, params, configChanged.equals(RETRAIN), out);
             return operator.start(job, params);
@@ -213,6 +222,21 @@ public class JobRunner {
             if (pinned) {
                 ConfigLoader.unpin(config);
             }
+        }
+    }
+
+    /** A TorchScript backbone file that the job's models would load and that does not fit stops it here, in one line. */
+    private static void checkBackbones(String jobName, String config) {
+        boolean pipeline = jobName.equals(JobRequest.PIPELINE);
+        boolean bbox = pipeline || jobName.equals("train-bbox") || jobName.equals("infer-bbox");
+        boolean fracture = pipeline || jobName.equals("train-fracture") || jobName.equals("infer-fracture");
+        if (!bbox && !fracture) {
+            return;
+        }
+        try {
+            TorchScriptBackbone.checkConfigured(ConfigLoader.load(config), bbox, fracture);
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 

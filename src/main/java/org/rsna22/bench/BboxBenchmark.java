@@ -43,8 +43,8 @@ public final class BboxBenchmark {
 
     public static Result run(BboxConfig c, int size, int batch, double seconds, PrintWriter out) throws Exception {
         Engine.getInstance().setRandomSeed(0);
-        Block net = BoxLocaliserNet.build(c);
         DevicePool.Slot device = DevicePool.of("auto", Engines::gpuCount).slots().get(0);
+        Block net = BoxLocaliserNet.build(c, device.device());
         out.printf("device: %s%n", device.name());
         out.flush();
         try (Model model = Model.newInstance("bench", device.device())) {

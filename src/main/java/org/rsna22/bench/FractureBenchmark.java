@@ -1,5 +1,6 @@
 package org.rsna22.bench;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDList;
@@ -17,10 +18,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.rsna22.config.FractureConfig;
 import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.WorkLayout;
@@ -31,11 +34,11 @@ import org.rsna22.fracture.SequenceTask;
 import org.rsna22.fracture.StudyCrop;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.io.dicom.DicomSource;
-import org.rsna22.model.Backbones;
 import org.rsna22.model.CompetitionLoss;
 import org.rsna22.model.SequenceMseLoss;
 import org.rsna22.model.SequenceNet;
 import org.rsna22.model.StudyNet;
+import org.rsna22.model.TorchScriptBackbone;
 import org.rsna22.training.CheckpointableAdamW;
 import org.rsna22.training.WarmupCosine;
 
@@ -52,18 +55,18 @@ public final class FractureBenchmark {
     private FractureBenchmark() {
     }
 
-    public static void run(FractureConfig c, int batch, int studyBatch, double seconds, PrintWriter out)
-            throws IOException, InterruptedException {
+    /**
+     * @param torchscript a backbone file of bench/export_backbone.py to measure the slice model with as well (DJL, then
+     *                    PyTorch on the same file and threads), or null
+     */
+    public static void run(FractureConfig c, int batch, int studyBatch, double seconds, Path torchscript,
+                           PrintWriter out) throws IOException, InterruptedException {
         int w = c.imagesPerWindow();
         int s = c.cropSize();
-        int features = Backbones.features(c.width());
-        double slice = measure(SequenceTask.network(c, 15), new SequenceMseLoss(),
-                m -> new NDList(m.randomNormal(new Shape(batch, w, 3, s, s)),
-                        m.arange(0f, w).tile(batch).reshape(batch, w)),
-                m -> new NDList(m.randomUniform(0, 1, new Shape(batch, w, 15)), m.ones(new Shape(batch, w))),
-                new Shape[] {new Shape(batch, w, 3, s, s), new Shape(batch, w)}, batch * w, seconds);
-        out.printf(Locale.ROOT, "djl     slice model (M3-like) w%d %dpx window %d batch %d, %d threads: training %.1f "
-                + "images/s%n", c.width(), s, w, batch, Runtime.getRuntime().availableProcessors(), slice);
+        int features = SequenceTask.cnnFeatures(c);
+        String backbone = c.torchScript() ? "torchscript " + Path.of(c.torchscriptPath()).getFileName()
+                : c.backbone() + " w" + c.width();
+        sliceModel(SequenceTask.network(c, 15, Device.cpu()), backbone, batch, w, s, seconds, out);
         int len = c.maxStudyLength();
         double study = measure(new StudyNet(c.studyLstm()), new CompetitionLoss(),
                 m -> new NDList(m.randomNormal(new Shape(studyBatch, len, features)), m.ones(new Shape(studyBatch, len))),
@@ -72,11 +75,48 @@ public final class FractureBenchmark {
         out.printf(Locale.ROOT, "djl     study model (M4) len %d batch %d, %d threads: training %.1f studies/s%n", len,
                 studyBatch, Runtime.getRuntime().availableProcessors(), study);
         out.flush();
-        PythonPeer.run(Path.of("bench/fracture_pytorch.py"), List.of(Integer.toString(c.width()), Integer.toString(s),
+        List<String> peer = List.of(Integer.toString(c.width()), Integer.toString(s),
                 Integer.toString(w), Integer.toString(c.lstm()), Integer.toString(batch), Integer.toString(c.studyLstm()),
                 Integer.toString(len), Integer.toString(studyBatch),
                 Integer.toString(Runtime.getRuntime().availableProcessors()), Double.toString(seconds),
-                Integer.toString(c.stemStride()), c.pool()), out);
+                Integer.toString(c.stemStride()), c.pool());
+        PythonPeer.run(Path.of("bench/fracture_pytorch.py"), with(peer, c.torchScript() ? c.torchscriptPath() : null,
+                c.normalisation()), out);
+        if (torchscript != null) {
+            String option = "bench fracture --torchscript";
+            List<List<Double>> imagenet = List.of(FractureConfig.IMAGENET_MEAN, FractureConfig.IMAGENET_STD);
+            SequenceNet net = new SequenceNet(TorchScriptBackbone.load(torchscript, option, Device.cpu(), s),
+                    TorchScriptBackbone.features(torchscript, option, s), imagenet, c.lstm(), 15, 0);
+            sliceModel(net, "torchscript " + torchscript.getFileName(), batch, w, s, seconds, out);
+            PythonPeer.run(Path.of("bench/fracture_pytorch.py"),
+                    with(peer, torchscript.toAbsolutePath().toString(), imagenet), out);
+        }
+    }
+
+    /** The peer's arguments, with a TorchScript backbone and its normalisation when there is one. */
+    private static List<String> with(List<String> peer, String torchscript, List<List<Double>> normalisation) {
+        if (torchscript == null) {
+            return peer;
+        }
+        List<String> args = new ArrayList<>(peer);
+        args.add(torchscript);
+        for (List<Double> values : normalisation) {
+            args.add(values.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        }
+        return args;
+    }
+
+    /** The slice model's (M3-like: 15 outputs, no image head) training speed, printed as images/s. */
+    private static void sliceModel(SequenceNet net, String backbone, int batch, int w, int s, double seconds,
+                                   PrintWriter out) {
+        double slice = measure(net, new SequenceMseLoss(),
+                m -> new NDList(m.randomNormal(new Shape(batch, w, 3, s, s)),
+                        m.arange(0f, w).tile(batch).reshape(batch, w)),
+                m -> new NDList(m.randomUniform(0, 1, new Shape(batch, w, 15)), m.ones(new Shape(batch, w))),
+                new Shape[] {new Shape(batch, w, 3, s, s), new Shape(batch, w)}, batch * w, seconds);
+        out.printf(Locale.ROOT, "djl     slice model (M3-like) %s %dpx window %d batch %d, %d threads: training %.1f "
+                + "images/s%n", backbone, s, w, batch, Runtime.getRuntime().availableProcessors(), slice);
+        out.flush();
     }
 
     /**

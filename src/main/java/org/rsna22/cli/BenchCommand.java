@@ -164,6 +164,10 @@ final class BenchCommand {
         @Option(names = "--work", description = "a work folder where train-fracture made the crop cache")
         Path work;
 
+        @Option(names = "--torchscript", paramLabel = "FILE", description = "also the slice model on this backbone "
+                + "(a file of bench/export_backbone.py), in DJL and in PyTorch, beside the config's")
+        Path torchscript;
+
         @Option(names = "--crops-only", description = "with --data and --work: only the crop cache against raw crops "
                 + "and decoding, not the models' training speed")
         boolean cropsOnly;
@@ -181,7 +185,7 @@ final class BenchCommand {
                 return 2;
             }
             if (!cropsOnly) {
-                FractureBenchmark.run(c, batch, studyBatch, seconds, out);
+                FractureBenchmark.run(c, batch, studyBatch, seconds, torchscript, out);
             }
             if (work != null) {
                 if (data == null) {

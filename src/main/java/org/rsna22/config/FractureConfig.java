@@ -7,12 +7,17 @@ import java.util.List;
  * vertebra-share model (M2) and the slice-fracture model (M3), and the study classifier (M4).
  */
 public record FractureConfig(int cropSize, int cropMargin, double windowLevel, double windowWidth,
-                             int imagesPerWindow, int studiesPerPartition, int threads, String backbone, int width,
+                             int imagesPerWindow, int studiesPerPartition, int threads, String backbone,
+                             String torchscriptPath, List<Double> mean, List<Double> std, int width,
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
                              boolean sliceShift, int imageSlices, double imageLossWeight, String studyInputs,
                              int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
                              String init, Concurrency parallelRuns) {
+
+    /** ImageNet's per-channel mean and standard deviation: what pretrained TorchScript backbones expect by default. */
+    public static final List<Double> IMAGENET_MEAN = List.of(0.485, 0.456, 0.406);
+    public static final List<Double> IMAGENET_STD = List.of(0.229, 0.224, 0.225);
 
     /** Narrower backbones trip the engine: see {@link #WIDTH_REASON}. */
     public static final int MIN_WIDTH = 16;
@@ -25,8 +30,13 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         ConfigChecks.require(imagesPerWindow >= 2, "fracture.images_per_window must be at least 2");
         ConfigChecks.require(studiesPerPartition >= 1 && threads >= 1,
                 "fracture.studies_per_partition and fracture.threads must be at least 1");
-        ConfigChecks.require(List.of("resnet", "efficientnet", "plain").contains(backbone),
-                "fracture.backbone must be resnet, efficientnet or plain");
+        ConfigChecks.require(List.of("resnet", "efficientnet", "plain", "torchscript").contains(backbone),
+                "fracture.backbone must be resnet, efficientnet, plain or torchscript, not " + backbone);
+        ConfigChecks.require(!backbone.equals("torchscript") || (torchscriptPath != null && !torchscriptPath.isBlank()),
+                "fracture.backbone torchscript needs fracture.torchscript_path (a file of bench/export_backbone.py)");
+        ConfigChecks.require(mean != null && std != null && (mean.isEmpty() && std.isEmpty()
+                        || mean.size() == 3 && std.size() == 3 && std.stream().allMatch(v -> v > 0)),
+                "fracture.mean and fracture.std need 3 values each (std above 0), or none: [] for the backbone's default");
         ConfigChecks.require(imageSlices == 1 || imageSlices == 3, "fracture.image_slices must be 3 or 1");
         ConfigChecks.require(stemStride == 1 || stemStride == 2, "fracture.stem_stride must be 1 or 2");
         ConfigChecks.require(List.of("avg", "max").contains(pool), "fracture.pool must be avg or max");
@@ -42,9 +52,27 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                 "fracture.image_pretrain_epochs must not be negative and image_pretrain_batch_size must be at least 1");
         ConfigChecks.require(imagePretrainEpochs == 0 || imageLossWeight > 0,
                 "fracture.image_pretrain_epochs trains M3's per-image crack head: set fracture.image_loss_weight above 0");
-        ConfigChecks.require(width >= MIN_WIDTH, "fracture.width must be at least " + MIN_WIDTH + WIDTH_REASON);
+        ConfigChecks.require(torchScript() || width >= MIN_WIDTH,
+                "fracture.width must be at least " + MIN_WIDTH + WIDTH_REASON);
         ConfigChecks.require(lstm >= 4 && studyLstm >= 4 && maxStudyLength >= 2,
                 "fracture.lstm and study_lstm must be at least 4 and max_study_length at least 2");
+    }
+
+    /** Whether the slice models' CNN is a backbone exported from Python ({@code torchscript_path}). */
+    public boolean torchScript() {
+        return "torchscript".equals(backbone);
+    }
+
+    /**
+     * The per-channel mean and standard deviation that windowed images (0..1) are normalised with before the CNN:
+     * {@code mean} and {@code std} when set; else ImageNet's for a TorchScript backbone (pretrained networks expect
+     * them) and none (null) for the built-in ones, which train from scratch on the windowed values.
+     */
+    public List<List<Double>> normalisation() {
+        if (!mean.isEmpty()) {
+            return List.of(mean, std);
+        }
+        return torchScript() ? List.of(IMAGENET_MEAN, IMAGENET_STD) : null;
     }
 
     /** Whether the slice-fracture model (M3) has a per-image crack head on its CNN features. */

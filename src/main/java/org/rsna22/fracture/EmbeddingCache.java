@@ -69,7 +69,7 @@ final class EmbeddingCache implements AutoCloseable {
         TrainedModels m3 = loaded.get(m3Fold);
         if (m3 == null) {
             m3 = new TrainedModels(FractureModels.SLICE_FRACTURE, List.of(models.embeddingRun(m3Fold)),
-                    () -> SequenceTask.network(config, FractureModels.SLICE_OUTPUTS), device);
+                    () -> SequenceTask.network(config, FractureModels.SLICE_OUTPUTS, device), device);
             loaded.put(m3Fold, m3);
         }
         StudyEmbedding e = FracturePredictions.studyInputs(m3.models().get(0), crops, crops.get(uid), config);

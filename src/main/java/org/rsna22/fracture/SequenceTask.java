@@ -1,5 +1,6 @@
 package org.rsna22.fracture;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -7,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.loss.Loss;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,7 @@ import org.rsna22.config.FractureConfig;
 import org.rsna22.model.Backbones;
 import org.rsna22.model.SequenceMseLoss;
 import org.rsna22.model.SequenceNet;
+import org.rsna22.model.TorchScriptBackbone;
 import org.rsna22.training.HostBatch;
 import org.rsna22.training.TrainingSettings;
 import org.rsna22.training.TrainingTask;
@@ -35,6 +38,8 @@ public final class SequenceTask implements TrainingTask {
     /** A window: a study, its first image, and how far its slices are moved (-1: as {@code slice_shift} draws). */
     record Window(int study, int first, int shift) {
     }
+
+    static final String TORCHSCRIPT_OPTION = "fracture.torchscript_path";
 
     private final String modelName;
     private final TrainingSettings settings;
@@ -135,9 +140,29 @@ public final class SequenceTask implements TrainingTask {
         return starts;
     }
 
-    public static SequenceNet network(FractureConfig c, int outputs) {
-        SequenceNet net = new SequenceNet(c.backbone(), c.width(), c.stemStride(), c.maxPool(), c.lstm(), outputs,
-                imageHead(c, outputs) ? 1 : 0);
+    /**
+     * The network of a slice model with {@code outputs} per image; a TorchScript backbone is loaded on {@code device}
+     * (a file that does not fit is an IllegalStateException naming it: no study is at fault).
+     */
+    public static SequenceNet network(FractureConfig c, int outputs, Device device) {
+        SequenceNet net;
+        int imageOutputs = imageHead(c, outputs) ? 1 : 0;
+        if (c.torchScript()) {
+            try {
+                Path file = Path.of(c.torchscriptPath());
+                net = new SequenceNet(TorchScriptBackbone.load(file, TORCHSCRIPT_OPTION, device, c.cropSize()),
+                        TorchScriptBackbone.features(file, TORCHSCRIPT_OPTION, c.cropSize()), c.normalisation(),
+                        c.lstm(), outputs, imageOutputs);
+            } catch (IOException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        } else {
+            net = c.normalisation() == null
+                    ? new SequenceNet(c.backbone(), c.width(), c.stemStride(), c.maxPool(), c.lstm(), outputs,
+                            imageOutputs)
+                    : new SequenceNet(Backbones.of(c.backbone(), c.width(), c.stemStride(), c.maxPool()),
+                            Backbones.features(c.width()), c.normalisation(), c.lstm(), outputs, imageOutputs);
+        }
         if (c.pytorchInit()) {
             // PyTorch's default for convolutions and linear layers: kaiming_uniform with a = √5, ±1/√fan_in
             net.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM,
@@ -149,7 +174,19 @@ public final class SequenceTask implements TrainingTask {
     /** Length of the per-image vectors that the study model reads ({@code fracture.study_inputs}). */
     static int studyInputSize(FractureConfig c) {
         int head = imageHead(c, FractureModels.SLICE_OUTPUTS) ? 1 : 0;
-        return (c.studyReadsScores() ? FractureModels.SLICE_OUTPUTS : Backbones.features(c.width())) + head;
+        return (c.studyReadsScores() ? FractureModels.SLICE_OUTPUTS : cnnFeatures(c)) + head;
+    }
+
+    /** Features per image of the slice models' CNN: the built-in backbone's, or those read from the TorchScript file. */
+    public static int cnnFeatures(FractureConfig c) {
+        if (!c.torchScript()) {
+            return Backbones.features(c.width());
+        }
+        try {
+            return TorchScriptBackbone.features(Path.of(c.torchscriptPath()), TORCHSCRIPT_OPTION, c.cropSize());
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** Only the slice-fracture model has the per-image crack head, and only with {@code fracture.image_loss_weight}. */
@@ -168,9 +205,9 @@ public final class SequenceTask implements TrainingTask {
     }
 
     @Override
-    public Block block() {
+    public Block block(Device device) {
         if (block == null) {
-            block = network(config, outputs);
+            block = network(config, outputs, device);
         }
         return block;
     }

@@ -1,5 +1,6 @@
 package org.rsna22.fracture;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -64,7 +65,7 @@ public final class StudyTask implements TrainingTask {
     }
 
     @Override
-    public Block block() {
+    public Block block(Device device) {
         if (block == null) {
             block = new StudyNet(lstm);
         }

@@ -58,7 +58,7 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
             for (Map.Entry<Integer, List<RunFolder>> e : ensemble.studyRuns().entrySet()) {
                 embedders.put(e.getKey(), new TrainedModels(FractureModels.SLICE_FRACTURE,
                         List.of(models.embeddingRun(e.getKey())),
-                        () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS), device.device()));
+                        () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS, device.device()), device.device()));
                 studyModels.put(e.getKey(), new TrainedModels(FractureModels.STUDY, e.getValue(),
                         () -> new StudyNet(c.studyLstm()), device.device()));
             }

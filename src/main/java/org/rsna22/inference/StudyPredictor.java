@@ -147,7 +147,7 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
             for (RunFolder seed : usable.runs()) {
                 Model m = Model.newInstance("bbox", device().device());
                 out.add(m);
-                m.setBlock(BoxLocaliserNet.build(config));
+                m.setBlock(BoxLocaliserNet.build(config, device().device()));
                 SavedModels.load(m, seed.model(), "bbox");
             }
         } catch (IOException | RuntimeException e) {

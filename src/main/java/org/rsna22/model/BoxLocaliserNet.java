@@ -1,5 +1,6 @@
 package org.rsna22.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.ParallelBlock;
@@ -19,11 +20,15 @@ public final class BoxLocaliserNet {
     private BoxLocaliserNet() {
     }
 
-    /** The whole network: backbone then heads; the output is NDList(box (B,4), logit (B,1)). */
-    public static Block build(BboxConfig c) throws IOException {
+    /**
+     * The whole network: backbone then heads; the output is NDList(box (B,4), logit (B,1)). A TorchScript backbone is
+     * loaded on {@code device}, where the model will run.
+     */
+    public static Block build(BboxConfig c, Device device) throws IOException {
         Block backbone = switch (c.backbone()) {
             case "resnet", "efficientnet" -> Backbones.of(c.backbone(), c.width(), 2, false);
-            default -> TorchScriptBackbone.load(Path.of(c.torchscriptPath()));
+            default -> TorchScriptBackbone.load(Path.of(c.torchscriptPath()), "bbox.torchscript_path", device,
+                    c.imageSize());
         };
         return new FreeingLayers.SequentialBlock()
                 .add(backbone)

@@ -11,12 +11,15 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.recurrent.LSTM;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
 
 /**
  * The slice models of SPEC §6-7: a CNN turns each 3-slice image of a window into a feature vector, a sinusoidal
  * embedding of the image's position in the study is added, a bidirectional LSTM reads the window and a linear
  * layer gives {@code outputs} values per image. Inputs: images (B, T, 3, S, S) and positions (B, T); output
  * (B, T, outputs), raw (the loss applies the sigmoid). {@link #embed} gives the CNN features alone (M4's input).
+ * The CNN is one of {@link Backbones}, or a TorchScript backbone ({@link TorchScriptBackbone}) whose feature count
+ * was read from its file; with a normalisation, the images are normalised per channel before the CNN.
  * With {@code imageOutputs > 0} a second linear head reads each image's CNN features directly (no position, no
  * LSTM) and the output list holds its raw values (B, T, imageOutputs) second: a loss on it can only be met by
  * features that show the target in the image itself.
@@ -35,6 +38,8 @@ public final class SequenceNet extends AbstractBlock {
     private final Block head;
     private final int imageOutputs;
     private final Block imageHead;
+    private final float[] mean;
+    private final float[] std;
 
     /**
      * With the backbone's stem stride and global pooling ({@link Backbones#of(String, int, int, boolean)}).
@@ -43,11 +48,25 @@ public final class SequenceNet extends AbstractBlock {
      */
     public SequenceNet(String backbone, int width, int stemStride, boolean maxPool, int lstmSize, int outputs,
                        int imageOutputs) {
+        this(Backbones.of(backbone, width, stemStride, maxPool), Backbones.features(width), null, lstmSize, outputs,
+                imageOutputs);
+    }
+
+    /**
+     * With a CNN of {@code features} outputs per image.
+     *
+     * @param normalisation per-channel mean and standard deviation (3 values each) applied to the images before the
+     *                      CNN, or null for none
+     */
+    public SequenceNet(Block cnn, int features, List<List<Double>> normalisation, int lstmSize, int outputs,
+                       int imageOutputs) {
         super(VERSION);
         this.imageOutputs = imageOutputs;
-        this.features = Backbones.features(width);
+        this.features = features;
         this.outputs = outputs;
-        this.cnn = addChildBlock("cnn", Backbones.of(backbone, width, stemStride, maxPool));
+        this.mean = normalisation == null ? null : floats(normalisation.get(0));
+        this.std = normalisation == null ? null : floats(normalisation.get(1));
+        this.cnn = addChildBlock("cnn", cnn);
         this.lstm = addChildBlock("lstm", LSTM.builder().setStateSize(lstmSize).setNumLayers(1)
                 .optBidirectional(true).optHasBiases(false).optBatchFirst(true).optReturnState(false).build());
         this.head = addChildBlock("head", Linear.builder().setUnits(outputs).build());
@@ -94,7 +113,20 @@ public final class SequenceNet extends AbstractBlock {
 
     /** CNN features of images (N, 3, S, S): (N, features). */
     public NDArray embed(ParameterStore ps, NDArray images, boolean training) {
-        return cnn.forward(ps, new NDList(images), training).singletonOrThrow();
+        NDArray x = images;
+        if (mean != null) {
+            NDManager m = images.getManager();
+            x = images.sub(m.create(mean, new Shape(1, 3, 1, 1))).div(m.create(std, new Shape(1, 3, 1, 1)));
+        }
+        return cnn.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+
+    private static float[] floats(List<Double> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).floatValue();
+        }
+        return out;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.rsna22.training;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -122,10 +123,10 @@ public final class BoxLocaliserTask implements TrainingTask {
     }
 
     @Override
-    public Block block() {
+    public Block block(Device device) {
         if (block == null) {
             try {
-                block = BoxLocaliserNet.build(config);
+                block = BoxLocaliserNet.build(config, device);
             } catch (IOException e) {
                 throw new IllegalStateException("bbox backbone: " + e.getMessage(), e);
             }

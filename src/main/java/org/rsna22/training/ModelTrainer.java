@@ -60,6 +60,8 @@ public final class ModelTrainer implements AutoCloseable {
     private final TrainRun run;
     private final TrainingListener listener;
     private final Device device;
+    /** Parameter id → name, which the optimiser's state is kept by. */
+    private Map<String, String> parameterNames;
     /** The largest memory in use on a GPU seen this epoch (bytes); unused on the CPU. */
     private double deviceMemoryPeak;
     /** The batches each epoch trains on: all of them, or the first ones of its order (limit_train_batches). */
@@ -278,16 +280,24 @@ public final class ModelTrainer implements AutoCloseable {
     /** A fresh model and optimiser, the engine's random generator seeded by the run (so every start is alike). */
     private void newModel() {
         Engine.getInstance().setRandomSeed(run.seed());
-        Block block = task.block();
+        Block block = task.block(device);
         model = Model.newInstance(task.modelName(), device);
         model.setBlock(block);
-        Map<String, String> names = new HashMap<>();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            names.put(p.getValue().getId(), p.getKey());
-        }
+        parameterNames = new HashMap<>();
+        nameParameters();
         optimizer = new CheckpointableAdamW(
                 new WarmupCosine(settings.lr(), totalSteps(), settings.warmup(), settings.cosine()),
-                (float) settings.weightDecay(), model.getNDManager().newSubManager(), names);
+                (float) settings.weightDecay(), model.getNDManager().newSubManager(), parameterNames);
+    }
+
+    /**
+     * Names the block's parameters for the optimiser; again after weights are loaded, since a TorchScript backbone's
+     * load replaces its parameters with the loaded module's.
+     */
+    private void nameParameters() {
+        for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+            parameterNames.put(p.getValue().getId(), p.getKey());
+        }
     }
 
     /** The checkpoints, newest first. */
@@ -348,6 +358,7 @@ public final class ModelTrainer implements AutoCloseable {
         model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, task.inputShapes());
         try {
             SavedModels.load(model, start.model(), start.name());
+            nameParameters();
         } catch (SavedModels.DamagedModelException e) {
             throw new IllegalStateException(run.name() + ": " + task.modelName() + " cannot start from its pretraining: "
                     + e.getMessage() + "; " + SavedModels.remedy("train-fracture"), e);
@@ -378,6 +389,7 @@ public final class ModelTrainer implements AutoCloseable {
     private void loadParameters(Path dir, String name) throws IOException {
         try {
             model.load(dir, name);
+            nameParameters();
         } catch (MalformedModelException e) {
             throw new IOException(dir + ": its parameters do not fit " + task.modelName() + ": " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package org.rsna22.training;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -21,7 +22,8 @@ public interface TrainingTask {
 
     TrainingSettings settings();
 
-    Block block();
+    /** The network, built once per task; a backbone loaded from a file is loaded on {@code device}. */
+    Block block(Device device);
 
     Loss loss();
 

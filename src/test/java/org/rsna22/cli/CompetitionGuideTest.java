@@ -16,7 +16,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rsna22.config.ConfigLoader;
+import org.rsna22.config.ExperimentConfig;
 import org.rsna22.demo.DemoDatasetGenerator;
+import org.rsna22.model.TorchScriptBackbone;
 import org.rsna22.testsupport.ExternalTools;
 import picocli.CommandLine;
 
@@ -36,13 +39,53 @@ class CompetitionGuideTest {
     static final String CONFIG = Path.of("src/test/resources/guide-test.yaml").toAbsolutePath().toString();
     static final String ZIP = "rsna-2022-cervical-spine-fracture-detection.zip";
 
-    /** The page's commands: each code block's lines, continuations joined, comments and blank lines dropped. */
-    static List<String> commands() throws IOException {
+    static final String EXPORT = "python3 bench/export_backbone.py ";
+
+    /** The page's text, from its heading to the next one of its level. */
+    static String page() throws IOException {
         String readme = Files.readString(Path.of("README.md"));
         int start = readme.indexOf("\n" + SECTION + "\n");
         assertThat(start).as("README has a section '" + SECTION + "'").isPositive();
         int end = readme.indexOf("\n## ", start + 1);
-        String page = readme.substring(start, end < 0 ? readme.length() : end);
+        return readme.substring(start, end < 0 ? readme.length() : end);
+    }
+
+    /**
+     * "Pretrained backbones": the export commands run with Debian's python3-torch and torchvision, with random
+     * weights (nothing can be downloaded here) and, without timm, torchvision's resnet18 for the timm names; the
+     * page's YAML, with its paths moved to those files, loads as a config whose backbone files both jobs accept.
+     */
+    @Test
+    void thePretrainedBackbonesPartExportsFilesThatItsConfigTakes(@TempDir Path tmp) throws Exception {
+        ExternalTools.requirePythonModule("torchvision", "python3-torchvision");
+        boolean timm = ExternalTools.run(List.of(ExternalTools.PYTHON, "-c", "import timm"), tmp).exit() == 0;
+        List<String> exports = commands().stream().filter(c -> c.startsWith(EXPORT)).toList();
+        assertThat(exports).as("the page's export commands").hasSize(2);
+        for (String command : exports) {
+            List<String> args = new ArrayList<>(List.of(ExternalTools.PYTHON,
+                    Path.of("bench/export_backbone.py").toAbsolutePath().toString()));
+            List<String> given = List.of(command.substring(EXPORT.length()).replace("/data", tmp.toString()).split(" "));
+            for (int i = 0; i < given.size(); i++) {
+                args.add(!timm && i > 0 && given.get(i - 1).equals("--arch") ? "resnet18" : given.get(i));
+            }
+            Files.createDirectories(tmp.resolve("backbones"));
+            args.addAll(List.of("--no-weights", "--size", "64"));
+            assertThat(ExternalTools.runOk(args, tmp)).as(command).contains("features per image");
+        }
+        String page = page();
+        int yaml = page.indexOf("```yaml\n");
+        assertThat(yaml).as("the page's experiment file").isPositive();
+        String text = page.substring(yaml + 8, page.indexOf("```", yaml + 8)).replace("/data", tmp.toString());
+        Path file = Files.writeString(tmp.resolve("pretrained.yaml"), text);
+        ExperimentConfig c = ConfigLoader.load(file.toString());
+        assertThat(c.bbox().backbone()).isEqualTo("torchscript");
+        assertThat(c.fracture().torchScript()).isTrue();
+        TorchScriptBackbone.checkConfigured(c, true, true);
+    }
+
+    /** The page's commands: each code block's lines, continuations joined, comments and blank lines dropped. */
+    static List<String> commands() throws IOException {
+        String page = page();
         List<String> out = new ArrayList<>();
         boolean inBash = false;
         StringBuilder line = new StringBuilder();
@@ -88,6 +131,9 @@ class CompetitionGuideTest {
             }
             if (c.startsWith("./mvnw") && c.contains("-Pcuda")) {
                 continue; // CudaProfileTest
+            }
+            if (c.startsWith(EXPORT)) {
+                continue; // thePretrainedBackbonesPartExportsFilesThatItsConfigTakes
             }
             if (!c.startsWith("java -jar target/rsna22.jar ")) {
                 ExternalTools.Result r = ExternalTools.run(List.of("bash", "-c", "set -e; " + c), tmp);

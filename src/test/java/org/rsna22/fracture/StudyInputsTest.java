@@ -1,5 +1,6 @@
 package org.rsna22.fracture;
 
+import ai.djl.Device;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -109,7 +110,7 @@ class StudyInputsTest {
             double[] spread = new double[2];
             int i = 0;
             for (FractureConfig cfg : new FractureConfig[] {c, d}) {
-                SequenceNet net = SequenceTask.network(cfg, 7);
+                SequenceNet net = SequenceTask.network(cfg, 7, Device.cpu());
                 net.initialize(nd, DataType.FLOAT32, new Shape(1, 2, 3, 16, 16), new Shape(1, 2));
                 // the second 3x3 convolution: 16 in, fan_in 144
                 Parameter w = net.getParameters().values().stream()

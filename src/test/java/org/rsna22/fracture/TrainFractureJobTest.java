@@ -1,5 +1,6 @@
 package org.rsna22.fracture;
 
+import ai.djl.Device;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Model;
@@ -221,10 +222,10 @@ class TrainFractureJobTest {
         try (ModelTrainer trainer = new ModelTrainer(m3, fresh, TrainingListener.all(List.of()));
              Model expected = Model.newInstance(FractureModels.SLICE_IMAGE)) {
             trainer.open();
-            expected.setBlock(SequenceTask.network(config.fracture(), 15));
+            expected.setBlock(SequenceTask.network(config.fracture(), 15, Device.cpu()));
             expected.getBlock().initialize(expected.getNDManager(), DataType.FLOAT32, m3.inputShapes());
             expected.load(pretrained, FractureModels.SLICE_IMAGE);
-            var a = m3.block().getParameters();
+            var a = m3.block(Device.cpu()).getParameters();
             var b = expected.getBlock().getParameters();
             assertThat(a.size()).isEqualTo(b.size()).isGreaterThan(10);
             for (int i = 0; i < a.size(); i++) {

@@ -1,5 +1,6 @@
 package org.rsna22.training;
 
+import ai.djl.Device;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -52,7 +53,7 @@ class BatchLimitTest {
         }
 
         @Override
-        public Block block() {
+        public Block block(Device device) {
             if (block == null) {
                 block = Linear.builder().setUnits(1).build();
             }
