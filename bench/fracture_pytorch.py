@@ -4,6 +4,10 @@ M3-like: the ResNet-like backbone per 3-slice image of a window, a sinusoidal po
 bidirectional LSTM and Linear(15), the masked weighted MSE of SequenceMseLoss. M4: a bias-free BiLSTM over image
 embeddings, masked max and attention pools, Linear(8), the competition loss. AdamW, random inputs.
 Usage: fracture_pytorch.py WIDTH CROP WINDOW LSTM BATCH STUDY_LSTM STUDY_LEN STUDY_BATCH THREADS SECONDS STEM POOL
+                           BACKBONE [TORCHSCRIPT MEAN STD]
+BACKBONE is the built-in one the Java side measured (resnet, efficientnet or plain).
+With TORCHSCRIPT (a file of export_backbone.py, as the Java side loads it) the slice model's CNN is that module,
+its input normalised by MEAN and STD (comma-separated, 3 each), and only the slice model is measured.
 """
 import math
 import sys
@@ -15,10 +19,17 @@ from torch_peer import backbone, measure
 
 width, crop, window, lstm, batch, study_lstm, study_len, study_batch, threads = (int(a) for a in sys.argv[1:10])
 seconds = float(sys.argv[10])
-stem, pool = int(sys.argv[11]), sys.argv[12]
+stem, pool, arch = int(sys.argv[11]), sys.argv[12], sys.argv[13]
+torchscript = sys.argv[14] if len(sys.argv) > 14 else None
 torch.set_num_threads(threads)
 torch.manual_seed(0)
-features = width * 8
+if torchscript:
+    ts_mean = torch.tensor([float(v) for v in sys.argv[15].split(",")]).reshape(1, 3, 1, 1)
+    ts_std = torch.tensor([float(v) for v in sys.argv[16].split(",")]).reshape(1, 3, 1, 1)
+    with torch.no_grad():
+        features = torch.jit.load(torchscript).eval()(torch.zeros(1, 3, crop, crop)).shape[1]
+else:
+    features = width * 8
 
 
 def position_embedding(pos, f):
@@ -30,13 +41,16 @@ def position_embedding(pos, f):
 class SequenceNet(nn.Module):
     def __init__(self):
         super().__init__()
-        self.cnn = backbone("resnet", width, stem, pool)
+        self.cnn = torch.jit.load(torchscript) if torchscript else backbone(arch, width, stem, pool)
         self.lstm = nn.LSTM(features, lstm, batch_first=True, bidirectional=True, bias=False)
         self.head = nn.Linear(2 * lstm, 15)
 
     def forward(self, x, pos):
         b, t = x.shape[:2]
-        f = self.cnn(x.reshape(b * t, *x.shape[2:])).reshape(b, t, features)
+        images = x.reshape(b * t, *x.shape[2:])
+        if torchscript:
+            images = (images - ts_mean) / ts_std
+        f = self.cnn(images).reshape(b, t, features)
         h, _ = self.lstm(f + position_embedding(pos, features))
         return self.head(h)
 
@@ -93,9 +107,12 @@ def study_step():
 
 seq.train()
 seq_rate = measure(seq_step, batch * window, seconds)
+name = f"torchscript {torchscript.rsplit('/', 1)[-1]}" if torchscript else f"{arch} w{width}"
+print(f"pytorch slice model (M3-like) {name} {crop}px window {window} batch {batch}, {threads} threads: "
+      f"training {seq_rate:.1f} images/s")
+if torchscript:
+    sys.exit(0)
 study.train()
 study_rate = measure(study_step, study_batch, seconds)
-print(f"pytorch slice model (M3-like) w{width} {crop}px window {window} batch {batch}, {threads} threads: "
-      f"training {seq_rate:.1f} images/s")
 print(f"pytorch study model (M4) len {study_len} batch {study_batch}, {threads} threads: "
       f"training {study_rate:.1f} studies/s")

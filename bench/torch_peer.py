@@ -32,8 +32,15 @@ class MBConv(nn.Module):
 
 
 def backbone(arch, width, stem=2, pool="avg"):
-    """The DJL backbones of BoxLocaliserNet.backbone: (N, 3, S, S) -> (N, width * 8)."""
-    if arch == "resnet":
+    """The DJL backbones of Backbones.of: (N, 3, S, S) -> (N, width * 8)."""
+    if arch == "plain":
+        layers = []
+        i = 3
+        for w, s in [(width, stem), (width, 1), (width * 2, 2), (width * 2, 1), (width * 4, 2), (width * 4, 1)]:
+            layers += [conv(i, w, 3, s, 1), nn.BatchNorm2d(w), nn.ReLU()]
+            i = w
+        layers += [conv(i, width * 8, 1, 1, 0), nn.BatchNorm2d(width * 8), nn.ReLU()]
+    elif arch == "resnet":
         layers = [conv(3, width, 3, stem, 1), nn.BatchNorm2d(width), nn.ReLU()]
         i = width
         for n, w in enumerate([width, width * 2, width * 4, width * 8]):
