@@ -225,6 +225,18 @@ public class JobRunner {
         }
     }
 
+    /**
+     * A stored config as today's version resolves it: an option added since with its default, one removed since
+     * without the value that today's behaviour is (the text as stored when it no longer loads).
+     */
+    private static String resolvedToday(String stored, String config) {
+        try {
+            return ConfigLoader.toYaml(ConfigLoader.fromStored(stored, config, "the stored config"));
+        } catch (IllegalArgumentException e) {
+            return stored;
+        }
+    }
+
     /** A TorchScript backbone file that the job's models would load and that does not fit stops it here, in one line. */
     private static void checkBackbones(String jobName, String config) {
         boolean pipeline = jobName.equals(JobRequest.PIPELINE);
@@ -256,7 +268,7 @@ public class JobRunner {
         } catch (IllegalArgumentException e) {
             now = "(" + e.getMessage() + ")";
         }
-        if (ConfigLoader.fingerprint(now).equals(ConfigLoader.fingerprint(stored))) {
+        if (ConfigLoader.fingerprint(now).equals(ConfigLoader.fingerprint(resolvedToday(stored, config)))) {
             return false;
         }
         if (restartCommand) {

@@ -14,6 +14,7 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.node.BooleanNode;
 import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
@@ -33,6 +34,15 @@ public final class ConfigLoader {
 
     private ConfigLoader() {
     }
+
+    /**
+     * Options that were removed, each with the value that gives today's behaviour (docs/experiments.md says when and
+     * why). A config file that names one is refused; a resolved config stored by an earlier version (in the job
+     * repository, or a run's config.yaml) that holds that value restarts as before, and one that holds another is
+     * refused, since no run can follow it any more.
+     */
+    static final Map<String, JsonNode> REMOVED = Map.of(
+            "fracture.slice_shift", BooleanNode.FALSE);
 
     /** Configs pinned to the contents an execution started with (a restart after the file changed). */
     private static final Map<String, String> PINNED = new ConcurrentHashMap<>();
@@ -60,7 +70,7 @@ public final class ConfigLoader {
         if (!override.isObject()) {
             throw new IllegalArgumentException("config " + name + " is not a YAML mapping");
         }
-        return overDefaults((ObjectNode) override, label, "config " + name);
+        return overDefaults((ObjectNode) override, label, "config " + name, false);
     }
 
     /**
@@ -77,7 +87,7 @@ public final class ConfigLoader {
         ObjectNode stored = (ObjectNode) parsed;
         JsonNode storedName = stored.remove("name");
         try {
-            return overDefaults(stored, storedName == null ? label : storedName.asString(), source);
+            return overDefaults(stored, storedName == null ? label : storedName.asString(), source, true);
         } catch (IllegalArgumentException e) { // a key unknown today; a bad value already names the source
             throw e.getCause() instanceof JacksonException ? e
                     : new IllegalArgumentException(source + ": " + e.getMessage(), e);
@@ -89,10 +99,14 @@ public final class ConfigLoader {
         return YAML.valueToTree(config);
     }
 
-    /** config/default.yaml with {@code override} merged over it, named {@code label}; errors start with source. */
-    private static ExperimentConfig overDefaults(ObjectNode override, String label, String source) {
+    /**
+     * config/default.yaml with {@code override} merged over it, named {@code label}; errors start with source.
+     *
+     * @param stored whether {@code override} is a resolved config stored earlier (see {@link #REMOVED})
+     */
+    private static ExperimentConfig overDefaults(ObjectNode override, String label, String source, boolean stored) {
         ObjectNode merged = (ObjectNode) read(DEFAULT);
-        merge(merged, override, "");
+        merge(merged, override, "", stored);
         merged.put("name", label);
         try {
             return YAML.treeToValue(merged, ExperimentConfig.class);
@@ -145,17 +159,30 @@ public final class ConfigLoader {
         }
     }
 
-    /** Deep merge: mappings merge key by key; a key unknown to the defaults is an error naming its path. */
-    private static void merge(ObjectNode base, ObjectNode override, String path) {
+    /**
+     * Deep merge: mappings merge key by key; a key unknown to the defaults is an error naming its path, a removed one
+     * an error saying so (a stored config's removed key that holds today's behaviour is dropped).
+     */
+    private static void merge(ObjectNode base, ObjectNode override, String path, boolean stored) {
         for (Iterator<Map.Entry<String, JsonNode>> it = override.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String key = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
             JsonNode current = base.get(e.getKey());
+            JsonNode kept = REMOVED.get(key);
+            if (current == null && kept != null) {
+                if (stored && kept.equals(e.getValue())) {
+                    continue;
+                }
+                throw new IllegalArgumentException("config key '" + key + "' was removed (see docs/experiments.md, "
+                        + "\"Removed options\"): " + (stored ? "this config was stored with " + key + ": "
+                        + e.getValue() + ", which no run can follow any more" : "delete it from the config; every "
+                        + "run now behaves as " + key + ": " + kept + " did"));
+            }
             if (current == null) {
                 throw new IllegalArgumentException("unknown config key '" + key + "' (not in config/default.yaml)");
             }
             if (current.isObject() && e.getValue().isObject()) {
-                merge((ObjectNode) current, (ObjectNode) e.getValue(), key);
+                merge((ObjectNode) current, (ObjectNode) e.getValue(), key, stored);
             } else {
                 base.set(e.getKey(), e.getValue());
             }

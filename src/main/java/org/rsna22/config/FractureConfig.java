@@ -11,7 +11,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              String torchscriptPath, List<Double> mean, List<Double> std, int width,
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
-                             boolean sliceShift, int imageSlices, double imageLossWeight, String studyInputs,
+                             int imageSlices, double imageLossWeight, String studyInputs,
                              int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
                              String init, Concurrency parallelRuns) {
 

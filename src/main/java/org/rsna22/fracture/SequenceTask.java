@@ -30,12 +30,12 @@ import org.rsna22.training.ValidationMetrics;
  * horizontally with probability 0.5. Validated by the mean absolute error of σ(output) on real images.
  * <p>
  * With single slices (M3's image pretraining) a sample is a window of one image: every slice of every training
- * study is the middle slice of one sample (image i moved 0, 1 or 2 slices, as {@code slice_shift} moves them), so
+ * study is the middle slice of one sample (image i moved 0, 1 or 2 slices towards the feet), so
  * that a batch holds slices of many studies; validation reads the unmoved images.
  */
 public final class SequenceTask implements TrainingTask {
 
-    /** A window: a study, its first image, and how far its slices are moved (-1: as {@code slice_shift} draws). */
+    /** A window: a study, its first image, and how far its slices are moved. */
     record Window(int study, int first, int shift) {
     }
 
@@ -87,7 +87,7 @@ public final class SequenceTask implements TrainingTask {
         List<Window> out = new ArrayList<>();
         for (int s = 0; s < studies.size(); s++) {
             for (int first : windowStarts(CropStore.images(crops.slices(studies.get(s))), config.imagesPerWindow())) {
-                out.add(new Window(s, first, -1));
+                out.add(new Window(s, first, 0));
             }
         }
         return out;
@@ -257,7 +257,7 @@ public final class SequenceTask implements TrainingTask {
             int images = CropStore.images(crop.slices());
             Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + from + i);
             boolean flip = augment && rnd.nextBoolean();
-            int shift = win.shift() >= 0 ? win.shift() : augment && config.sliceShift() ? rnd.nextInt(3) : 0;
+            int shift = win.shift();
             Map<Integer, float[]> studyTargets = targets.getOrDefault(uid, Map.of());
             fillWindow(crops, crop, win.first(), shift, w, x, pos, mask, i);
             for (int t = 0; t < w && win.first() + t < images; t++) {

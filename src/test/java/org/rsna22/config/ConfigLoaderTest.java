@@ -92,4 +92,24 @@ class ConfigLoaderTest {
             ConfigLoader.unpin(name);
         }
     }
+
+    @Test
+    void aRemovedOptionIsRefusedInAConfigFileAndDroppedFromAStoredConfigThatHeldTodaysBehaviour(@TempDir Path tmp)
+            throws Exception {
+        Path file = Files.writeString(tmp.resolve("old.yaml"), "fracture:\n  slice_shift: false\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file.toString())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("config key 'fracture.slice_shift' was removed")
+                .hasMessageContaining("delete it from the config");
+
+        ExperimentConfig c = ConfigLoader.load("default");
+        String resolved = ConfigLoader.toYaml(c);
+        String kept = resolved.replaceFirst("\n  image_slices:", "\n  slice_shift: false\n  image_slices:");
+        assertThat(kept).contains("slice_shift: false");
+        assertThat(ConfigLoader.fromStored(kept, "old", "runs/old/config.yaml").fracture()).isEqualTo(c.fracture());
+
+        String other = kept.replace("slice_shift: false", "slice_shift: true");
+        assertThatThrownBy(() -> ConfigLoader.fromStored(other, "old", "runs/old/config.yaml"))
+                .hasMessageStartingWith("runs/old/config.yaml does not load: config key 'fracture.slice_shift' was removed")
+                .hasMessageContaining("stored with fracture.slice_shift: true, which no run can follow any more");
+    }
 }
