@@ -24,7 +24,8 @@ import org.rsna22.testsupport.ExternalTools;
 import picocli.CommandLine;
 
 /**
- * The README's page "On the competition data", run as a user runs it, in its order, on a small generated dataset
+ * The page "On the competition data" (docs/competition-data.md, linked from the README), run as a user runs it, in
+ * its order, on a small generated dataset
  * zipped the way Kaggle ships the competition's: every shell and rsna22 command of the page's code blocks, with
  * {@code /data} moved to a temporary folder, {@code config=default} replaced by a tiny config and the job
  * repository kept in that folder. One training run is made to fail (its run folder is taken by a file), so that the
@@ -35,19 +36,18 @@ import picocli.CommandLine;
  */
 class CompetitionGuideTest {
 
-    static final String SECTION = "## On the competition data";
+    static final Path PAGE = Path.of("docs/competition-data.md");
+    static final String SECTION = "# On the competition data";
     static final String CONFIG = Path.of("src/test/resources/guide-test.yaml").toAbsolutePath().toString();
     static final String ZIP = "rsna-2022-cervical-spine-fracture-detection.zip";
 
     static final String EXPORT = "python3 bench/export_backbone.py ";
 
-    /** The page's text, from its heading to the next one of its level. */
+    /** The page's text (docs/competition-data.md, which the README links). */
     static String page() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        int start = readme.indexOf("\n" + SECTION + "\n");
-        assertThat(start).as("README has a section '" + SECTION + "'").isPositive();
-        int end = readme.indexOf("\n## ", start + 1);
-        return readme.substring(start, end < 0 ? readme.length() : end);
+        String page = Files.readString(PAGE);
+        assertThat(page).as(PAGE + " is the page '" + SECTION + "'").startsWith(SECTION + "\n");
+        return page;
     }
 
     /**
