@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.rsna22.io.AtomicFiles;
+import org.rsna22.io.WriteFence;
 import org.springframework.batch.infrastructure.item.Chunk;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.item.ItemStreamException;
@@ -62,6 +63,7 @@ final class PartFileWriter<T> extends FlatFileItemWriter<T> {
 
     @Override
     public void update(ExecutionContext ctx) {
+        WriteFence.check(); // a partition given up by the manager appends nothing to the file its new attempt writes
         if (!pending.isEmpty()) {
             Chunk<T> lines = new Chunk<>(new ArrayList<>(pending));
             pending.clear();

@@ -5,6 +5,8 @@ import java.time.LocalDateTime;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.rsna22.io.WriteFence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
@@ -116,15 +118,30 @@ public class PartitionWorker {
         long t0 = System.nanoTime();
         running.put(partition.getId(), partition);
         StepExecution done = partition;
+        AtomicBoolean fenced = new AtomicBoolean();
         try {
-            stepOf(request).execute(partition);
-        } catch (JobInterruptedException e) {
-            partition.setStatus(BatchStatus.STOPPED);
+            WriteFence.during(fence(partition, fenced), () -> {
+                try {
+                    stepOf(request).execute(partition);
+                } catch (JobInterruptedException e) {
+                    partition.setStatus(BatchStatus.STOPPED);
+                }
+            });
         } catch (Throwable e) {
             partition.addFailureException(e);
             partition.setStatus(BatchStatus.FAILED);
         } finally {
             running.remove(partition.getId());
+        }
+        if (!fenced.get()) {
+            fenced.set(givenUp(done));
+        }
+        if (fenced.get()) {
+            // the repository holds the manager's verdict; this worker records nothing over it
+            LOG.warn("partition {} (step execution {}) ended fenced off after {}: nothing of it was written after "
+                    + "the manager gave it up", done.getStepName(), done.getId(),
+                    String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9));
+            return;
         }
         if (done.getEndTime() == null) {
             // the step could not record its own end (an error outside its chunks): record it here
@@ -135,6 +152,59 @@ public class PartitionWorker {
                 : ": " + done.getExitStatus().getExitDescription().lines().findFirst().orElse("");
         LOG.info("partition {} ended {} in {}{}", done.getStepName(), done.getStatus(),
                 String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9), why);
+    }
+
+    /**
+     * The partition's write fence: before an output becomes visible, the job repository must still hold the
+     * partition as STARTED (or STOPPING). The manager marks a partition whose worker went silent FAILED with a
+     * version-checked update; from then on this worker's writes throw, and its commits fail the repository's own
+     * version check. An unreachable repository refuses the write too (the partition fails and is rerun).
+     */
+    private WriteFence.Check fence(StepExecution partition, AtomicBoolean fenced) {
+        return () -> {
+            StepExecution stored;
+            try {
+                stored = repository.getStepExecution(partition.getId());
+            } catch (DataAccessException e) {
+                throw new IllegalStateException(partition.getStepName() + ": cannot ask the job repository whether the "
+                        + "partition is still this worker's, so nothing is written: "
+                        + e.getMostSpecificCause().getMessage(), e);
+            }
+            BatchStatus now = stored == null ? null : stored.getStatus();
+            if (now == BatchStatus.STARTED || now == BatchStatus.STOPPING) {
+                return;
+            }
+            String why = stored == null ? "" : stored.getExitStatus().getExitDescription().lines().findFirst()
+                    .map(d -> " (" + d + ")").orElse("");
+            String message = "fenced off: partition " + partition.getStepName() + " (step execution "
+                    + partition.getId() + ") is " + now + " in the job repository" + why + "; the manager gave it up "
+                    + "while this worker was not heard from, so this worker writes nothing more of it";
+            if (fenced.compareAndSet(false, true)) {
+                LOG.warn(message);
+            }
+            throw new WriteFence.FencedOffException(message);
+        };
+    }
+
+    /**
+     * Whether the manager gave the partition up while it ran although no write met the fence (its last commit failed
+     * the repository's version check instead): the repository holds another status than the one the step ended with.
+     */
+    private boolean givenUp(StepExecution done) {
+        StepExecution stored;
+        try {
+            stored = repository.getStepExecution(done.getId());
+        } catch (DataAccessException e) {
+            return false;
+        }
+        if (stored == null || stored.getStatus() == done.getStatus() || stored.getStatus() != BatchStatus.FAILED) {
+            return false;
+        }
+        LOG.warn("fenced off: partition {} (step execution {}) is FAILED in the job repository ({}); the manager gave "
+                + "it up while this worker was not heard from, so this worker records nothing of its end ({})",
+                done.getStepName(), done.getId(), stored.getExitStatus().getExitDescription().lines().findFirst()
+                        .orElse(""), done.getStatus());
+        return true;
     }
 
     /** Asks the running partitions to stop at their next commit (they end STOPPED and can be restarted). */

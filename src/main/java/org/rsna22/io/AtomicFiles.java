@@ -11,7 +11,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Writes files under a temporary name and renames them when complete, so no reader sees half a file. */
+/**
+ * Writes files under a temporary name and renames them when complete, so no reader sees half a file. A partition
+ * that a remote worker runs asks its {@link WriteFence} before a file or folder becomes visible or is deleted.
+ */
 public final class AtomicFiles {
     private AtomicFiles() {
     }
@@ -47,6 +50,7 @@ public final class AtomicFiles {
 
     private static void writeAtomically(Path target, Content content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
+        WriteFence.check();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
@@ -56,6 +60,7 @@ public final class AtomicFiles {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 content.writeTo(out);
             }
+            WriteFence.check();
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -78,10 +83,12 @@ public final class AtomicFiles {
      */
     public static void writeFolder(Path target, FolderContent content) throws IOException {
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+        WriteFence.check(); // before the temporary folder, whose name a new attempt of the partition shares
         try {
             deleteTree(tmp);
             Files.createDirectories(tmp);
             content.writeInto(tmp);
+            WriteFence.check();
             deleteTree(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -98,6 +105,7 @@ public final class AtomicFiles {
         if (!Files.exists(dir)) {
             return;
         }
+        WriteFence.check();
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);

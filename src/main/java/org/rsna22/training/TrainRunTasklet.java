@@ -10,6 +10,7 @@ import ai.djl.Device;
 import org.rsna22.config.ExperimentConfig;
 import org.rsna22.dataset.SkipRecord;
 import org.rsna22.io.AtomicFiles;
+import org.rsna22.io.WriteFence;
 import org.rsna22.model.DevicePool;
 import org.rsna22.ops.JobProgressService;
 import org.slf4j.Logger;
@@ -66,6 +67,7 @@ public class TrainRunTasklet implements Tasklet, StepExecutionListener {
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         ExecutionContext ctx = chunkContext.getStepContext().getStepExecution().getExecutionContext();
+        WriteFence.check(); // a run given up by the manager trains no further
         if (trainer == null) {
             trainer = open(ctx);
         }

@@ -8,8 +8,10 @@ import com.rabbitmq.client.Connection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -104,6 +106,7 @@ class RemotePartitioningIT {
             assertThat(services.ready(queue)).isZero();
 
             killAWorkerMidTrainingThenRestart(tmp, data, config, shared, workers, local);
+            pauseAWorkerPastTheSilentLimitThenWakeIt(tmp, data, config, shared, workers, local);
 
             for (JarProcess w : workers) {
                 w.terminate();
@@ -120,10 +123,9 @@ class RemotePartitioningIT {
         }
     }
 
-    private static void killAWorkerMidTrainingThenRestart(Path tmp, Path data, Path config, List<String> shared,
-                                                          List<JarProcess> workers, Path reference) throws Exception {
-        // prepare's outputs of the first remote run: the top-level files but infer-bbox's
-        Path work = tmp.resolve("remote-kill");
+    /** A work folder with prepare's outputs of the first remote run: its top-level files but infer-bbox's. */
+    private static Path prepared(Path tmp, String name) throws Exception {
+        Path work = tmp.resolve(name);
         Files.createDirectories(work);
         WorkLayout prepared = WorkLayout.of(tmp.resolve("remote").toString());
         try (Stream<Path> top = Files.list(tmp.resolve("remote"))) {
@@ -134,6 +136,77 @@ class RemotePartitioningIT {
                 }
             }
         }
+        return work;
+    }
+
+    /**
+     * A worker stopped with SIGSTOP inside fold 0's training for longer than the manager's silent limit: the manager
+     * marks the partition FAILED and fails the job; the restart gives fold 0 to the other worker, which resumes and
+     * completes it; then the paused worker is woken with SIGCONT. It must be fenced off: log so, write nothing into
+     * the run's folder, record nothing; the weights equal the single-process run's.
+     */
+    private static void pauseAWorkerPastTheSilentLimitThenWakeIt(Path tmp, Path data, Path config, List<String> shared,
+                                                                 List<JarProcess> workers, Path reference)
+            throws Exception {
+        Path work = prepared(tmp, "remote-pause");
+        List<String> managerArgs = new ArrayList<>(List.of(manager(shared, "run", "train-bbox", "data=" + data,
+                "work=" + work, "config=" + config)));
+        managerArgs.add("--rsna22.remote-silent-seconds=8");
+        String fold0Started = "partition trainBboxPartition:fold0-seed0 (job execution";
+        Map<JarProcess, Integer> before = new HashMap<>();
+        for (JarProcess w : workers) {
+            before.put(w, count(w.output(), fold0Started));
+        }
+        JarProcess first = JarProcess.start(tmp.resolve("pause-first.log"), managerArgs.toArray(String[]::new));
+        TrainRun fold0 = TrainRun.of(work, "remote-test", 0, 0);
+        long deadline = System.currentTimeMillis() + 240_000;
+        while (!Files.isDirectory(fold0.checkpoints().resolve("epoch-001")) && first.isAlive()
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        JarProcess paused = null;
+        for (JarProcess w : workers) {
+            if (count(w.output(), fold0Started) > before.get(w)) {
+                paused = w;
+            }
+        }
+        assertThat(paused).as("a worker runs fold 0: " + workers.get(0).output() + workers.get(1).output()).isNotNull();
+        assertThat(fold0.model()).as("fold 0 unfinished when its worker is paused").doesNotExist();
+        signal(paused, "STOP");
+        try {
+            assertThat(first.waitFor(300)).as(first.output()).isEqualTo(1);
+            assertThat(first.output()).contains("has been silent for").contains("marked FAILED")
+                    .contains("train-bbox FAILED");
+            Path restartLog = tmp.resolve("pause-restart.log");
+            List<String> restart = new ArrayList<>(List.of(manager(shared, "restart", "train-bbox")));
+            int exit = JarProcess.run(restartLog, restart.toArray(String[]::new));
+            assertThat(exit).as(Files.readString(restartLog)).isZero();
+        } finally {
+            signal(paused, "CONT");
+        }
+        Map<String, String> completed = digests(fold0.dir());
+        awaitLog(paused, "ended fenced off", 120);
+        assertThat(paused.output()).contains("fenced off: partition trainBboxPartition:fold0-seed0");
+        paused.output().lines().filter(l -> l.contains("fenced off")).forEach(System.out::println); // for the report
+        assertThat(digests(fold0.dir())).as("the woken worker wrote nothing into fold 0's run").isEqualTo(completed);
+        for (int fold : new int[] {0, 1}) {
+            assertThat(Files.readAllBytes(TrainRun.of(work, "remote-test", fold, 0).model().resolve("bbox-0000.params")))
+                    .as("weights of fold " + fold)
+                    .isEqualTo(Files.readAllBytes(TrainRun.of(reference, "remote-test", fold, 0).model()
+                            .resolve("bbox-0000.params")));
+        }
+        Path statusLog = tmp.resolve("pause-status.log");
+        assertThat(JarProcess.run(statusLog, args(shared, "status", "train-bbox"))).isZero();
+        assertThat(Files.readString(statusLog)).as("the job stays COMPLETED").contains("COMPLETED");
+    }
+
+    private static void signal(JarProcess p, String signal) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor()).isZero();
+    }
+
+    private static void killAWorkerMidTrainingThenRestart(Path tmp, Path data, Path config, List<String> shared,
+                                                          List<JarProcess> workers, Path reference) throws Exception {
+        Path work = prepared(tmp, "remote-kill");
         String[] train = manager(shared, "run", "train-bbox", "data=" + data, "work=" + work, "config=" + config);
         String fold0Started = "partition trainBboxPartition:fold0-seed0 (job execution";
         String fold1Started = "partition trainBboxPartition:fold1-seed0 (job execution";
@@ -254,6 +327,15 @@ class RemotePartitioningIT {
                 assertThat(right.get(k)).as(k).isEqualTo(left.get(k));
             }
         }
+    }
+
+    /** Every file below root with the SHA-256 of its bytes. */
+    private static Map<String, String> digests(Path root) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        for (Map.Entry<String, byte[]> e : files(root).entrySet()) {
+            out.put(e.getKey(), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(e.getValue())));
+        }
+        return out;
     }
 
     private static Map<String, byte[]> files(Path root) throws Exception {
