@@ -100,8 +100,9 @@ public class RemotePartitioningConfiguration {
         return IntegrationFlow.from(Amqp.inboundPolledAdapter(rabbit, queue).messageConverter(BODY),
                         // a poll goes on taking requests, one after the other, until the queue is empty: the next
                         // partition starts as soon as this slot is free, not a poll interval later
+                        // started by the worker command once the broker has taken its login (no retry loop first)
                         e -> e.poller(Pollers.fixedDelay(Duration.ofMillis(pollMillis)).maxMessagesPerPoll(-1)
-                                .taskExecutor(slots)))
+                                .taskExecutor(slots)).autoStartup(false))
                 .handle(worker::handle).get();
     }
 

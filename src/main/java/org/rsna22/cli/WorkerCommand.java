@@ -1,6 +1,7 @@
 package org.rsna22.cli;
 
 import java.io.PrintWriter;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -12,6 +13,11 @@ import org.rsna22.config.Concurrency;
 import org.rsna22.io.IoErrors;
 import org.rsna22.model.DevicePool;
 import org.rsna22.model.Engines;
+import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.rabbit.connection.Connection;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.beans.BeansException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.Lifecycle;
@@ -65,11 +71,18 @@ final class WorkerCommand extends LaunchingCommand implements Callable<Integer> 
             ctx = new SpringApplicationBuilder(Rsna22Application.class).registerShutdownHook(false)
                     .run(args.toArray(String[]::new));
         } catch (RuntimeException e) {
-            err().println("error: the worker did not start: " + IoErrors.rootMessage(e));
+            err().println("error: the worker did not start: " + (reachesNoDatabase(e)
+                    ? "cannot reach the job repository " + repository(args) + ": " : "") + IoErrors.rootMessage(e));
             err().flush();
             return JobLauncherSupport.FAILED;
         }
         try {
+            String broker = brokerProblem(ctx);
+            if (broker != null) {
+                err().println("error: the worker did not start: " + broker);
+                err().flush();
+                return JobLauncherSupport.FAILED;
+            }
             try {
                 ctx.getBean(DevicePool.class).size(); // a CUDA build without a usable GPU stops here
                 out.printf("worker: devices %s%n", String.join(", ", ctx.getBean(DevicePool.class).slots().stream()
@@ -82,6 +95,7 @@ final class WorkerCommand extends LaunchingCommand implements Callable<Integer> 
             }
             PartitionWorker worker = ctx.getBean(PartitionWorker.class);
             Lifecycle polling = ctx.getBean("partitionWorkerFlow", Lifecycle.class);
+            polling.start();
             CountDownLatch stop = new CountDownLatch(1);
             SignalStop signals = new SignalStop(stop, out);
             Environment env = ctx.getEnvironment();
@@ -116,6 +130,59 @@ final class WorkerCommand extends LaunchingCommand implements Callable<Integer> 
             return JobLauncherSupport.COMPLETED;
         } finally {
             ctx.close();
+        }
+    }
+
+    /** Whether the start failed because the job repository's database could not be reached or refused the login. */
+    private static boolean reachesNoDatabase(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException || t instanceof CannotGetJdbcConnectionException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The job repository's address as the worker was given it, without anything after '?' or a user:password@ part:
+     * what a log line may show.
+     */
+    static String repository(List<String> args) {
+        String url = null;
+        for (String a : args) {
+            for (String key : new String[] {"--rsna22.db.url=", "--spring.datasource.url="}) {
+                if (a.startsWith(key)) {
+                    url = a.substring(key.length());
+                }
+            }
+        }
+        if (url == null) {
+            url = System.getenv("RSNA22_DB_URL");
+        }
+        if (url == null) {
+            url = args.stream().anyMatch(a -> a.startsWith("--spring.profiles.active=") && a.contains("postgres"))
+                    ? "jdbc:postgresql://127.0.0.1:5432/rsna22" : "(the local H2 database)";
+        }
+        return url.replaceFirst("\\?.*$", "").replaceFirst("//[^/@]*@", "//");
+    }
+
+    /**
+     * Why the worker cannot use the broker (unreachable, or refusing its login), or null: one connection is opened
+     * before the worker says it is ready, so that a wrong host, port or password ends the start in one line instead
+     * of a listener retrying forever. The password is never part of it.
+     */
+    private static String brokerProblem(ConfigurableApplicationContext ctx) {
+        ConnectionFactory factory;
+        try {
+            factory = ctx.getBean(ConnectionFactory.class);
+        } catch (BeansException e) {
+            return null;
+        }
+        try (Connection c = factory.createConnection()) {
+            return c.isOpen() ? null : "cannot reach the broker at " + factory.getHost() + ":" + factory.getPort();
+        } catch (AmqpException e) {
+            return "cannot reach the broker at " + factory.getHost() + ":" + factory.getPort() + " as user "
+                    + factory.getUsername() + ": " + IoErrors.rootMessage(e);
         }
     }
 
