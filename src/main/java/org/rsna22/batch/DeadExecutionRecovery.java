@@ -67,7 +67,7 @@ public class DeadExecutionRecovery {
             if (!s.getStepName().contains(":") || !s.getStatus().isRunning()) {
                 continue;
             }
-            StepExecution saved = repository.getStepExecution(e.getId(), s.getId());
+            StepExecution saved = repository.getStepExecution(s.getId());
             if (saved != null && saved.getStatus() == BatchStatus.STARTED
                     && saved.getExecutionContext().containsKey(JobOwnerListener.HOST)
                     && RemotePartitionHandler.goneWorker(saved, workerSilentMillis) == null) {

@@ -334,7 +334,7 @@ public class JobRunner {
             if (colon < 0 || !JobProgressService.managerOf(p.getStepName()).equals(manager.getStepName())) {
                 continue;
             }
-            StepExecution saved = repository.getStepExecution(e.getId(), p.getId());
+            StepExecution saved = repository.getStepExecution(p.getId());
             if (saved == null || saved.getStatus() != BatchStatus.FAILED) {
                 continue;
             }

@@ -1,5 +1,6 @@
 package org.rsna22.batch;
 
+import javax.sql.DataSource;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.QueueInformation;
 import org.springframework.batch.core.partition.PartitionHandler;
@@ -28,6 +29,8 @@ public class PartitionHandlers {
     private final String broker;
     private final ObjectProvider<AmqpAdmin> admin;
     private final String queue;
+    private final DataSource dataSource;
+    private final String tablePrefix;
 
     public PartitionHandlers(@Value("${rsna22.remote:false}") boolean remote, JobRepository repository,
                              @Qualifier(RemotePartitioningConfiguration.REQUESTS) ObjectProvider<MessageChannel> requests,
@@ -36,7 +39,10 @@ public class PartitionHandlers {
                              @Value("${rsna22.remote-resend-seconds:60}") long resendSeconds,
                              @Value("${spring.rabbitmq.host:localhost}:${spring.rabbitmq.port:5672}") String broker,
                              ObjectProvider<AmqpAdmin> admin,
-                             @Value("${rsna22.remote-queue:rsna22.partitions}") String queue) {
+                             @Value("${rsna22.remote-queue:rsna22.partitions}") String queue, DataSource dataSource,
+                             @Value("${spring.batch.jdbc.table-prefix:BATCH_}") String tablePrefix) {
+        this.dataSource = dataSource;
+        this.tablePrefix = tablePrefix;
         this.remote = remote;
         this.repository = repository;
         this.requests = requests;
@@ -66,8 +72,8 @@ public class PartitionHandlers {
      */
     public PartitionHandler create(Step worker, int threads, String prefix) {
         if (remote) {
-            return new RemotePartitionHandler(worker.getName(), requests::getObject, repository, timing, broker,
-                    this::queuedRequests);
+            return new RemotePartitionHandler(worker.getName(), requests::getObject, repository,
+                    PartitionStates.jdbc(dataSource, tablePrefix), timing, broker, this::queuedRequests);
         }
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(prefix);
         executor.setConcurrencyLimit(threads);

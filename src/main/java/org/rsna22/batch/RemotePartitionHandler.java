@@ -54,13 +54,15 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
 
     private final String broker;
     private final LongSupplier queuedRequests;
+    private final PartitionStates states;
 
     /**
      * @param broker         host:port of RabbitMQ, for messages
      * @param queuedRequests the requests waiting in the queue now, or -1 when that cannot be known
      */
     public RemotePartitionHandler(String workerStep, Supplier<MessageChannel> requests, JobRepository repository,
-                                  Timing timing, String broker, LongSupplier queuedRequests) {
+                                  PartitionStates states, Timing timing, String broker, LongSupplier queuedRequests) {
+        this.states = states;
         this.broker = broker;
         this.queuedRequests = queuedRequests;
         this.workerStep = workerStep;
@@ -97,17 +99,19 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         LOG.info("{}: sent {} partition requests to the workers", manager.getStepName(), ids.size() - ended.size());
         long lastWaitingLog = System.currentTimeMillis();
         Map<Long, Long> unqueuedSince = new HashMap<>();
+        Map<Long, String[]> owners = new HashMap<>(); // host and pid of a running partition, read once
         while (true) {
             Thread.sleep(timing.pollMillis());
             int waiting = 0;
             int running = 0;
             Boolean queueEmpty = null; // asked of the broker only while a partition waits
+            Map<Long, PartitionStates.State> now = states.read(jobExecution, ids); // one query for every partition
             for (long id : ids) {
                 if (ended.containsKey(id)) {
                     continue;
                 }
-                StepExecution p = repository.getStepExecution(jobExecution, id);
-                if (p.getStatus() == BatchStatus.STARTING) {
+                PartitionStates.State s = now.get(id);
+                if (s == null || s.status() == BatchStatus.STARTING) {
                     waiting++;
                     if (queueEmpty == null) {
                         queueEmpty = queuedRequests.getAsLong() == 0;
@@ -116,17 +120,24 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
                         }
                     }
                     if (queueEmpty) {
-                        resendIfLost(p, unqueuedSince);
+                        resendIfLost(manager.getStepName() + ":" + id, id, unqueuedSince);
                     }
-                } else if (p.getStatus().isRunning()) {
-                    String gone = goneWorker(p, timing.silentMillis());
-                    if (gone == null || !markFailed(p, gone)) {
+                } else if (s.status().isRunning()) {
+                    String[] owner = owners.computeIfAbsent(id, k -> owner(repository.getStepExecution(k)));
+                    String gone = goneWorker(owner[0], Long.parseLong(owner[1]), s.lastUpdated(), timing.silentMillis());
+                    if (gone == null) {
+                        running++;
+                        continue;
+                    }
+                    StepExecution p = repository.getStepExecution(id);
+                    if (!markFailed(p, gone)) {
                         running++;
                     } else {
                         ended.put(id, p);
                     }
                 } else {
-                    ended.put(id, p);
+                    ended.put(id, repository.getStepExecution(id)); // read whole once, when it ended
+                    owners.remove(id);
                 }
             }
             if (waiting + running == 0) {
@@ -140,7 +151,11 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
     }
 
     private void send(StepExecution p) {
-        StepExecutionRequest request = new StepExecutionRequest(workerStep, p.getId());
+        send(p.getId());
+    }
+
+    private void send(long stepExecutionId) {
+        StepExecutionRequest request = new StepExecutionRequest(workerStep, stepExecutionId);
         requests.get().send(MessageBuilder.withPayload(PartitionRequests.toJson(request))
                 .setHeader("contentType", PartitionRequests.CONTENT_TYPE).build());
     }
@@ -149,21 +164,27 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
      * A partition that has not started although the request queue is empty: once that has lasted the resend time,
      * its request was lost (taken by a worker that died before starting it, or lost by the broker) and is sent again.
      */
-    private void resendIfLost(StepExecution p, Map<Long, Long> unqueuedSince) {
+    private void resendIfLost(String name, long id, Map<Long, Long> unqueuedSince) {
         long now = System.currentTimeMillis();
-        long since = unqueuedSince.computeIfAbsent(p.getId(), k -> now);
+        long since = unqueuedSince.computeIfAbsent(id, k -> now);
         if (now - since < timing.resendMillis()) {
             return;
         }
         try {
-            send(p);
+            send(id);
             LOG.warn("{}: not started while the request queue was empty for {} s: its request was lost, sent again",
-                    p.getStepName(), (now - since) / 1000);
+                    name, (now - since) / 1000);
         } catch (MessagingException e) {
-            LOG.warn("{}: its request was lost and cannot be sent again now: {}", p.getStepName(),
-                    IoErrors.rootMessage(e));
+            LOG.warn("{}: its request was lost and cannot be sent again now: {}", name, IoErrors.rootMessage(e));
         }
-        unqueuedSince.put(p.getId(), now);
+        unqueuedSince.put(id, now);
+    }
+
+    /** Host and pid (as text) that a started partition's worker recorded in its context. */
+    private static String[] owner(StepExecution p) {
+        ExecutionContext ctx = p.getExecutionContext();
+        return new String[] {ctx.getString(JobOwnerListener.HOST, null),
+            Long.toString(ctx.getLong(JobOwnerListener.PID, -1L))};
     }
 
     /** Records a partition as FAILED, ended now, with the reason as its exit description. */
@@ -181,13 +202,16 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
      */
     static String goneWorker(StepExecution p, long silentMillis) {
         ExecutionContext ctx = p.getExecutionContext();
-        String host = ctx.getString(JobOwnerListener.HOST, null);
-        long pid = ctx.getLong(JobOwnerListener.PID, -1L);
+        return goneWorker(ctx.getString(JobOwnerListener.HOST, null), ctx.getLong(JobOwnerListener.PID, -1L),
+                p.getLastUpdated() != null ? p.getLastUpdated() : p.getStartTime(), silentMillis);
+    }
+
+    /** {@link #goneWorker(StepExecution, long)} of a partition's owner and last update. */
+    static String goneWorker(String host, long pid, LocalDateTime last, long silentMillis) {
         String who = host == null ? "its worker" : "worker " + pid + " on " + host;
         if (JobOwnerListener.ofThisHost(host, pid) && !JobOwnerListener.alive(pid)) {
             return who + " is gone";
         }
-        LocalDateTime last = p.getLastUpdated() != null ? p.getLastUpdated() : p.getStartTime();
         if (last != null) {
             long silent = Duration.between(last, LocalDateTime.now()).toMillis();
             if (silent > silentMillis) {

@@ -206,7 +206,7 @@ public final class RemoteBenchmark {
         List<StepExecution> parts = new ArrayList<>();
         // as the workers left them: the manager's copies of its partitions never saw them run
         for (StepExecution mine : e.getStepExecutions()) {
-            StepExecution s = repository.getStepExecution(e.getId(), mine.getId());
+            StepExecution s = repository.getStepExecution(mine.getId());
             if (s.getStepName().equals("inferBbox")) {
                 step = s;
             } else if (s.getStepName().startsWith("inferBboxPartition:")) {

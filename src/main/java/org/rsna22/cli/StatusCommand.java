@@ -3,7 +3,10 @@ package org.rsna22.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.rsna22.batch.DeadExecutionRecovery;
 import org.rsna22.batch.FailureReason;
 import org.rsna22.batch.JobRepositoryContext;
@@ -61,6 +64,8 @@ final class StatusCommand extends LaunchingCommand implements Callable<Integer> 
     }
 
     private static final String DEVICE = "device";
+    /** Up to this many remote partitions are listed one by one; more are counted per worker. */
+    private static final int LISTED_PARTITIONS = 16;
 
     static void print(ExecutionProgress e, String failure, PrintWriter out) {
         out.printf(Locale.ROOT, "%s  execution %d (instance %d)  %s  started %s  %s%n", e.job(), e.executionId(),
@@ -78,11 +83,16 @@ final class StatusCommand extends LaunchingCommand implements Callable<Integer> 
         for (StepProgress s : e.steps()) {
             out.printf(Locale.ROOT, "  %-20s %-9s %s%s%s  %s%n", s.name(), s.status(), amount(s),
                     s.skipped() > 0 ? "  skipped " + s.skipped() : "", partitions(s), timing(s));
-            // remote partitions: the worker (pid@host) that ran each
-            List<String> workers = s.partitions().stream().filter(p -> p.worker() != null)
-                    .map(p -> p.name() + " " + p.worker()).toList();
-            if (!workers.isEmpty()) {
-                out.println("    workers: " + String.join(", ", workers));
+            // remote partitions: the worker (pid@host) that ran each; with many, how many each worker ran
+            List<StepProgress> remote = s.partitions().stream().filter(p -> p.worker() != null).toList();
+            if (!remote.isEmpty() && remote.size() <= LISTED_PARTITIONS) {
+                out.println("    workers: " + String.join(", ", remote.stream().map(p -> p.name() + " " + p.worker())
+                        .toList()));
+            } else if (!remote.isEmpty()) {
+                Map<String, Long> perWorker = remote.stream().collect(Collectors.groupingBy(StepProgress::worker,
+                        TreeMap::new, Collectors.counting()));
+                out.println("    workers: " + String.join(", ", perWorker.entrySet().stream()
+                        .map(w -> w.getKey() + " " + w.getValue() + " partitions").toList()));
             }
             // the device each partition that runs a network took (rsna22.devices)
             List<String> devices = s.partitions().stream().filter(p -> p.details().containsKey(DEVICE))

@@ -175,7 +175,7 @@ public class JobProgressService {
         if (!s.getExecutionContext().isEmpty()) {
             return s.getExecutionContext();
         }
-        StepExecution full = repository.getStepExecution(s.getJobExecutionId(), s.getId());
+        StepExecution full = repository.getStepExecution(s.getId()); // this step only: (job, step) reads every step of the job
         return full == null ? s.getExecutionContext() : full.getExecutionContext();
     }
 

@@ -51,7 +51,7 @@ class RemotePartitionHandlerTest {
 
     private RemotePartitionHandler handler(MessageChannel channel, LongSupplier queued) {
         return new RemotePartitionHandler("trainBboxPartition", () -> channel, repository,
-                new RemotePartitionHandler.Timing(10, 60_000, 300), "mq.example:5672", queued);
+                PartitionStates.viaRepository(repository), new RemotePartitionHandler.Timing(10, 60_000, 300), "mq.example:5672", queued);
     }
 
     /**

@@ -107,6 +107,7 @@ class RemotePartitioningIT {
 
             killAWorkerMidTrainingThenRestart(tmp, data, config, shared, workers, local);
             pauseAWorkerPastTheSilentLimitThenWakeIt(tmp, data, config, shared, workers, local);
+            aThousandPartitions(tmp, shared, services);
 
             for (JarProcess w : workers) {
                 w.terminate();
@@ -198,6 +199,58 @@ class RemotePartitioningIT {
         Path statusLog = tmp.resolve("pause-status.log");
         assertThat(JarProcess.run(statusLog, args(shared, "status", "train-bbox"))).isZero();
         assertThat(Files.readString(statusLog)).as("the job stays COMPLETED").contains("COMPLETED");
+    }
+
+    /**
+     * prepare over 1,000 tiny studies, one per partition (1,000 sliceMetadata and 750 bboxLabels partitions) on the two
+     * workers: it completes, the manager's heap stays small, status answers quickly and the coordination costs each
+     * partition little (the workers' time not spent in partitions, from the repository's start and end times).
+     */
+    private static void aThousandPartitions(Path tmp, List<String> shared, Services.Endpoints services)
+            throws Exception {
+        Path data = JarProcess.generateDemo(1000, 16, 8);
+        Path config = Files.writeString(tmp.resolve("one-study-per-partition.yaml"),
+                "prepare:\n  studies_per_partition: 1\n");
+        Path log = tmp.resolve("manager-1000.log");
+        int exit = JarProcess.run(log, manager(shared, "run", "prepare", "data=" + data, "work=" + tmp.resolve("k1000"),
+                "config=" + config));
+        String out = Files.readString(log);
+        assertThat(exit).as(out).isZero();
+        Matcher live = Pattern.compile("live after collections at most (\\d+) MiB").matcher(out);
+        assertThat(live.find()).as(out).isTrue();
+        // 1,684 MiB before the manager polled its partitions in one query and read each one alone
+        assertThat(Integer.parseInt(live.group(1))).as("the manager's live heap over 1,750 partitions, MiB")
+                .isLessThan(128);
+
+        try (java.sql.Connection c = services.connect(DATABASE); java.sql.Statement s = c.createStatement()) {
+            double wall = seconds(s, "SELECT EXTRACT(EPOCH FROM END_TIME - START_TIME) FROM BATCH_STEP_EXECUTION "
+                    + "WHERE STEP_NAME = 'sliceMetadata' ORDER BY STEP_EXECUTION_ID DESC LIMIT 1");
+            double busy = seconds(s, "SELECT SUM(EXTRACT(EPOCH FROM END_TIME - START_TIME)) FROM BATCH_STEP_EXECUTION "
+                    + "WHERE STEP_NAME LIKE 'sliceMetadataPartition:%' AND JOB_EXECUTION_ID = (SELECT JOB_EXECUTION_ID "
+                    + "FROM BATCH_STEP_EXECUTION WHERE STEP_NAME = 'sliceMetadata' ORDER BY STEP_EXECUTION_ID DESC LIMIT 1)");
+            int partitions = 1000;
+            double overheadMillis = (2 * wall - busy) * 1000 / partitions; // the two workers' time outside partitions
+            System.out.printf(java.util.Locale.ROOT, "1,000 sliceMetadata partitions on 2 workers: %.1f s, partitions' "
+                    + "own time %.1f s, coordination %.1f ms per partition%n", wall, busy, overheadMillis);
+            assertThat(overheadMillis).as("coordination per partition, ms").isLessThan(50);
+        }
+
+        Path status = tmp.resolve("status-1000.log");
+        long t0 = System.nanoTime();
+        assertThat(JarProcess.run(status, args(shared, "status", "prepare"))).isZero();
+        double statusSeconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(java.util.Locale.ROOT, "status on that repository: %.2f s (the JVM's start included)%n",
+                statusSeconds);
+        assertThat(statusSeconds).as("status, JVM start included, on a machine that may be busy").isLessThan(3);
+        assertThat(Files.readString(status)).contains("partitions 1000/1000 completed")
+                .containsPattern("workers: \\d+@\\S+ \\d+ partitions, \\d+@\\S+ \\d+ partitions");
+    }
+
+    private static double seconds(java.sql.Statement s, String query) throws Exception {
+        try (java.sql.ResultSet r = s.executeQuery(query)) {
+            assertThat(r.next()).as(query).isTrue();
+            return r.getDouble(1);
+        }
     }
 
     private static void signal(JarProcess p, String signal) throws Exception {
