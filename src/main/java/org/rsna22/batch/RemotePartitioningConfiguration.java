@@ -86,7 +86,9 @@ public class RemotePartitioningConfiguration {
     public IntegrationFlow partitionWorkerFlow(ConnectionFactory rabbit, PartitionWorker worker,
                                                @Value("${rsna22.remote-queue:rsna22.partitions}") String queue,
                                                @Value("${rsna22.worker.concurrency:1}") int concurrency,
-                                               @Value("${rsna22.worker.poll-ms:50}") long pollMillis) {
+                                               @Value("${rsna22.worker.poll-ms:50}") long pollMillis,
+                                               @Value("${spring.rabbitmq.host:localhost}:${spring.rabbitmq.port:5672}")
+                                               String broker) {
         if (concurrency < 1) {
             throw new IllegalArgumentException("rsna22.worker.concurrency must be at least 1, not " + concurrency);
         }
@@ -97,12 +99,14 @@ public class RemotePartitioningConfiguration {
         slots.setThreadNamePrefix("worker-");
         slots.setRejectedExecutionHandler(new ThreadPoolExecutor.DiscardPolicy());
         slots.initialize();
+        BrokerOutageLog outages = new BrokerOutageLog(broker);
         return IntegrationFlow.from(Amqp.inboundPolledAdapter(rabbit, queue).messageConverter(BODY),
                         // a poll goes on taking requests, one after the other, until the queue is empty: the next
                         // partition starts as soon as this slot is free, not a poll interval later
                         // started by the worker command once the broker has taken its login (no retry loop first)
                         e -> e.poller(Pollers.fixedDelay(Duration.ofMillis(pollMillis)).maxMessagesPerPoll(-1)
-                                .taskExecutor(slots)).autoStartup(false))
+                                .taskExecutor(slots).errorHandler(outages)
+                                .advice(new BrokerOutageLog.BackAdvice(outages))).autoStartup(false))
                 .handle(worker::handle).get();
     }
 

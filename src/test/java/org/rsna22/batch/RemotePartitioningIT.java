@@ -107,7 +107,7 @@ class RemotePartitioningIT {
 
             killAWorkerMidTrainingThenRestart(tmp, data, config, shared, workers, local);
             pauseAWorkerPastTheSilentLimitThenWakeIt(tmp, data, config, shared, workers, local);
-            aThousandPartitions(tmp, shared, services);
+            aThousandPartitions(tmp, shared, services, workers);
 
             for (JarProcess w : workers) {
                 w.terminate();
@@ -204,18 +204,48 @@ class RemotePartitioningIT {
     /**
      * prepare over 1,000 tiny studies, one per partition (1,000 sliceMetadata and 750 bboxLabels partitions) on the two
      * workers: it completes, the manager's heap stays small, status answers quickly and the coordination costs each
-     * partition little (the workers' time not spent in partitions, from the repository's start and end times).
+     * partition little (the workers' time not spent in partitions, from the repository's start and end times). When
+     * bboxLabels has sent its requests, RabbitMQ is stopped for 15 s and started again (rabbitmqctl stop_app /
+     * start_app): manager and workers reconnect, no request is lost or run twice, and the outputs equal a
+     * single-process prepare's; each worker says once that the broker went and once that it is back.
      */
-    private static void aThousandPartitions(Path tmp, List<String> shared, Services.Endpoints services)
-            throws Exception {
+    private static void aThousandPartitions(Path tmp, List<String> shared, Services.Endpoints services,
+                                            List<JarProcess> workers) throws Exception {
         Path data = JarProcess.generateDemo(1000, 16, 8);
         Path config = Files.writeString(tmp.resolve("one-study-per-partition.yaml"),
                 "prepare:\n  studies_per_partition: 1\n");
         Path log = tmp.resolve("manager-1000.log");
-        int exit = JarProcess.run(log, manager(shared, "run", "prepare", "data=" + data, "work=" + tmp.resolve("k1000"),
-                "config=" + config));
+        JarProcess prepare = JarProcess.start(log, manager(shared, "run", "prepare", "data=" + data,
+                "work=" + tmp.resolve("k1000"), "config=" + config));
+        boolean outage = !services.containers(); // this machine's broker: rabbitmqctl stops and starts it
+        if (outage) {
+            awaitLog(prepare, "bboxLabels: sent 750 partition requests", 240);
+            rabbitmq("stop_app");
+            try {
+                Thread.sleep(15_000);
+            } finally {
+                rabbitmq("start_app");
+            }
+        }
+        int exit = prepare.waitFor(300);
         String out = Files.readString(log);
         assertThat(exit).as(out).isZero();
+        Path single = tmp.resolve("k1000-local");
+        assertThat(JarProcess.run(tmp.resolve("local-1000.log"), "run", "prepare", "data=" + data, "work=" + single,
+                "--no-web", "--rsna22.db-dir=" + tmp.resolve("db-local-1000"))).isZero();
+        for (String f : List.of("slice_meta_v01.csv.gz", "train_bbox_v01.csv.gz", "train_all_slices_v01.csv.gz",
+                "train_folded_v01.csv", "skipped.csv")) {
+            assertThat(Files.readAllBytes(tmp.resolve("k1000").resolve(f))).as(f)
+                    .isEqualTo(Files.readAllBytes(single.resolve(f)));
+        }
+        if (outage) {
+            for (JarProcess w : workers) {
+                String said = w.output();
+                assertThat(count(said, "cannot take partition requests from the broker")).as(said).isEqualTo(1);
+                assertThat(said).contains("is back after");
+                assertThat(count(said, "MessagingException")).as("no stack trace per poll").isZero();
+            }
+        }
         Matcher live = Pattern.compile("live after collections at most (\\d+) MiB").matcher(out);
         assertThat(live.find()).as(out).isTrue();
         // 1,684 MiB before the manager polled its partitions in one query and read each one alone
@@ -244,6 +274,12 @@ class RemotePartitioningIT {
         assertThat(statusSeconds).as("status, JVM start included, on a machine that may be busy").isLessThan(3);
         assertThat(Files.readString(status)).contains("partitions 1000/1000 completed")
                 .containsPattern("workers: \\d+@\\S+ \\d+ partitions, \\d+@\\S+ \\d+ partitions");
+    }
+
+    private static void rabbitmq(String command) throws Exception {
+        Process p = new ProcessBuilder("rabbitmqctl", command).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("rabbitmqctl " + command + ": " + said).isZero();
     }
 
     private static double seconds(java.sql.Statement s, String query) throws Exception {
