@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.dataset.WorkLayout.Subset;
+import org.rsna22.testsupport.ExternalTools;
 import org.rsna22.testsupport.JarProcess;
 import org.rsna22.testsupport.Services;
 import org.rsna22.training.TrainRun;
@@ -108,6 +109,7 @@ class RemotePartitioningIT {
             killAWorkerMidTrainingThenRestart(tmp, data, config, shared, workers, local);
             pauseAWorkerPastTheSilentLimitThenWakeIt(tmp, data, config, shared, workers, local);
             aThousandPartitions(tmp, shared, services, workers);
+            aWorkFolderThatFillsUp(tmp, shared, workers);
 
             for (JarProcess w : workers) {
                 w.terminate();
@@ -274,6 +276,49 @@ class RemotePartitioningIT {
         assertThat(statusSeconds).as("status, JVM start included, on a machine that may be busy").isLessThan(3);
         assertThat(Files.readString(status)).contains("partitions 1000/1000 completed")
                 .containsPattern("workers: \\d+@\\S+ \\d+ partitions, \\d+@\\S+ \\d+ partitions");
+    }
+
+    /**
+     * The work folder on a 64 KiB tmpfs (mounted here; root, as in CI): a worker's partition fails on the full disk,
+     * the manager's job fails with the disk-full reason, and `status` names it; once there is space a plain restart
+     * completes the job.
+     */
+    private static void aWorkFolderThatFillsUp(Path tmp, List<String> shared, List<JarProcess> workers)
+            throws Exception {
+        Path small = Files.createDirectories(tmp.resolve("small"));
+        ExternalTools.Result mount = ExternalTools.run(List.of("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs",
+                small.toString()), tmp);
+        if (mount.exit() != 0) {
+            ExternalTools.requireService("a small tmpfs for the disk-full case (mount needs root: "
+                    + mount.stderr().strip() + ")");
+        }
+        try {
+            Path data = JarProcess.generateDemo(6, 32, 40);
+            Path work = small.resolve("work");
+            Path log = tmp.resolve("manager-full.log");
+            int exit = JarProcess.run(log, manager(shared, "run", "prepare", "data=" + data, "work=" + work));
+            String out = Files.readString(log);
+            assertThat(exit).as(out).isEqualTo(1);
+            assertThat(out).contains("no space left on " + work);
+            String workersSaid = workers.get(0).output() + workers.get(1).output();
+            assertThat(workersSaid).as("a worker's partition failed on the full disk")
+                    .containsPattern("partition \\w+Partition:studies-\\d+ ended FAILED in [0-9.]+ s: .*no space left on "
+                            + Pattern.quote(work.toString()));
+            Path status = tmp.resolve("status-full.log");
+            assertThat(JarProcess.run(status, args(shared, "status", "prepare"))).isZero();
+            assertThat(Files.readString(status)).containsPattern("reason: .*no space left on " + Pattern.quote(
+                    work.toString()));
+
+            ExternalTools.Result grow = ExternalTools.run(List.of("mount", "-o", "remount,size=64m", small.toString()),
+                    tmp);
+            assertThat(grow.exit()).as(grow.stderr()).isZero();
+            Path restart = tmp.resolve("manager-full-restart.log");
+            assertThat(JarProcess.run(restart, manager(shared, "restart", "prepare"))).as(Files.readString(restart))
+                    .isZero();
+            assertThat(work.resolve("train_all_slices_v01.csv.gz")).exists();
+        } finally {
+            ExternalTools.run(List.of("umount", small.toString()), tmp);
+        }
     }
 
     private static void rabbitmq(String command) throws Exception {
