@@ -37,6 +37,7 @@ public class PartitionHandlers {
                              @Value("${rsna22.remote-poll-ms:100}") long pollMillis,
                              @Value("${rsna22.remote-silent-seconds:600}") long silentSeconds,
                              @Value("${rsna22.remote-resend-seconds:60}") long resendSeconds,
+                             @Value("${rsna22.remote-repository-outage-seconds:300}") long repositoryOutageSeconds,
                              @Value("${spring.rabbitmq.host:localhost}:${spring.rabbitmq.port:5672}") String broker,
                              ObjectProvider<AmqpAdmin> admin,
                              @Value("${rsna22.remote-queue:rsna22.partitions}") String queue, DataSource dataSource,
@@ -46,7 +47,8 @@ public class PartitionHandlers {
         this.remote = remote;
         this.repository = repository;
         this.requests = requests;
-        this.timing = new RemotePartitionHandler.Timing(pollMillis, silentSeconds * 1000, resendSeconds * 1000);
+        this.timing = new RemotePartitionHandler.Timing(pollMillis, silentSeconds * 1000, resendSeconds * 1000,
+                repositoryOutageSeconds * 1000);
         this.broker = broker;
         this.admin = admin;
         this.queue = queue;

@@ -6,10 +6,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.rsna22.io.IoErrors;
 import org.rsna22.io.WriteFence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobInterruptedException;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
@@ -19,9 +21,11 @@ import org.springframework.batch.integration.partition.StepExecutionRequest;
 import org.springframework.beans.BeansException;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.EmptyResultDataAccessException;
+import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.integration.StaticMessageHeaderAccessor;
 import org.springframework.integration.acks.AcknowledgmentCallback;
 import org.springframework.messaging.Message;
+import org.springframework.transaction.TransactionException;
 
 /**
  * The worker side of remote partitioning: takes one partition request at a time from the request queue,
@@ -33,6 +37,8 @@ import org.springframework.messaging.Message;
 public class PartitionWorker {
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionWorker.class);
+    /** How long a worker goes on trying to record a partition's end while the repository is away. */
+    private static final long RECORD_END_MILLIS = 120_000;
 
     private final JobRepository repository;
     private final StepLocator steps;
@@ -143,10 +149,10 @@ public class PartitionWorker {
                     String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9));
             return;
         }
-        if (done.getEndTime() == null) {
-            // the step could not record its own end (an error outside its chunks): record it here
-            done.setEndTime(LocalDateTime.now());
-            repository.update(done);
+        if (done.getEndTime() == null || done.getStatus() == BatchStatus.UNKNOWN) {
+            // the step could not record its own end (an error outside its chunks, or the repository was away when
+            // it ended): record it here, FAILED, so that it does not stay STARTED until the manager's silent limit
+            recordEnd(done);
         }
         String why = done.getStatus() == BatchStatus.COMPLETED ? ""
                 : ": " + done.getExitStatus().getExitDescription().lines().findFirst().orElse("");
@@ -184,6 +190,41 @@ public class PartitionWorker {
             }
             throw new WriteFence.FencedOffException(message);
         };
+    }
+
+    /** Records the end of a partition, retrying while the job repository is unreachable (a restarting database). */
+    private void recordEnd(StepExecution done) {
+        if (done.getStatus() == BatchStatus.UNKNOWN) {
+            done.setStatus(BatchStatus.FAILED);
+            done.setExitStatus(ExitStatus.FAILED.addExitDescription("the job repository could not record the end of "
+                    + "this partition when it ended (a restarted or unreachable database); restart the job to run it "
+                    + "again"));
+        }
+        if (done.getEndTime() == null) {
+            done.setEndTime(LocalDateTime.now());
+        }
+        long deadline = System.currentTimeMillis() + RECORD_END_MILLIS;
+        while (true) {
+            try {
+                repository.update(done);
+                return;
+            } catch (OptimisticLockingFailureException e) {
+                return; // recorded by someone else (the manager): that record stands
+            } catch (DataAccessException | TransactionException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    LOG.warn("partition {}: its end could not be recorded in the job repository for {} s ({}); the "
+                            + "manager will find it silent", done.getStepName(), RECORD_END_MILLIS / 1000,
+                            IoErrors.rootMessage(e));
+                    return;
+                }
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /**

@@ -21,10 +21,12 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.integration.partition.StepExecutionRequest;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.integration.support.MessageBuilder;
 import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.MessagingException;
+import org.springframework.transaction.TransactionException;
 
 /**
  * The manager side of remote partitioning: sends one {@link StepExecutionRequest} per partition to the request
@@ -44,7 +46,7 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
      * How often the repository is read, how long a started partition may go without an update, and how long a
      * partition may wait unstarted with the request queue empty before its request is sent again.
      */
-    public record Timing(long pollMillis, long silentMillis, long resendMillis) {
+    public record Timing(long pollMillis, long silentMillis, long resendMillis, long repositoryOutageMillis) {
     }
 
     private final String workerStep;
@@ -100,45 +102,62 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         long lastWaitingLog = System.currentTimeMillis();
         Map<Long, Long> unqueuedSince = new HashMap<>();
         Map<Long, String[]> owners = new HashMap<>(); // host and pid of a running partition, read once
+        long repositoryAwaySince = 0;
         while (true) {
             Thread.sleep(timing.pollMillis());
             int waiting = 0;
             int running = 0;
             Boolean queueEmpty = null; // asked of the broker only while a partition waits
-            Map<Long, PartitionStates.State> now = states.read(jobExecution, ids); // one query for every partition
-            for (long id : ids) {
-                if (ended.containsKey(id)) {
-                    continue;
+            Map<Long, PartitionStates.State> now;
+            try {
+                now = states.read(jobExecution, ids); // one query for every partition
+                if (repositoryAwaySince != 0) {
+                    LOG.info("{}: the job repository is back after {} s", manager.getStepName(),
+                            (System.currentTimeMillis() - repositoryAwaySince) / 1000);
+                    repositoryAwaySince = 0;
                 }
-                PartitionStates.State s = now.get(id);
-                if (s == null || s.status() == BatchStatus.STARTING) {
-                    waiting++;
-                    if (queueEmpty == null) {
-                        queueEmpty = queuedRequests.getAsLong() == 0;
-                        if (!queueEmpty) {
-                            unqueuedSince.clear();
-                        }
-                    }
-                    if (queueEmpty) {
-                        resendIfLost(manager.getStepName() + ":" + id, id, unqueuedSince);
-                    }
-                } else if (s.status().isRunning()) {
-                    String[] owner = owners.computeIfAbsent(id, k -> owner(repository.getStepExecution(k)));
-                    String gone = goneWorker(owner[0], Long.parseLong(owner[1]), s.lastUpdated(), timing.silentMillis());
-                    if (gone == null) {
-                        running++;
+            } catch (DataAccessException | TransactionException e) {
+                repositoryAwaySince = repositoryAway(manager, e, repositoryAwaySince);
+                continue;
+            }
+            try {
+                for (long id : ids) {
+                    if (ended.containsKey(id)) {
                         continue;
                     }
-                    StepExecution p = repository.getStepExecution(id);
-                    if (!markFailed(p, gone)) {
-                        running++;
+                    PartitionStates.State s = now.get(id);
+                    if (s == null || s.status() == BatchStatus.STARTING) {
+                        waiting++;
+                        if (queueEmpty == null) {
+                            queueEmpty = queuedRequests.getAsLong() == 0;
+                            if (!queueEmpty) {
+                                unqueuedSince.clear();
+                            }
+                        }
+                        if (queueEmpty) {
+                            resendIfLost(manager.getStepName() + ":" + id, id, unqueuedSince);
+                        }
+                    } else if (s.status().isRunning()) {
+                        String[] owner = owners.computeIfAbsent(id, k -> owner(repository.getStepExecution(k)));
+                        String gone = goneWorker(owner[0], Long.parseLong(owner[1]), s.lastUpdated(), timing.silentMillis());
+                        if (gone == null) {
+                            running++;
+                            continue;
+                        }
+                        StepExecution p = repository.getStepExecution(id);
+                        if (!markFailed(p, gone)) {
+                            running++;
+                        } else {
+                            ended.put(id, p);
+                        }
                     } else {
-                        ended.put(id, p);
+                        ended.put(id, repository.getStepExecution(id)); // read whole once, when it ended
+                        owners.remove(id);
                     }
-                } else {
-                    ended.put(id, repository.getStepExecution(id)); // read whole once, when it ended
-                    owners.remove(id);
                 }
+            } catch (DataAccessException | TransactionException e) {
+                repositoryAwaySince = repositoryAway(manager, e, repositoryAwaySince);
+                continue;
             }
             if (waiting + running == 0) {
                 return new HashSet<>(ended.values());
@@ -185,6 +204,25 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         ExecutionContext ctx = p.getExecutionContext();
         return new String[] {ctx.getString(JobOwnerListener.HOST, null),
             Long.toString(ctx.getLong(JobOwnerListener.PID, -1L))};
+    }
+
+    /**
+     * A poll that could not read or write the job repository (a restarted or unreachable database): the workers'
+     * partitions go on, and so does the polling, saying so once; after {@code repositoryOutageMillis} the step fails
+     * with the reason. Returns since when the repository has been away.
+     */
+    private long repositoryAway(StepExecution manager, RuntimeException e, long since) {
+        long t = System.currentTimeMillis();
+        if (since == 0) {
+            LOG.warn("{}: cannot reach the job repository ({}); polling on for up to {} s", manager.getStepName(),
+                    IoErrors.rootMessage(e), timing.repositoryOutageMillis() / 1000);
+            return t;
+        }
+        if (t - since > timing.repositoryOutageMillis()) {
+            throw new IllegalStateException(manager.getStepName() + ": the job repository could not be reached for "
+                    + (t - since) / 1000 + " s: " + IoErrors.rootMessage(e), e);
+        }
+        return since;
     }
 
     /** Records a partition as FAILED, ended now, with the reason as its exit description. */

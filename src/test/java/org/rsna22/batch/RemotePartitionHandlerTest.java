@@ -1,6 +1,7 @@
 package org.rsna22.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.repository.support.ResourcelessJobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.MessageDeliveryException;
@@ -51,7 +53,8 @@ class RemotePartitionHandlerTest {
 
     private RemotePartitionHandler handler(MessageChannel channel, LongSupplier queued) {
         return new RemotePartitionHandler("trainBboxPartition", () -> channel, repository,
-                PartitionStates.viaRepository(repository), new RemotePartitionHandler.Timing(10, 60_000, 300), "mq.example:5672", queued);
+                PartitionStates.viaRepository(repository), new RemotePartitionHandler.Timing(10, 60_000, 300, 60_000),
+                "mq.example:5672", queued);
     }
 
     /**
@@ -153,5 +156,40 @@ class RemotePartitionHandlerTest {
         assertThat(killed.getStatus()).isEqualTo(BatchStatus.FAILED);
         assertThat(killed.getExitStatus().getExitDescription())
                 .startsWith("worker " + gone.pid() + " on " + JobOwnerListener.hostName() + " is gone");
+    }
+
+    /**
+     * The job repository's database restarts while the partitions run: the manager's polls fail for a while and it
+     * polls on, then sees the partition end; an outage longer than its limit fails the step with the reason.
+     */
+    @Test
+    void theManagerPollsOnThroughARepositoryOutageAndGivesUpOnlyAfterItsLimit() throws Exception {
+        Set<StepExecution> parts = partitions("fold0-seed0");
+        StepExecution p = parts.iterator().next();
+        MessageChannel broker = (Message<?> m, long timeout) -> true;
+        AtomicLong failingPolls = new AtomicLong(5);
+        PartitionStates real = PartitionStates.viaRepository(repository);
+        PartitionStates restarting = (jobExecutionId, ids) -> {
+            if (failingPolls.getAndDecrement() > 0) {
+                throw new CannotGetJdbcConnectionException("FATAL: terminating connection due to administrator command");
+            }
+            p.setStatus(BatchStatus.COMPLETED);
+            p.setExitStatus(ExitStatus.COMPLETED);
+            p.setEndTime(LocalDateTime.now());
+            return real.read(jobExecutionId, ids);
+        };
+        RemotePartitionHandler h = new RemotePartitionHandler("trainBboxPartition", () -> broker, repository,
+                restarting, new RemotePartitionHandler.Timing(10, 60_000, 60_000, 5_000), "mq.example:5672", () -> 0);
+        assertThat(h.doHandle(manager, parts)).singleElement()
+                .satisfies(e -> assertThat(e.getStatus()).isEqualTo(BatchStatus.COMPLETED));
+
+        PartitionStates down = (jobExecutionId, ids) -> {
+            throw new CannotGetJdbcConnectionException("Connection refused");
+        };
+        RemotePartitionHandler impatient = new RemotePartitionHandler("trainBboxPartition", () -> broker, repository,
+                down, new RemotePartitionHandler.Timing(10, 60_000, 60_000, 100), "mq.example:5672", () -> 0);
+        assertThatThrownBy(() -> impatient.doHandle(manager, partitions("fold1-seed0")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the job repository could not be reached for").hasMessageContaining("Connection refused");
     }
 }

@@ -154,7 +154,7 @@ class RemotePartitioningIT {
         Path work = prepared(tmp, "remote-pause");
         List<String> managerArgs = new ArrayList<>(List.of(manager(shared, "run", "train-bbox", "data=" + data,
                 "work=" + work, "config=" + config)));
-        managerArgs.add("--rsna22.remote-silent-seconds=8");
+        managerArgs.add("--rsna22.remote-silent-seconds=6");
         String fold0Started = "partition trainBboxPartition:fold0-seed0 (job execution";
         Map<JarProcess, Integer> before = new HashMap<>();
         for (JarProcess w : workers) {
@@ -207,7 +207,7 @@ class RemotePartitioningIT {
      * prepare over 1,000 tiny studies, one per partition (1,000 sliceMetadata and 750 bboxLabels partitions) on the two
      * workers: it completes, the manager's heap stays small, status answers quickly and the coordination costs each
      * partition little (the workers' time not spent in partitions, from the repository's start and end times). When
-     * bboxLabels has sent its requests, RabbitMQ is stopped for 15 s and started again (rabbitmqctl stop_app /
+     * bboxLabels has sent its requests, RabbitMQ is stopped for 10 s and started again (rabbitmqctl stop_app /
      * start_app): manager and workers reconnect, no request is lost or run twice, and the outputs equal a
      * single-process prepare's; each worker says once that the broker went and once that it is back.
      */
@@ -224,7 +224,7 @@ class RemotePartitioningIT {
             awaitLog(prepare, "bboxLabels: sent 750 partition requests", 240);
             rabbitmq("stop_app");
             try {
-                Thread.sleep(15_000);
+                Thread.sleep(10_000);
             } finally {
                 rabbitmq("start_app");
             }
