@@ -37,6 +37,7 @@ import org.rsna22.training.TrainRun;
 class RemotePartitioningIT {
 
     private static final String DATABASE = "rsna22_it_remote";
+    private static final String FOLD0_STARTED = "partition trainBboxPartition:fold0-seed0 (job execution";
 
     @Test
     void twoWorkersRunTheJobsAsOneProcessAndAKilledWorkersPartitionIsTheOnlyOneRunAgain(@TempDir Path tmp) throws Exception {
@@ -155,24 +156,13 @@ class RemotePartitioningIT {
         List<String> managerArgs = new ArrayList<>(List.of(manager(shared, "run", "train-bbox", "data=" + data,
                 "work=" + work, "config=" + config)));
         managerArgs.add("--rsna22.remote-silent-seconds=6");
-        String fold0Started = "partition trainBboxPartition:fold0-seed0 (job execution";
         Map<JarProcess, Integer> before = new HashMap<>();
         for (JarProcess w : workers) {
-            before.put(w, count(w.output(), fold0Started));
+            before.put(w, count(w.output(), FOLD0_STARTED));
         }
         JarProcess first = JarProcess.start(tmp.resolve("pause-first.log"), managerArgs.toArray(String[]::new));
         TrainRun fold0 = TrainRun.of(work, "remote-test", 0, 0);
-        long deadline = System.currentTimeMillis() + 240_000;
-        while (!Files.isDirectory(fold0.checkpoints().resolve("epoch-001")) && first.isAlive()
-                && System.currentTimeMillis() < deadline) {
-            Thread.sleep(5);
-        }
-        JarProcess paused = null;
-        for (JarProcess w : workers) {
-            if (count(w.output(), fold0Started) > before.get(w)) {
-                paused = w;
-            }
-        }
+        JarProcess paused = workerOfFold0(first, fold0, "epoch-001", workers, before);
         assertThat(paused).as("a worker runs fold 0: " + workers.get(0).output() + workers.get(1).output()).isNotNull();
         assertThat(fold0.model()).as("fold 0 unfinished when its worker is paused").doesNotExist();
         signal(paused, "STOP");
@@ -334,6 +324,27 @@ class RemotePartitioningIT {
         }
     }
 
+    /**
+     * Waits until fold 0's run of the manager's train-bbox has written {@code checkpoint} (or the manager ended), then
+     * returns the worker that started fold 0 since {@code before} counted its starts, or null.
+     */
+    private static JarProcess workerOfFold0(JarProcess manager, TrainRun fold0, String checkpoint,
+                                            List<JarProcess> workers, Map<JarProcess, Integer> before)
+            throws Exception {
+        long deadline = System.currentTimeMillis() + 240_000;
+        while (!Files.isDirectory(fold0.checkpoints().resolve(checkpoint)) && manager.isAlive()
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        JarProcess found = null;
+        for (JarProcess w : workers) {
+            if (count(w.output(), FOLD0_STARTED) > before.get(w)) {
+                found = w;
+            }
+        }
+        return found;
+    }
+
     private static void signal(JarProcess p, String signal) throws Exception {
         assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor()).isZero();
     }
@@ -342,27 +353,16 @@ class RemotePartitioningIT {
                                                           List<JarProcess> workers, Path reference) throws Exception {
         Path work = prepared(tmp, "remote-kill");
         String[] train = manager(shared, "run", "train-bbox", "data=" + data, "work=" + work, "config=" + config);
-        String fold0Started = "partition trainBboxPartition:fold0-seed0 (job execution";
         String fold1Started = "partition trainBboxPartition:fold1-seed0 (job execution";
         Map<JarProcess, Integer> fold0Before = new HashMap<>();
         for (JarProcess w : workers) {
-            fold0Before.put(w, count(w.output(), fold0Started));
+            fold0Before.put(w, count(w.output(), FOLD0_STARTED));
         }
         int fold1Before = count(workers.get(0).output() + workers.get(1).output(), fold1Started);
         Path firstLog = tmp.resolve("kill-first.log");
         JarProcess first = JarProcess.start(firstLog, train);
         TrainRun fold0 = TrainRun.of(work, "remote-test", 0, 0);
-        long deadline = System.currentTimeMillis() + 240_000;
-        while (!Files.isDirectory(fold0.checkpoints().resolve("epoch-002")) && first.isAlive()
-                && System.currentTimeMillis() < deadline) {
-            Thread.sleep(5);
-        }
-        JarProcess victim = null;
-        for (JarProcess w : workers) {
-            if (count(w.output(), fold0Started) > fold0Before.get(w)) {
-                victim = w;
-            }
-        }
+        JarProcess victim = workerOfFold0(first, fold0, "epoch-002", workers, fold0Before);
         assertThat(victim).as("a worker runs fold 0 of the second train-bbox: " + workers.get(0).output()
                 + workers.get(1).output()).isNotNull();
         assertThat(fold0.model()).as("fold 0 unfinished when its worker is killed").doesNotExist();
@@ -384,7 +384,7 @@ class RemotePartitioningIT {
         // fold 1 ran once (in the first execution); fold 0 twice: the killed run and the restart, which resumed
         int fold0BeforeAll = fold0Before.values().stream().mapToInt(Integer::intValue).sum();
         assertThat(count(all, fold1Started)).isEqualTo(fold1Before + 1);
-        assertThat(count(all, fold0Started)).isEqualTo(fold0BeforeAll + 2);
+        assertThat(count(all, FOLD0_STARTED)).isEqualTo(fold0BeforeAll + 2);
         assertThat(all).containsPattern("fold0-seed0 resumes from checkpoint epoch-00\\d");
         for (int fold : new int[] {0, 1}) {
             assertThat(Files.readAllBytes(TrainRun.of(work, "remote-test", fold, 0).model().resolve("bbox-0000.params")))
