@@ -195,15 +195,8 @@ public class JobRunner {
                 }
             }
         }
-        try {
-            checkBackbones(jobName, config);
-        } catch (RuntimeException e) {
-            if (pinned) {
-                ConfigLoader.unpin(config);
-            }
-            throw e;
-        }
         try (FolderLock lock = FolderLock.acquire(WorkLayout.of(params.getString("work")).lock(), jobName)) {
+            checkBackbones(jobName, config); // before the work folder records anything of this run
             workFolderConfig.check(jobName, params, configChanged.equals(RETRAIN), out);
             return operator.start(job, params);
         } catch (IOException e) {

@@ -80,10 +80,12 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         }
         long jobExecution = manager.getJobExecutionId();
         List<Long> ids = new ArrayList<>();
+        Map<Long, String> names = new HashMap<>();
         Map<Long, StepExecution> ended = new LinkedHashMap<>();
         String notSent = null;
         for (StepExecution p : partitions) {
             ids.add(p.getId());
+            names.put(p.getId(), p.getStepName());
             if (notSent == null) {
                 try {
                     send(p);
@@ -101,26 +103,20 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         LOG.info("{}: sent {} partition requests to the workers", manager.getStepName(), ids.size() - ended.size());
         long lastWaitingLog = System.currentTimeMillis();
         Map<Long, Long> unqueuedSince = new HashMap<>();
-        Map<Long, String[]> owners = new HashMap<>(); // host and pid of a running partition, read once
+        Map<Long, Owner> owners = new HashMap<>(); // host and pid of a running partition, read once
         long repositoryAwaySince = 0;
         while (true) {
             Thread.sleep(timing.pollMillis());
             int waiting = 0;
             int running = 0;
             Boolean queueEmpty = null; // asked of the broker only while a partition waits
-            Map<Long, PartitionStates.State> now;
             try {
-                now = states.read(jobExecution, ids); // one query for every partition
+                Map<Long, PartitionStates.State> now = states.read(jobExecution, ids); // one query for every partition
                 if (repositoryAwaySince != 0) {
                     LOG.info("{}: the job repository is back after {} s", manager.getStepName(),
                             (System.currentTimeMillis() - repositoryAwaySince) / 1000);
                     repositoryAwaySince = 0;
                 }
-            } catch (DataAccessException | TransactionException e) {
-                repositoryAwaySince = repositoryAway(manager, e, repositoryAwaySince);
-                continue;
-            }
-            try {
                 for (long id : ids) {
                     if (ended.containsKey(id)) {
                         continue;
@@ -135,11 +131,11 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
                             }
                         }
                         if (queueEmpty) {
-                            resendIfLost(manager.getStepName() + ":" + id, id, unqueuedSince);
+                            resendIfLost(names.get(id), id, unqueuedSince);
                         }
                     } else if (s.status().isRunning()) {
-                        String[] owner = owners.computeIfAbsent(id, k -> owner(repository.getStepExecution(k)));
-                        String gone = goneWorker(owner[0], Long.parseLong(owner[1]), s.lastUpdated(), timing.silentMillis());
+                        Owner owner = owners.computeIfAbsent(id, k -> Owner.of(repository.getStepExecution(k)));
+                        String gone = goneWorker(owner.host(), owner.pid(), s.lastUpdated(), timing.silentMillis());
                         if (gone == null) {
                             running++;
                             continue;
@@ -199,11 +195,12 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
         unqueuedSince.put(id, now);
     }
 
-    /** Host and pid (as text) that a started partition's worker recorded in its context. */
-    private static String[] owner(StepExecution p) {
-        ExecutionContext ctx = p.getExecutionContext();
-        return new String[] {ctx.getString(JobOwnerListener.HOST, null),
-            Long.toString(ctx.getLong(JobOwnerListener.PID, -1L))};
+    /** The host and pid that a started partition's worker recorded in its context. */
+    private record Owner(String host, long pid) {
+        static Owner of(StepExecution p) {
+            ExecutionContext ctx = p.getExecutionContext();
+            return new Owner(ctx.getString(JobOwnerListener.HOST, null), ctx.getLong(JobOwnerListener.PID, -1L));
+        }
     }
 
     /**

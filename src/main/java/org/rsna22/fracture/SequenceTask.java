@@ -145,24 +145,18 @@ public final class SequenceTask implements TrainingTask {
      * (a file that does not fit is an IllegalStateException naming it: no study is at fault).
      */
     public static SequenceNet network(FractureConfig c, int outputs, Device device) {
-        SequenceNet net;
-        int imageOutputs = imageHead(c, outputs) ? 1 : 0;
+        Block cnn;
         if (c.torchScript()) {
             try {
-                Path file = Path.of(c.torchscriptPath());
-                net = new SequenceNet(TorchScriptBackbone.load(file, TORCHSCRIPT_OPTION, device, c.cropSize()),
-                        TorchScriptBackbone.features(file, TORCHSCRIPT_OPTION, c.cropSize()), c.normalisation(),
-                        c.lstm(), outputs, imageOutputs);
+                cnn = TorchScriptBackbone.load(Path.of(c.torchscriptPath()), TORCHSCRIPT_OPTION, device, c.cropSize());
             } catch (IOException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
         } else {
-            net = c.normalisation() == null
-                    ? new SequenceNet(c.backbone(), c.width(), c.stemStride(), c.maxPool(), c.lstm(), outputs,
-                            imageOutputs)
-                    : new SequenceNet(Backbones.of(c.backbone(), c.width(), c.stemStride(), c.maxPool()),
-                            Backbones.features(c.width()), c.normalisation(), c.lstm(), outputs, imageOutputs);
+            cnn = Backbones.of(c.backbone(), c.width(), c.stemStride(), c.maxPool());
         }
+        SequenceNet net = new SequenceNet(cnn, cnnFeatures(c), c.normalisation(), c.lstm(), outputs,
+                imageHead(c, outputs) ? 1 : 0);
         if (c.pytorchInit()) {
             // PyTorch's default for convolutions and linear layers: kaiming_uniform with a = √5, ±1/√fan_in
             net.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM,

@@ -154,13 +154,16 @@ public final class TorchScriptBackbone {
      * blank image of {@code imageSize} on the CPU), after the checks of this class; remembered per file version.
      */
     public static int features(Path file, String option, int imageSize) throws IOException {
-        checkArchive(file, option);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(option + " " + file + " does not exist");
+        }
         String key = file.toAbsolutePath() + "|" + imageSize + "|" + Files.getLastModifiedTime(file).toMillis() + "|"
                 + Files.size(file);
         Integer known = FEATURES.get(key);
         if (known != null) {
-            return known;
+            return known; // this version of the file passed the checks
         }
+        checkArchive(file, option);
         int features;
         try (Model model = open(file, option, Device.cpu())) {
             features = probe(model.getBlock(), file, option, imageSize);
@@ -221,9 +224,6 @@ public final class TorchScriptBackbone {
      * model has none), whose {@code version} DJL's PyTorch reads.
      */
     static void checkArchive(Path file, String option) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IOException(option + " " + file + " does not exist");
-        }
         try (ZipFile zip = new ZipFile(file.toFile())) {
             ZipEntry version = null;
             boolean code = false;
