@@ -29,16 +29,19 @@ import org.springframework.transaction.TransactionException;
 
 /**
  * The worker side of remote partitioning: takes one partition request at a time from the request queue,
- * checks it (a JSON request for an existing partition that no worker has started), acknowledges it, records
- * this process as the partition's owner and runs it, as Spring Batch's {@code StepExecutionRequestHandler} does
+ * checks it (a JSON request for an existing partition that no worker has started), records this process as the
+ * partition's owner, acknowledges it and runs it, as Spring Batch's {@code StepExecutionRequestHandler} does
  * but on the execution it checked, so that a stopping worker can ask it to stop.
- * Anything else is rejected to the dead-letter queue with a log line, never retried.
+ * A request met while the job repository is unreachable goes back to the queue; anything else is rejected to the
+ * dead-letter queue with a log line, never retried.
  */
 public class PartitionWorker {
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionWorker.class);
     /** How long a worker goes on trying to record a partition's end while the repository is away. */
     private static final long RECORD_END_MILLIS = 120_000;
+    /** The pause before a request that met an unreachable job repository goes back to the queue. */
+    private static final long REQUEUE_PAUSE_MILLIS = 2_000;
 
     private final JobRepository repository;
     private final StepLocator steps;
@@ -65,6 +68,10 @@ public class PartitionWorker {
         }
         try {
             partition = runnable(request);
+            claim(partition);
+        } catch (RepositoryAway e) {
+            requeue(ack, request, e.getMessage());
+            return;
         } catch (IllegalArgumentException e) {
             reject(ack, e.getMessage());
             failWaiting(request, e.getMessage());
@@ -75,6 +82,13 @@ public class PartitionWorker {
             ack.acknowledge(AcknowledgmentCallback.Status.ACCEPT);
         }
         run(request, partition);
+    }
+
+    /** The job repository could not be read or written: the request goes back to the queue, to be run later. */
+    private static final class RepositoryAway extends RuntimeException {
+        RepositoryAway(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** The step a request names; IllegalArgumentException when this worker has none of that name. */
@@ -94,9 +108,9 @@ public class PartitionWorker {
             p = repository.getStepExecution(request.getStepExecutionId());
         } catch (EmptyResultDataAccessException e) {
             p = null;
-        } catch (DataAccessException e) {
-            throw new IllegalArgumentException("step execution " + request.getStepExecutionId()
-                    + " could not be read from the job repository: " + e.getMostSpecificCause().getMessage());
+        } catch (DataAccessException | TransactionException e) {
+            throw new RepositoryAway("step execution " + request.getStepExecutionId() + " could not be read from the "
+                    + "job repository: " + IoErrors.rootMessage(e), e);
         }
         if (p == null) {
             throw new IllegalArgumentException("no partition has step execution id " + request.getStepExecutionId()
@@ -116,10 +130,22 @@ public class PartitionWorker {
         return p;
     }
 
-    private void run(StepExecutionRequest request, StepExecution partition) {
+    /**
+     * Records this process as the partition's owner, before the request is acknowledged: a repository that cannot
+     * record it sends the request back to the queue instead of losing it.
+     */
+    private void claim(StepExecution partition) {
         partition.getExecutionContext().putString(JobOwnerListener.HOST, JobOwnerListener.hostName());
         partition.getExecutionContext().putLong(JobOwnerListener.PID, ProcessHandle.current().pid());
-        repository.updateExecutionContext(partition);
+        try {
+            repository.updateExecutionContext(partition);
+        } catch (DataAccessException | TransactionException e) {
+            throw new RepositoryAway(partition.getStepName() + " (step execution " + partition.getId() + "): its "
+                    + "worker could not be recorded in the job repository: " + IoErrors.rootMessage(e), e);
+        }
+    }
+
+    private void run(StepExecutionRequest request, StepExecution partition) {
         LOG.info("partition {} (job execution {}) started", partition.getStepName(), partition.getJobExecutionId());
         long t0 = System.nanoTime();
         running.put(partition.getId(), partition);
@@ -204,27 +230,47 @@ public class PartitionWorker {
             done.setEndTime(LocalDateTime.now());
         }
         long deadline = System.currentTimeMillis() + RECORD_END_MILLIS;
-        while (true) {
+        RuntimeException last;
+        do {
             try {
                 repository.update(done);
                 return;
             } catch (OptimisticLockingFailureException e) {
-                return; // recorded by someone else (the manager): that record stands
-            } catch (DataAccessException | TransactionException e) {
-                if (System.currentTimeMillis() > deadline) {
-                    LOG.warn("partition {}: its end could not be recorded in the job repository for {} s ({}); the "
-                            + "manager will find it silent", done.getStepName(), RECORD_END_MILLIS / 1000,
-                            IoErrors.rootMessage(e));
-                    return;
-                }
+                last = e;
                 try {
-                    Thread.sleep(2000);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
+                    if (!unrecorded(done)) {
+                        return; // recorded by someone else (the manager): that record stands
+                    }
+                    // no one recorded an end: the version this process held was off by a write whose commit failed
+                    continue;
+                } catch (DataAccessException | TransactionException away) {
+                    last = away;
                 }
+            } catch (DataAccessException | TransactionException e) {
+                last = e;
             }
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        } while (System.currentTimeMillis() < deadline);
+        LOG.warn("partition {}: its end could not be recorded in the job repository for {} s ({}); the manager will "
+                + "find it silent", done.getStepName(), RECORD_END_MILLIS / 1000, IoErrors.rootMessage(last));
+    }
+
+    /**
+     * Whether the repository holds the partition as not ended (running or UNKNOWN); if so, {@code done} takes the
+     * stored version, so that the next update records the end over it.
+     */
+    private boolean unrecorded(StepExecution done) {
+        StepExecution stored = repository.getStepExecution(done.getId());
+        if (stored == null || !(stored.getStatus().isRunning() || stored.getStatus() == BatchStatus.UNKNOWN)) {
+            return false;
         }
+        done.setVersion(stored.getVersion());
+        return true;
     }
 
     /**
@@ -272,6 +318,23 @@ public class PartitionWorker {
             }
         } catch (RuntimeException e) {
             // no such execution, or the repository is unreachable: the rejection and its log line are all we can do
+        }
+    }
+
+    /**
+     * A request that cannot be run now because the job repository is away (a restarting database) goes back to the
+     * queue after a pause, so that a worker takes it again once the database is back; the manager waits for it.
+     */
+    private void requeue(AcknowledgmentCallback ack, StepExecutionRequest request, String why) {
+        LOG.warn("{} (step execution {}) goes back to the queue: {}", request.getStepName(),
+                request.getStepExecutionId(), why);
+        try {
+            Thread.sleep(REQUEUE_PAUSE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (ack != null) {
+            ack.acknowledge(AcknowledgmentCallback.Status.REQUEUE);
         }
     }
 

@@ -133,7 +133,10 @@ public class RemotePartitionHandler extends AbstractPartitionHandler {
                         if (queueEmpty) {
                             resendIfLost(names.get(id), id, unqueuedSince);
                         }
-                    } else if (s.status().isRunning()) {
+                    } else if (s.status().isRunning() || s.status() == BatchStatus.UNKNOWN) {
+                        // UNKNOWN: its worker could not record the end (the database went away as it ended) and
+                        // records it once the database is back; awaited like a running one, so that the step ends
+                        // FAILED (a plain restart reruns it), not UNKNOWN (a restart refused)
                         Owner owner = owners.computeIfAbsent(id, k -> Owner.of(repository.getStepExecution(k)));
                         String gone = goneWorker(owner.host(), owner.pid(), s.lastUpdated(), timing.silentMillis());
                         if (gone == null) {
