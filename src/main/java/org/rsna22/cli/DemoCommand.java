@@ -46,6 +46,12 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter log = out();
+        DemoDatasetGenerator.Options generated;
+        try {
+            generated = data.generator(96, 2);
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
         if (Files.exists(out)) {
             if (!Files.exists(out.resolve("dataset")) && !Files.exists(out.resolve("work"))) {
                 return usage(out + " exists and is not a demo folder; choose another --out");
@@ -55,14 +61,14 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
         Path dataset = out.resolve("dataset");
         log.printf("1/3 generating %d synthetic studies in %s%n", data.studies, dataset);
         log.flush();
-        new DemoDatasetGenerator(data.generator(96, 2)).generate(dataset, log);
+        new DemoDatasetGenerator(generated).generate(dataset, log);
         Path testSet = out.resolve("test");
         Path testLabels = out.resolve("test-labels.csv");
         log.printf("2/3 generating a test set of %d other studies in %s (their labels in %s)%n", testStudies, testSet,
                 testLabels);
         log.flush();
         new DemoDatasetGenerator(new DemoDatasetGenerator.Options(testStudies, data.size, data.seed + 1000, 96, 2,
-                data.allSegmented)).generate(testSet, null);
+                data.segFraction(), 1, false)).generate(testSet, null);
         DemoDatasetGenerator.toTestSet(testSet, testLabels);
         Path work = out.resolve("work");
         Map<String, Object> props = Map.of("rsna22.db-dir", out.resolve("db").toAbsolutePath().toString());

@@ -40,7 +40,14 @@ final class GenerateDemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter log = spec.commandLine().getOut();
-        DemoDatasetGenerator.Options o = data.generator(slices, threads, fullSize);
+        DemoDatasetGenerator.Options o;
+        try {
+            o = data.generator(slices, threads, fullSize);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return JobLauncherSupport.USAGE;
+        }
         log.printf("generating %d studies (%d px, %s slices, seed %d) in %s%n", o.studies(), o.size(),
                 fullSize ? "250-650" : "~" + slices, o.seed(), out);
         log.flush();

@@ -38,23 +38,40 @@ public final class DemoDatasetGenerator {
     /**
      * What to generate.
      *
+     * @param segFraction share of the studies with a segmentation, spread evenly over them (0.75: every fourth study
+     *                    has none; the competition segments 87 of 2,019 studies)
+     * @param boxFraction share of the fractured studies whose crack boxes are kept in train_bounding_boxes.csv, spread
+     *                    evenly over them in UID order (1: all; the competition boxes 235 of its 961); a crack of a
+     *                    small phantom can fall between its slices, so not every fractured study has boxes to keep
      * @param fullSize studies as the competition's: 250-650 slices of 0.5-1.0 mm (not about {@code slices} over a
      *                 fixed 185 mm; the third study over 650), stored as JPEG lossless (selection value 1) but for one in
      *                 eight in RLE, and the second study larger than the others (5/4 of {@code size})
      */
-    public record Options(int studies, int size, long seed, int slices, int threads, boolean allSegmented,
-                          boolean fullSize) {
+    public record Options(int studies, int size, long seed, int slices, int threads, double segFraction,
+                          double boxFraction, boolean fullSize) {
+        /** The share of studies segmented unless said otherwise: three in four. */
+        public static final double SEG_FRACTION = 0.75;
+
         public Options {
             if (studies < 1 || size < 16 || slices < 8 || threads < 1) {
                 throw new IllegalArgumentException("need at least 1 study, 16 px, 8 slices and 1 thread");
             }
+            if (!(segFraction >= 0 && segFraction <= 1) || !(boxFraction >= 0 && boxFraction <= 1)) {
+                throw new IllegalArgumentException("the segmented and the boxed share must be between 0 and 1, not "
+                        + segFraction + " and " + boxFraction);
+            }
+        }
+
+        public Options(int studies, int size, long seed, int slices, int threads, boolean allSegmented,
+                       boolean fullSize) {
+            this(studies, size, seed, slices, threads, allSegmented ? 1 : SEG_FRACTION, 1, fullSize);
         }
 
         public Options(int studies, int size, long seed, int slices, int threads, boolean allSegmented) {
             this(studies, size, seed, slices, threads, allSegmented, false);
         }
 
-        /** Every fourth study without a segmentation, as in the competition data (most studies have none). */
+        /** Every fourth study without a segmentation, every fractured study with its boxes. */
         public Options(int studies, int size, long seed, int slices, int threads) {
             this(studies, size, seed, slices, threads, false);
         }
@@ -143,7 +160,7 @@ public final class DemoDatasetGenerator {
         boolean rle = full ? index % 8 == 2 : index % 4 == 2;
         TransferSyntax syntax = rle ? TransferSyntax.RLE_LOSSLESS
                 : full ? TransferSyntax.JPEG_LOSSLESS_SV1 : TransferSyntax.EXPLICIT_VR_LE;
-        boolean segmented = options.allSegmented() || index % 4 != 3;
+        boolean segmented = chosen(index, options.segFraction());
         CtSliceSynth.Storage storage = index % 2 == 0 ? CtSliceSynth.Storage.SIGNED : CtSliceSynth.Storage.UNSIGNED_12;
         int size = full && index == 1 ? options.size() * 5 / 4 : options.size(); // a few real studies are larger
         int cols = size;
@@ -248,20 +265,31 @@ public final class DemoDatasetGenerator {
         box[3] = Math.max(box[3], r);
     }
 
-    private static void writeTables(Path out, List<StudyResult> results) throws IOException {
+    /**
+     * Whether the {@code index}-th item is among a {@code share} of the items spread evenly over them: the first is
+     * chosen unless the share is 0, and of every run of items the share, rounded, is (3 of every 4 at 0.75).
+     */
+    static boolean chosen(int index, double share) {
+        return Math.ceil((index + 1) * share - 1e-9) > Math.ceil(index * share - 1e-9);
+    }
+
+    private void writeTables(Path out, List<StudyResult> results) throws IOException {
         List<StudyResult> sorted = new ArrayList<>(results);
         sorted.sort(Comparator.comparing(r -> r.info().uid()));
         StringBuilder train = new StringBuilder("StudyInstanceUID,patient_overall,C1,C2,C3,C4,C5,C6,C7\n");
         StringBuilder boxes = new StringBuilder("StudyInstanceUID,x,y,width,height,slice_number\n");
         StringBuilder slices = new StringBuilder("StudyInstanceUID,slice_number,x0,y0,x1,y1,has_box\n");
         StringBuilder studies = new StringBuilder("StudyInstanceUID,x0,y0,x1,y1,slnum_from,slnum_to\n");
+        int fractured = 0;
         for (StudyResult r : sorted) {
             train.append(r.info().uid());
             for (int l : r.info().labels()) {
                 train.append(',').append(l);
             }
             train.append('\n');
-            boxes.append(r.fractureRows());
+            if (!r.fractureRows().isEmpty() && chosen(fractured++, options.boxFraction())) {
+                boxes.append(r.fractureRows());
+            }
             slices.append(r.sliceTruth());
             studies.append(r.studyTruth());
         }

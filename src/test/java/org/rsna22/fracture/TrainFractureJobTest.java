@@ -9,7 +9,10 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -199,6 +202,69 @@ class TrainFractureJobTest {
         for (int fold : new int[] {0, 1}) {
             assertThat(w.run("fracture-scores", FractureModels.STUDY, fold, 0).model()).isDirectory();
         }
+    }
+
+    /**
+     * The competition boxes the cracks of a quarter of its fractured studies: a fractured study without boxes trains
+     * on the pseudo-labels (its vertebra shares times its labels on every slice, SPEC §6-7), one with boxes on its
+     * boxed slices only, and every study is trained on and predicted.
+     */
+    @Test
+    void fracturedStudiesWithoutCrackBoxesTrainOnPseudoLabelsAndArePredicted() throws Exception {
+        // the same phantoms (the same images) with the crack boxes of half of the fractured studies
+        Path scarce = shared.resolve("scarce-data");
+        new DemoDatasetGenerator(new DemoDatasetGenerator.Options(6, 32, 5, 24, 2, 1.0, 0.5, false))
+                .generate(scarce, null);
+        Map<String, Set<Integer>> boxed = PseudoLabelsTasklet.fractureSlices(scarce.resolve("train_bounding_boxes.csv"));
+        Map<String, int[]> labels = new HashMap<>();
+        for (String row : Files.readAllLines(scarce.resolve("train.csv")).subList(1, 7)) {
+            String[] f = row.split(",");
+            labels.put(f[0], java.util.Arrays.stream(f, 1, 9).mapToInt(Integer::parseInt).toArray());
+        }
+        List<String> fractured = labels.keySet().stream().filter(u -> labels.get(u)[0] == 1).sorted().toList();
+        assertThat(boxed).isNotEmpty();
+        assertThat(fractured).hasSizeGreaterThan(boxed.size()).containsAll(boxed.keySet());
+        assertThat(PseudoLabelsTasklet.fractureSlices(data.resolve("train_bounding_boxes.csv")).keySet())
+                .as("the full dataset boxes every fractured study").containsExactlyInAnyOrderElementsOf(fractured);
+
+        Path work = withStudyBoxes(shared.resolve("scarce"));
+        source.disarm();
+        assertThat(JobTestSupport.run(runner, "train-fracture", scarce, work, CONFIG).getStatus())
+                .isEqualTo(BatchStatus.COMPLETED);
+        WorkLayout w = new WorkLayout(work);
+
+        Map<String, Integer> rows = new HashMap<>();
+        List<String> pseudo = PrepareJobTestSupport.gunzip(w.pseudoLabels());
+        for (String row : pseudo.subList(1, pseudo.size())) {
+            String[] f = row.split(",");
+            String uid = f[0];
+            int slice = Integer.parseInt(f[1]);
+            int[] l = labels.get(uid);
+            Set<Integer> boxes = boxed.get(uid);
+            // fracture-test.yaml's images hold three slices: a boxed slice within one counts
+            boolean shown = boxes == null || boxes.contains(slice - 1) || boxes.contains(slice) || boxes.contains(slice + 1);
+            for (int v = 0; v < 7; v++) {
+                double pred = Double.parseDouble(f[2 + v]);
+                double frac = Double.parseDouble(f[9 + v]);
+                assertThat(frac).as(uid + " slice " + slice + " C" + (v + 1))
+                        .isEqualTo(l[1 + v] == 1 && shown ? pred : 0.0);
+            }
+            rows.merge(uid, 1, Integer::sum);
+        }
+        assertThat(rows.keySet()).as("every study has its pseudo-labels").isEqualTo(labels.keySet());
+        String unboxed = fractured.stream().filter(u -> !boxed.containsKey(u)).findFirst().orElseThrow();
+        double unboxedTarget = pseudo.stream().skip(1)
+                .map(r -> r.split(",")).filter(f -> f[0].equals(unboxed))
+                .mapToDouble(f -> java.util.stream.IntStream.range(0, 7).mapToDouble(v -> Double.parseDouble(f[9 + v]))
+                        .sum()).sum();
+        assertThat(unboxedTarget).as("a fractured study without boxes has crack targets").isPositive();
+
+        List<String> oof = PrepareJobTestSupport.gunzip(w.oofStudyPredictions());
+        assertThat(oof.subList(1, oof.size()).stream().map(r -> r.split(",")[0]))
+                .as("every study predicted out of fold").containsExactlyInAnyOrderElementsOf(labels.keySet());
+        JsonNode cv = JsonMapper.builder().build().readTree(Files.readString(w.cvScore()));
+        assertThat(cv.get("studies").asInt()).isEqualTo(6);
+        assertThat(Files.readString(w.skipped())).as("no study skipped").doesNotContain("1.2.826");
     }
 
     @Test
