@@ -175,7 +175,15 @@ public class PartitionWorker {
                     String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9));
             return;
         }
-        if (done.getEndTime() == null || done.getStatus() == BatchStatus.UNKNOWN) {
+        String repositoryAway = repositoryFailure(done);
+        if (repositoryAway != null) {
+            // Spring Batch's reason is a JDBC message ("JDBC rollback failed"); the user needs the cause and the cure
+            done.setExitStatus(ExitStatus.FAILED.addExitDescription("the job repository could not record a commit "
+                    + "of this partition (" + repositoryAway + "; a restarted or unreachable database); restart the "
+                    + "job to run it again"));
+            done.setStatus(BatchStatus.FAILED);
+            recordEnd(done);
+        } else if (done.getEndTime() == null || done.getStatus() == BatchStatus.UNKNOWN) {
             // the step could not record its own end (an error outside its chunks, or the repository was away when
             // it ended): record it here, FAILED, so that it does not stay STARTED until the manager's silent limit
             recordEnd(done);
@@ -258,6 +266,25 @@ public class PartitionWorker {
         } while (System.currentTimeMillis() < deadline);
         LOG.warn("partition {}: its end could not be recorded in the job repository for {} s ({}); the manager will "
                 + "find it silent", done.getStepName(), RECORD_END_MILLIS / 1000, IoErrors.rootMessage(last));
+    }
+
+    /**
+     * The root message when a FAILED partition failed because the job repository could not be written (its
+     * connection lost as it committed), else null.
+     */
+    private static String repositoryFailure(StepExecution done) {
+        if (done.getStatus() != BatchStatus.FAILED) {
+            return null;
+        }
+        for (Throwable t : done.getFailureExceptions()) {
+            for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                if (c instanceof TransactionException || c instanceof DataAccessException
+                        || c instanceof java.sql.SQLException) {
+                    return IoErrors.rootMessage(c);
+                }
+            }
+        }
+        return null;
     }
 
     /**

@@ -110,6 +110,9 @@ class RemotePartitioningIT {
             killAWorkerMidTrainingThenRestart(tmp, data, config, shared, workers, local);
             pauseAWorkerPastTheSilentLimitThenWakeIt(tmp, data, config, shared, workers, local);
             aThousandPartitions(tmp, shared, services, workers);
+            if (!services.containers()) { // this machine's PostgreSQL: pg_ctlcluster restarts it
+                postgresRestartedMidStep(tmp, shared, services, workers);
+            }
             aWorkFolderThatFillsUp(tmp, shared, workers);
 
             for (JarProcess w : workers) {
@@ -266,6 +269,73 @@ class RemotePartitioningIT {
         assertThat(statusSeconds).as("status, JVM start included, on a machine that may be busy").isLessThan(3);
         assertThat(Files.readString(status)).contains("partitions 1000/1000 completed")
                 .containsPattern("workers: \\d+@\\S+ \\d+ partitions, \\d+@\\S+ \\d+ partitions");
+    }
+
+    /**
+     * The job repository's PostgreSQL restarted while 200 sliceMetadata partitions run on the two workers (the
+     * manager's and the workers' connections die, each and every query fails for about a second): the manager polls
+     * on; a partition that was committing fails with the database named as the cause, one whose request came while
+     * the database was away goes back to the queue; nothing stays STARTED or UNKNOWN; the job fails or completes, and
+     * a plain restart of a failed one completes it, with outputs equal to a single-process prepare's.
+     */
+    private static void postgresRestartedMidStep(Path tmp, List<String> shared, Services.Endpoints services,
+                                                 List<JarProcess> workers) throws Exception {
+        Path data = JarProcess.generateDemo(200, 16, 8);
+        Path config = Files.writeString(tmp.resolve("pg-restart.yaml"), "prepare:\n  studies_per_partition: 1\n");
+        Path work = tmp.resolve("pg-restart");
+        Path log = tmp.resolve("manager-pg.log");
+        long before;
+        try (java.sql.Connection c = services.connect(DATABASE); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet r = st.executeQuery("SELECT COALESCE(MAX(JOB_EXECUTION_ID), 0) FROM BATCH_JOB_EXECUTION")) {
+            assertThat(r.next()).isTrue();
+            before = r.getLong(1);
+        }
+        JarProcess prepare = JarProcess.start(log, manager(shared, "run", "prepare", "data=" + data, "work=" + work,
+                "config=" + config));
+        awaitLog(prepare, "sliceMetadata: sent 200 partition requests", 120);
+        Thread.sleep(500);
+        ExternalTools.Result restart = ExternalTools.run(List.of("pg_ctlcluster", "--skip-systemctl-redirect",
+                postgresVersion(), "main", "restart"), tmp);
+        assertThat(restart.exit()).as(restart.stderr()).isZero();
+        int exit = prepare.waitFor(300);
+        String out = Files.readString(log);
+        assertThat(out).contains("sliceMetadata: cannot reach the job repository").contains("the job repository is back");
+        if (exit != 0) {
+            assertThat(exit).as(out).isEqualTo(1);
+            assertThat(out).as("the reason names the database").containsPattern(
+                    "prepare FAILED \\(execution \\d+\\): studies-\\d+: the job repository could not record");
+            Path again = tmp.resolve("manager-pg-restart.log");
+            assertThat(JarProcess.run(again, manager(shared, "restart", "prepare"))).as(Files.readString(again))
+                    .isZero();
+        }
+        try (java.sql.Connection c = services.connect(DATABASE); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet r = st.executeQuery("SELECT COUNT(*) FROM BATCH_STEP_EXECUTION "
+                     + "WHERE STATUS IN ('STARTING', 'STARTED', 'STOPPING', 'UNKNOWN') AND JOB_EXECUTION_ID > " + before)) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.getInt(1)).as("step executions left running or UNKNOWN").isZero();
+        }
+        Path single = tmp.resolve("pg-restart-local");
+        assertThat(JarProcess.run(tmp.resolve("local-pg.log"), "run", "prepare", "data=" + data, "work=" + single,
+                "config=" + config, "--no-web", "--rsna22.db-dir=" + tmp.resolve("db-local-pg"))).isZero();
+        for (String f : List.of("slice_meta_v01.csv.gz", "train_bbox_v01.csv.gz", "train_all_slices_v01.csv.gz",
+                "train_folded_v01.csv", "skipped.csv")) {
+            assertThat(Files.readAllBytes(work.resolve(f))).as(f).isEqualTo(Files.readAllBytes(single.resolve(f)));
+        }
+        for (JarProcess w : workers) {
+            assertThat(w.isAlive()).as("a worker outlives the database's restart: " + w.output()).isTrue();
+        }
+    }
+
+    /** The major version of this machine's PostgreSQL cluster "main" (pg_lsclusters). */
+    private static String postgresVersion() throws Exception {
+        ExternalTools.Result clusters = ExternalTools.run(List.of("pg_lsclusters", "--no-header"), Path.of("."));
+        for (String line : clusters.stdout().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 1 && f[1].equals("main")) {
+                return f[0];
+            }
+        }
+        throw new IllegalStateException("no PostgreSQL cluster 'main' in pg_lsclusters: " + clusters.stdout());
     }
 
     /**
