@@ -20,6 +20,7 @@ import org.rsna22.io.AtomicFiles;
 import org.rsna22.model.DevicePool;
 import org.rsna22.model.StudyNet;
 import org.rsna22.ops.JobProgressService;
+import org.rsna22.training.ValidationMetrics;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -129,6 +130,7 @@ public class OofTasklet implements Tasklet {
         out.put("studies", all.studies());
         out.put("per_fold", perFold);
         out.put("per_label", all.perLabel());
+        out.put("auc", aucPerLabel(labels, predictions));
         Map<String, Object> constantScore = new LinkedHashMap<>();
         constantScore.put("metric", baseline.overall());
         constantScore.put("per_label", baseline.perLabel());
@@ -139,6 +141,23 @@ public class OofTasklet implements Tasklet {
                 : "all data, fold -1 (the original's choice: the study model's CV is optimistic, since the slice "
                         + "model saw the validation studies' labels)");
         return out;
+    }
+
+    /**
+     * Per label, the out-of-fold area under the ROC curve: how well the predictions rank the studies, which the
+     * metric (a log loss) mixes with calibration; null where the studies hold one class only.
+     */
+    static Map<String, Double> aucPerLabel(Map<String, int[]> labels, Map<String, double[]> predictions) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int j = 0; j < CompetitionMetric.TARGETS.size(); j++) {
+            List<double[]> scored = new ArrayList<>();
+            for (Map.Entry<String, int[]> e : labels.entrySet()) {
+                scored.add(new double[] {predictions.get(e.getKey())[j], e.getValue()[j]});
+            }
+            double auc = ValidationMetrics.auc(scored);
+            m.put(CompetitionMetric.TARGETS.get(j), Double.isNaN(auc) ? null : auc);
+        }
+        return m;
     }
 
     private static Map<String, Double> prevalenceMap(double[] p) {
