@@ -6,10 +6,10 @@ import picocli.CommandLine.Option;
 /** The options of the generated dataset that {@code demo} and {@code generate-demo} share. */
 final class DemoDataOptions {
 
-    /** Studies unless --studies says otherwise: generate-demo's and demo --quick's. */
+    /** Studies unless --studies says otherwise. */
     static final int DEFAULT_STUDIES = 16;
 
-    @Option(names = "--studies", description = "number of studies (default: 16; demo: 144, with --quick 16)")
+    @Option(names = "--studies", description = "number of studies (default: 16)")
     Integer studies;
 
     static final int DEFAULT_SIZE = 96;
