@@ -272,7 +272,7 @@ class RemotePartitioningIT {
     }
 
     /**
-     * The job repository's PostgreSQL restarted while 200 sliceMetadata partitions run on the two workers (the
+     * The job repository's PostgreSQL restarted while 100 sliceMetadata partitions run on the two workers (the
      * manager's and the workers' connections die, each and every query fails for about a second): the manager polls
      * on; a partition that was committing fails with the database named as the cause, one whose request came while
      * the database was away goes back to the queue; nothing stays STARTED or UNKNOWN; the job fails or completes, and
@@ -280,7 +280,7 @@ class RemotePartitioningIT {
      */
     private static void postgresRestartedMidStep(Path tmp, List<String> shared, Services.Endpoints services,
                                                  List<JarProcess> workers) throws Exception {
-        Path data = JarProcess.generateDemo(200, 16, 8);
+        Path data = JarProcess.generateDemo(100, 16, 8);
         Path config = Files.writeString(tmp.resolve("pg-restart.yaml"), "prepare:\n  studies_per_partition: 1\n");
         Path work = tmp.resolve("pg-restart");
         Path log = tmp.resolve("manager-pg.log");
@@ -292,7 +292,7 @@ class RemotePartitioningIT {
         }
         JarProcess prepare = JarProcess.start(log, manager(shared, "run", "prepare", "data=" + data, "work=" + work,
                 "config=" + config));
-        awaitLog(prepare, "sliceMetadata: sent 200 partition requests", 120);
+        awaitLog(prepare, "sliceMetadata: sent 100 partition requests", 120);
         Thread.sleep(500);
         ExternalTools.Result restart = ExternalTools.run(List.of("pg_ctlcluster", "--skip-systemctl-redirect",
                 postgresVersion(), "main", "restart"), tmp);

@@ -25,7 +25,7 @@ class PrepareKillRestartIT {
         Path data = JarProcess.generateDemo(30, 16, 300);
         Path config = tmp.resolve("one-thread.yaml");
         Files.writeString(config, "prepare:\n  threads: 1\n  studies_per_partition: 4\n");
-        String[] common = {"run", "prepare", "data=" + data, "config=" + config, "--rsna22.prepare.slice-chunk-size=50"};
+        String[] common = {"run", "prepare", "data=" + data, "config=" + config, "--rsna22.prepare.slice-chunk-size=50", "--no-web"};
 
         Path reference = tmp.resolve("reference");
         assertThat(JarProcess.run(tmp.resolve("ref.log"), concat(common, "work=" + reference,
