@@ -52,7 +52,7 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
         PrintWriter log = out();
         DemoDatasetGenerator.Options generated;
         try {
-            generated = data.generator(DemoDataOptions.DEFAULT_STUDIES, 96, 2);
+            generated = data.generator(96, 2);
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }

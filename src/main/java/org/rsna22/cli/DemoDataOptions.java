@@ -6,11 +6,8 @@ import picocli.CommandLine.Option;
 /** The options of the generated dataset that {@code demo} and {@code generate-demo} share. */
 final class DemoDataOptions {
 
-    /** Studies unless --studies says otherwise. */
-    static final int DEFAULT_STUDIES = 16;
-
-    @Option(names = "--studies", description = "number of studies (default: 16)")
-    Integer studies;
+    @Option(names = "--studies", defaultValue = "16", description = "number of studies (default: ${DEFAULT-VALUE})")
+    int studies;
 
     static final int DEFAULT_SIZE = 96;
 
@@ -32,21 +29,16 @@ final class DemoDataOptions {
     @Option(names = "--seed", defaultValue = "22", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    DemoDatasetGenerator.Options generator(int studies, int slices, int threads) {
-        return generator(studies, slices, threads, false);
-    }
-
-    /** --studies, or {@code otherwise}. */
-    int studies(int otherwise) {
-        return studies != null ? studies : otherwise;
+    DemoDatasetGenerator.Options generator(int slices, int threads) {
+        return generator(slices, threads, false);
     }
 
     /** With {@code fullSize}, 512 pixels unless --size gave another size than its default. */
-    DemoDatasetGenerator.Options generator(int defaultStudies, int slices, int threads, boolean fullSize) {
+    DemoDatasetGenerator.Options generator(int slices, int threads, boolean fullSize) {
         int px = fullSize && size == DEFAULT_SIZE ? 512 : size;
         share("--seg-fraction", segFraction());
         share("--box-fraction", boxFraction);
-        return new DemoDatasetGenerator.Options(studies(defaultStudies), px, seed, slices, threads, segFraction(), boxFraction,
+        return new DemoDatasetGenerator.Options(studies, px, seed, slices, threads, segFraction(), boxFraction,
                 fullSize);
     }
 

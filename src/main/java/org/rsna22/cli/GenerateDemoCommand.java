@@ -42,7 +42,7 @@ final class GenerateDemoCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         DemoDatasetGenerator.Options o;
         try {
-            o = data.generator(DemoDataOptions.DEFAULT_STUDIES, slices, threads, fullSize);
+            o = data.generator(slices, threads, fullSize);
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             spec.commandLine().getErr().flush();

@@ -158,6 +158,7 @@ class TrainFractureJobTest {
         assertThat(cv.get("per_fold").has("0")).isTrue();
         assertThat(cv.get("per_fold").has("1")).isTrue();
         assertThat(cv.get("per_label").size()).isEqualTo(8);
+        assertThat(cv.get("auc").size()).as("each label's out-of-fold AUC").isEqualTo(8);
         assertThat(cv.get("prevalence_constant").get("metric").asDouble()).isPositive();
         assertThat(cv.get("slice_fracture_models").asString()).startsWith("per fold");
         for (String model : MODELS) {
