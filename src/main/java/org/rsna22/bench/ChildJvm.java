@@ -2,16 +2,15 @@ package org.rsna22.bench;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.rsna22.ops.NativeAllocator;
 
 /** A process of this application's jar, as a benchmark starts one: the same Java, jemalloc where installed. */
 final class ChildJvm {
-
-    private static final Path JEMALLOC = Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
 
     private ChildJvm() {
     }
@@ -44,9 +43,11 @@ final class ChildJvm {
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
-        if (Files.isRegularFile(JEMALLOC) && !pb.environment().containsKey("LD_PRELOAD")) {
-            // as README recommends for DJL on CPU: glibc's malloc slows a long-lived process down
-            pb.environment().put("LD_PRELOAD", JEMALLOC.toString());
+        Optional<Path> jemalloc = NativeAllocator.jemalloc();
+        if (jemalloc.isPresent() && !pb.environment().containsKey("LD_PRELOAD")
+                && !"glibc".equals(pb.environment().get("RSNA22_MALLOC"))) {
+            // as the ./rsna22 launcher does: glibc's malloc slows PyTorch down (NativeAllocator)
+            pb.environment().put("LD_PRELOAD", jemalloc.get().toString());
             pb.environment().put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
         }
         return pb.start();

@@ -80,6 +80,7 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
         log.printf("3/3 %s: prepare, train-bbox, infer-bbox, train-fracture, then infer-bbox and infer-fracture on the "
                 + "test set%n", job);
         log.flush();
+        allocatorNote(null);
         JobRequest request = JobRequest.of(job, Map.of("data", dataset.toString(), "work", work.toString(),
                 "config", "demo", JobRequest.TEST, testSet.toString()));
         int code = JobLauncherSupport.run(launch(job, false, props), runner -> runner.run(job, request.parameters(), log));

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.rsna22.ops.NativeAllocator;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
@@ -33,6 +34,20 @@ abstract class LaunchingCommand {
     /** How to start the application for {@code job}, with or without the progress web server. */
     JobLauncherSupport.Launch launch(String job, boolean web, Map<String, Object> properties) {
         return new JobLauncherSupport.Launch(job, web, properties, springArgs, out(), err());
+    }
+
+    /** Jobs whose time goes into PyTorch's native memory: a process running one with glibc's malloc says so. */
+    private static final java.util.Set<String> TORCH_JOBS = java.util.Set.of("train-bbox", "infer-bbox", "train-fracture",
+            "infer-fracture", "pipeline");
+
+    /** One line on the error stream when {@code job} runs with glibc's malloc ({@link NativeAllocator}). */
+    void allocatorNote(String job) {
+        if (job == null || TORCH_JOBS.contains(job)) {
+            NativeAllocator.advice().ifPresent(line -> {
+                err().println(line);
+                err().flush();
+            });
+        }
     }
 
     /** Prints a usage error and returns the exit code for it. */

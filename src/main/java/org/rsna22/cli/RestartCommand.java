@@ -29,6 +29,9 @@ final class RestartCommand extends LaunchingCommand implements Callable<Integer>
         if (!JobLauncherSupport.knownJob(job, err())) {
             return JobLauncherSupport.USAGE;
         }
-        return JobLauncherSupport.run(launch(job, true, Map.of()), runner -> runner.restartLatest(job, out(), recoverUnknown));
+        return JobLauncherSupport.run(launch(job, true, Map.of()), runner -> {
+            allocatorNote(job);
+            return runner.restartLatest(job, out(), recoverUnknown);
+        });
     }
 }

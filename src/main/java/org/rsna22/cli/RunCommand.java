@@ -43,6 +43,7 @@ final class RunCommand extends LaunchingCommand implements Callable<Integer> {
             out().printf("running %s: data=%s work=%s config=%s%s%n", job, request.data(), request.work(),
                     request.config(), request.test() == null ? "" : " test=" + request.test());
             out().flush();
+            allocatorNote(job);
             return runner.run(job, request.parameters(), out());
         });
     }

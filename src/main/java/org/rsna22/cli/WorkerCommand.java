@@ -104,6 +104,7 @@ final class WorkerCommand extends LaunchingCommand implements Callable<Integer> 
                     env.getProperty("rsna22.remote-queue", "rsna22.partitions"),
                     env.getProperty("spring.rabbitmq.host", "localhost"), env.getProperty("spring.rabbitmq.port", "5672"),
                     env.getProperty("spring.datasource.url"), env.getProperty("rsna22.worker.concurrency", "1"));
+            allocatorNote(null);
             out.flush();
             try {
                 stop.await();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.testsupport.JarProcess;
@@ -33,11 +34,15 @@ class FailureReasonIT {
         assertThat(JarProcess.run(boxes, "run", "infer-bbox", "data=" + test, "work=" + work, "config=demo", db,
                 "--no-web")).isEqualTo(1);
         assertReasonLast(boxes, "infer-bbox", "no trained model for fold -1");
+        assertThat(Files.readString(boxes)).as("started with jemalloc: no note").doesNotContain("glibc's malloc");
 
+        // started on glibc's malloc, as a plain java -jar is: one line says what it costs and how to start instead
         Path fracture = tmp.resolve("infer-fracture.log");
-        assertThat(JarProcess.run(fracture, "run", "infer-fracture", "data=" + test, "work=" + work, "config=demo", db,
-                "--no-web")).isEqualTo(1);
+        JarProcess glibc = JarProcess.start(Map.of("LD_PRELOAD", ""), fracture, "run", "infer-fracture", "data=" + test,
+                "work=" + work, "config=demo", db, "--no-web");
+        assertThat(glibc.waitFor(300)).isEqualTo(1);
         assertReasonLast(fracture, "infer-fracture", "no finished study model");
+        assertThat(Files.readString(fracture)).containsOnlyOnce("glibc's malloc").contains("./rsna22 COMMAND");
 
         String logged = Files.readString(work.resolve("logs").resolve("rsna22.log"));
         assertThat(logged).contains("\tat org.", "no trained model for fold -1");

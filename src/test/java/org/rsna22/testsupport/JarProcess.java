@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.io.AtomicFiles;
@@ -33,13 +34,19 @@ public final class JarProcess {
     }
 
     public static JarProcess start(Path log, String... args) throws IOException {
+        return start(Map.of(), log, args);
+    }
+
+    /** @param env environment variables beside this process's; {@code LD_PRELOAD=""} runs on glibc's malloc */
+    public static JarProcess start(Map<String, String> env, Path log, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
         cmd.addAll(launch());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
         if (Files.isRegularFile(JEMALLOC) && !pb.environment().containsKey("LD_PRELOAD")) {
-            // DJL trains 2-3x faster on CPU with jemalloc than with glibc's malloc (README)
+            // as the ./rsna22 launcher: PyTorch is faster with jemalloc than with glibc's malloc (NativeAllocator)
             pb.environment().put("LD_PRELOAD", JEMALLOC.toString());
             pb.environment().put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
         }

@@ -1,0 +1,47 @@
+package org.rsna22.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NativeAllocatorTest {
+
+    @Test
+    void namesTheAllocatorMappedIntoTheProcess(@TempDir Path tmp) throws Exception {
+        Path glibc = Files.writeString(tmp.resolve("glibc"), """
+                7f0000000000-7f0000001000 r-xp 00000000 fe:01 1 /usr/lib/x86_64-linux-gnu/libc.so.6
+                7f0000002000-7f0000003000 r-xp 00000000 fe:01 2 /usr/lib/jvm/java-17/lib/server/libjvm.so
+                """);
+        Path jemalloc = Files.writeString(tmp.resolve("jemalloc"), Files.readString(glibc)
+                + "7f0000004000-7f0000005000 r-xp 00000000 fe:01 3 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n");
+        assertThat(NativeAllocator.inUse("Linux", glibc)).isEqualTo("glibc");
+        assertThat(NativeAllocator.inUse("Linux", jemalloc)).isEqualTo("jemalloc");
+        assertThat(NativeAllocator.inUse("Mac OS X", glibc)).isEqualTo("system");
+        assertThat(NativeAllocator.inUse("Linux", tmp.resolve("missing"))).isEqualTo("system");
+    }
+
+    @Test
+    void thisProcessIsSeenAsItWasStarted() {
+        // surefire starts the test JVM without LD_PRELOAD: glibc on Linux, and the advice is given
+        String env = String.valueOf(System.getenv("LD_PRELOAD"));
+        if (System.getProperty("os.name").contains("Linux") && !env.contains("jemalloc")) {
+            assertThat(NativeAllocator.inUse()).isEqualTo("glibc");
+        }
+        if (env.contains("jemalloc")) {
+            assertThat(NativeAllocator.inUse()).isEqualTo("jemalloc");
+            assertThat(NativeAllocator.advice()).isEmpty();
+        }
+    }
+
+    @Test
+    void theAdviceSaysHowToStartWithJemalloc() {
+        Path lib = Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
+        assertThat(NativeAllocator.advice(Optional.of(lib))).contains("glibc's malloc").contains("./rsna22 COMMAND")
+                .contains("LD_PRELOAD=" + lib).contains("RSNA22_MALLOC=glibc");
+        assertThat(NativeAllocator.advice(Optional.empty())).contains("libjemalloc2").doesNotContain("LD_PRELOAD");
+    }
+}
