@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -18,6 +21,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.dataset.WorkLayout;
@@ -335,7 +339,12 @@ class RemotePartitioningIT {
                 "config=" + config, "--no-web", "--rsna22.db-dir=" + tmp.resolve("db-local-pg"))).isZero();
         for (String f : List.of("slice_meta_v01.csv.gz", "train_bbox_v01.csv.gz", "train_all_slices_v01.csv.gz",
                 "train_folded_v01.csv", "skipped.csv")) {
-            assertThat(Files.readAllBytes(work.resolve(f))).as(f).isEqualTo(Files.readAllBytes(single.resolve(f)));
+            String difference = firstDifference(work.resolve(f), single.resolve(f));
+            if (difference != null) {
+                Path kept = keepEvidence(tmp, "postgres-restart");
+                throw new AssertionError(f + " differs from the single-process run's: " + difference
+                        + "; the work folders, logs and worker outputs are kept in " + kept);
+            }
         }
         for (JarProcess w : workers) {
             assertThat(w.isAlive()).as("a worker outlives the database's restart: " + w.output()).isTrue();
@@ -534,6 +543,49 @@ class RemotePartitioningIT {
     }
 
     /** Every output file equal; metrics.csv without its timing columns. */
+    /**
+     * Null when the two files hold the same bytes; otherwise where their text first differs (gzip read through), so
+     * that a failure says which row went wrong rather than printing two byte arrays.
+     */
+    static String firstDifference(Path a, Path b) throws IOException {
+        if (Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(b))) {
+            return null;
+        }
+        List<String> x = lines(a);
+        List<String> y = lines(b);
+        for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+            if (!x.get(i).equals(y.get(i))) {
+                return "line " + (i + 1) + " is [" + x.get(i) + "] against [" + y.get(i) + "] (" + x.size() + " against "
+                        + y.size() + " lines)";
+            }
+        }
+        return x.size() != y.size() ? x.size() + " against " + y.size() + " lines, the first "
+                + Math.min(x.size(), y.size()) + " equal" : "the same text in different bytes (compression)";
+    }
+
+    private static List<String> lines(Path f) throws IOException {
+        try (InputStream in = f.toString().endsWith(".gz") ? new GZIPInputStream(Files.newInputStream(f))
+                : Files.newInputStream(f)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        }
+    }
+
+    /** The test's folder copied to target/failsafe-evidence/NAME-TIME before @TempDir deletes it. */
+    private static Path keepEvidence(Path tmp, String name) throws IOException {
+        Path to = Path.of("target", "failsafe-evidence", name + "-" + System.currentTimeMillis()).toAbsolutePath();
+        try (Stream<Path> all = Files.walk(tmp)) {
+            for (Path f : all.toList()) {
+                Path t = to.resolve(tmp.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(t);
+                } else if (Files.isRegularFile(f) && !f.toString().contains("/data")) {
+                    Files.copy(f, t);
+                }
+            }
+        }
+        return to;
+    }
+
     private static void assertSameOutputs(Path a, Path b) throws Exception {
         Map<String, byte[]> left = files(a);
         Map<String, byte[]> right = files(b);
