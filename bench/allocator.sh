@@ -56,7 +56,8 @@ run() { # NAME, then environment assignments
   local log="$D/infer-$name.log" rss="$D/rss-$name.txt"
   rm -rf "$D/db-$name"; : > "$rss"
   env "$@" java -Xms3g -Xmx3g -XX:+AlwaysPreTouch -jar "$JAR" run infer-bbox data="$TEST" work="$D/work" \
-    config=rehearsal --rsna22.db-dir="$D/db-$name" --no-web > "$log" 2>&1 &
+    config=rehearsal --rsna22.db-dir="$D/db-$name" --no-web --logging.level.org.rsna22.native-memory=DEBUG \
+    > "$log" 2>&1 &
   local pid=$! t0; t0=$(date +%s.%N)
   while kill -0 $pid 2>/dev/null; do
     r=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null || true)
@@ -73,6 +74,15 @@ run() { # NAME, then environment assignments
       printf "%-15s %7.1f s %6.1f triplets/s | peak MiB per tenth:%s | last/second %.3f\n", name, step,
         triplets / step, line, p[9] / p[1]
     }' "$rss"
+  # what is live (the allocator's own count, after each study) against what is resident
+  grep -o 'allocated [0-9]* MiB ([a-z]*), resident [0-9]* MiB' "$log" | awk '
+    { a[NR] = $2; r[NR] = $6; who = $4 }
+    END {
+      if (NR < 10) { line = ""; for (i = 1; i <= NR; i++) line = line " " a[i]; print "  allocated MiB after each study " who ":" line; exit }
+      t = int(NR / 10); for (i = t + 1; i <= 2 * t; i++) { s2 += a[i] } for (i = NR - t + 1; i <= NR; i++) { s9 += a[i] }
+      printf "  allocated %s after each of %d studies: mean of the second tenth %.0f MiB, of the last %.0f MiB (%.3f)\n",
+        who, NR, s2 / t, s9 / t, s9 / s2
+    }'
 }
 
 echo "infer-bbox over $TRIPLETS+ triplets ($studies studies of 512 px), config=rehearsal, 3 GB heap, $(nproc) cores"

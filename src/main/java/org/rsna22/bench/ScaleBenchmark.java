@@ -562,6 +562,8 @@ public final class ScaleBenchmark {
      * UIDs) with the 2N run's models, the process's resident memory sampled every second: the peak of each tenth of the
      * run, the last against the second (the first loads the models).
      */
+    private static final Pattern ALLOCATED = Pattern.compile("allocated (\\d+) MiB \\(([a-z]+)\\)");
+
     private Map<String, Object> leakCheck(int studies2N) throws Exception {
         Path root = options.dir().resolve("n" + studies2N);
         Path images = root.resolve("data").resolve("train_images");
@@ -601,7 +603,7 @@ public final class ScaleBenchmark {
         AtomicFiles.deleteTree(db);
         Process p = ChildJvm.start(List.of(), heapOptions(), Map.of(), jar.toString(), log, List.of("run", "infer-bbox",
                 "data=" + leak, "work=" + root.resolve("work"), "config=" + options.config(), "--rsna22.db-dir=" + db,
-                "--no-web"));
+                "--no-web", "--logging.level.org.rsna22.native-memory=DEBUG"));
         List<double[]> samples = new ArrayList<>(); // seconds, MiB
         while (p.isAlive()) {
             long rss = ProcessMemory.resident(p.pid());
@@ -638,6 +640,26 @@ public final class ScaleBenchmark {
                 peaks).mapToObj(x -> String.format(Locale.ROOT, "%,.0f", x)).collect(Collectors.joining(" ")));
         out.printf(Locale.ROOT, "  last tenth against the second: %.3f×; largest %.0f MiB; %.0f s, %.1f triplets/s%n",
                 lastTenth / second, max, end, triplets / end);
+        // what is live: the allocator's own count after each study (a leak grows it; a reserve only the resident set)
+        List<Long> allocated = new ArrayList<>();
+        Matcher live = ALLOCATED.matcher(Files.readString(log));
+        String allocator = "";
+        while (live.find()) {
+            allocated.add(Long.parseLong(live.group(1)));
+            allocator = live.group(2);
+        }
+        if (allocated.size() >= 10) {
+            int t = allocated.size() / 10;
+            double liveSecond = allocated.subList(t, 2 * t).stream().mapToLong(Long::longValue).average().orElse(0);
+            double liveLast = allocated.subList(allocated.size() - t, allocated.size()).stream()
+                    .mapToLong(Long::longValue).average().orElse(0);
+            r.put("allocator", allocator);
+            r.put("allocated_mib_after_each_study", allocated);
+            r.put("allocated_last_tenth_over_second_tenth", liveLast / liveSecond);
+            out.printf(Locale.ROOT, "  live native memory (%s's count after each of %d studies): second tenth %.0f MiB, "
+                    + "last tenth %.0f MiB: %.3f×%n", allocator, allocated.size(), liveSecond, liveLast,
+                    liveLast / liveSecond);
+        }
         out.flush();
         AtomicFiles.deleteTree(leak);
         return r;

@@ -22,6 +22,10 @@ import org.rsna22.model.SliceImageCache;
 import org.rsna22.model.TripletSamples;
 import org.rsna22.model.DevicePool;
 import org.rsna22.ops.JobProgressService;
+import org.rsna22.ops.NativeAllocator;
+import org.rsna22.ops.ProcessMemory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
@@ -40,6 +44,9 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
      * 512 pixels) is all that is ever used again.
      */
     public static final long CACHE_BYTES = 64L << 20;
+
+    /** At DEBUG, the native memory after each study (bench/allocator.sh and bench scale's leak check turn it on). */
+    private static final Logger NATIVE_MEMORY = LoggerFactory.getLogger("org.rsna22.native-memory");
 
     private final BboxConfig config;
     private final WorkLayout work;
@@ -74,6 +81,12 @@ public class StudyPredictor implements ItemProcessor<SliceBoxes, List<SlicePredi
         double[][] sum = new double[n][5];
         try (NoGrad g = NoGrad.enter()) {
             predict(fold, samples, refs, sum);
+        }
+        if (NATIVE_MEMORY.isDebugEnabled()) {
+            // what is live against what is resident: a leak grows the first, an allocator's reserve only the second
+            NATIVE_MEMORY.debug("native memory after {} triplets of {}: allocated {} MiB ({}), resident {} MiB", n,
+                    study.studyUid(), NativeAllocator.allocatedBytes() >> 20, NativeAllocator.inUse(),
+                    ProcessMemory.resident(ProcessHandle.current().pid()) >> 20);
         }
         List<SlicePrediction> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

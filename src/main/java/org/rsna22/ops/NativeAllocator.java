@@ -1,5 +1,9 @@
 package org.rsna22.ops;
 
+import com.sun.jna.Function;
+import com.sun.jna.Memory;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Structure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +28,67 @@ public final class NativeAllocator {
     private NativeAllocator() {
     }
 
+    private static volatile String inUse;
+
     /** "jemalloc", "tcmalloc", "mimalloc" when one is mapped into this process, "glibc" on other Linux, else "system". */
     public static String inUse() {
-        return inUse(System.getProperty("os.name", ""), Path.of("/proc/self/maps"));
+        String known = inUse;
+        if (known == null) {
+            known = inUse(System.getProperty("os.name", ""), Path.of("/proc/self/maps"));
+            inUse = known; // preloaded or not, the allocator does not change while the process lives
+        }
+        return known;
+    }
+
+    /**
+     * The bytes of native memory the allocator has handed out and not had back: what is live, without what it keeps
+     * in reserve or has fragmented (which the resident set counts). jemalloc's {@code stats.allocated}; glibc's
+     * {@code mallinfo2} (chunks in use in every arena plus mapped ones); -1 where neither answers.
+     */
+    public static long allocatedBytes() {
+        try {
+            return switch (inUse()) {
+                case "jemalloc" -> jemallocAllocated();
+                case "glibc" -> glibcAllocated();
+                default -> -1;
+            };
+        } catch (RuntimeException | LinkageError e) {
+            return -1;
+        }
+    }
+
+    private static long jemallocAllocated() {
+        Function mallctl = NativeLibrary.getProcess().getFunction("mallctl");
+        Memory epoch = new Memory(8);
+        epoch.setLong(0, 1);
+        mallctl.invokeInt(new Object[] {"epoch", null, null, epoch, 8L}); // refreshes the statistics
+        Memory value = new Memory(8);
+        Memory length = new Memory(8);
+        length.setLong(0, 8);
+        int rc = mallctl.invokeInt(new Object[] {"stats.allocated", value, length, null, 0L});
+        return rc == 0 ? value.getLong(0) : -1;
+    }
+
+    private static long glibcAllocated() {
+        MallInfo2 m = (MallInfo2) NativeLibrary.getInstance("c").getFunction("mallinfo2").invoke(MallInfo2.class,
+                new Object[0]);
+        return m.uordblks + m.hblkhd;
+    }
+
+    /** glibc's {@code struct mallinfo2} (2.33 and later), returned by value. */
+    @Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost"})
+    public static class MallInfo2 extends Structure implements Structure.ByValue {
+        public long arena;
+        public long ordblks;
+        public long smblks;
+        public long hblks;
+        public long hblkhd;
+        public long usmblks;
+        public long fsmblks;
+        public long uordblks;
+        public long fordblks;
+        public long keepcost;
     }
 
     static String inUse(String os, Path maps) {

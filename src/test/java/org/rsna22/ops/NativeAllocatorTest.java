@@ -38,6 +38,22 @@ class NativeAllocatorTest {
     }
 
     @Test
+    void countsTheNativeMemoryThatIsLive() {
+        if (!NativeAllocator.inUse().equals("glibc") && !NativeAllocator.inUse().equals("jemalloc")) {
+            return; // neither answers: -1, checked below
+        }
+        long before = NativeAllocator.allocatedBytes();
+        assertThat(before).isPositive();
+        // 64 MiB of native memory held, then freed (a direct buffer's memory comes from malloc)
+        com.sun.jna.Memory held = new com.sun.jna.Memory(64L << 20);
+        long during = NativeAllocator.allocatedBytes();
+        held.close();
+        long after = NativeAllocator.allocatedBytes();
+        assertThat(during - before).isBetween(60L << 20, 80L << 20);
+        assertThat(during - after).isBetween(60L << 20, 80L << 20);
+    }
+
+    @Test
     void theAdviceSaysHowToStartWithJemalloc() {
         Path lib = Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
         assertThat(NativeAllocator.advice(Optional.of(lib))).contains("glibc's malloc").contains("./rsna22 COMMAND")
