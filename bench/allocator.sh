@@ -5,16 +5,20 @@
 # step's wall time, triplets/s, and the peak resident memory of each tenth of the run (sampled every 2 s) with the
 # last tenth against the second. Needs the packaged jar and Debian's libjemalloc2.
 #
-#   bench/allocator.sh [--triplets N] [--only glibc|jemalloc|jemalloc-decay|glibc-nommap]
+#   bench/allocator.sh [--triplets N] [--only glibc|jemalloc|jemalloc-decay|glibc-nommap] [--partitions N]
+#
+# --partitions 1 runs one partition at a time (infer_bbox.threads): after each study no other batch is in flight, so
+# the allocator's count of live memory is the floor a leak would raise.
 #
 # Everything goes to data/allocator/ (git-ignored); the generated data and trained model are kept for reruns.
 set -eu
 cd "$(dirname "$0")/.."
-TRIPLETS=3000; ONLY=""
+TRIPLETS=3000; ONLY=""; PARTITIONS=""
 while [ $# -gt 0 ]; do
   case $1 in
     --triplets) TRIPLETS=$2; shift 2;;
     --only) ONLY=$2; shift 2;;
+    --partitions) PARTITIONS=$2; shift 2;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -47,8 +51,19 @@ if [ ! -d "$TEST/test_images" ]; then
       [ $n -ge "$TRIPLETS" ] && break
     done
   done
+  echo $n > "$TEST/triplets"
 fi
+TRIPLETS=$(cat "$TEST/triplets")
 studies=$(ls "$TEST/test_images" | wc -l)
+CONFIG=rehearsal
+if [ -n "$PARTITIONS" ]; then
+  # rehearsal.yaml's settings with the partitions at once changed (a config file is read over default.yaml; its
+  # name names the experiment, whose trained models infer-bbox looks for)
+  mkdir -p "$D/partitions-$PARTITIONS"
+  CONFIG="$D/partitions-$PARTITIONS/rehearsal.yaml"
+  unzip -p "$JAR" BOOT-INF/classes/config/rehearsal.yaml > "$CONFIG" 2>/dev/null || cp config/rehearsal.yaml "$CONFIG"
+  sed -i "s/^infer_bbox:/infer_bbox:\n  threads: $PARTITIONS/" "$CONFIG"
+fi
 
 run() { # NAME, then environment assignments
   local name=$1; shift
@@ -56,7 +71,7 @@ run() { # NAME, then environment assignments
   local log="$D/infer-$name.log" rss="$D/rss-$name.txt"
   rm -rf "$D/db-$name"; : > "$rss"
   env "$@" java -Xms3g -Xmx3g -XX:+AlwaysPreTouch -jar "$JAR" run infer-bbox data="$TEST" work="$D/work" \
-    config=rehearsal --rsna22.db-dir="$D/db-$name" --no-web --logging.level.org.rsna22.native-memory=DEBUG \
+    config="$CONFIG" --rsna22.db-dir="$D/db-$name" --no-web --logging.level.org.rsna22.native-memory=DEBUG \
     > "$log" 2>&1 &
   local pid=$! t0; t0=$(date +%s.%N)
   while kill -0 $pid 2>/dev/null; do
@@ -85,7 +100,7 @@ run() { # NAME, then environment assignments
     }'
 }
 
-echo "infer-bbox over $TRIPLETS+ triplets ($studies studies of 512 px), config=rehearsal, 3 GB heap, $(nproc) cores"
+echo "infer-bbox over $TRIPLETS triplets ($studies studies of 512 px), config=$CONFIG, 3 GB heap, $(nproc) cores"
 run glibc RSNA22_MALLOC=glibc
 run jemalloc LD_PRELOAD=$JEMALLOC MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1
 run jemalloc-decay LD_PRELOAD=$JEMALLOC
