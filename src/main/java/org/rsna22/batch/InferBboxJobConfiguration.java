@@ -103,6 +103,7 @@ public class InferBboxJobConfiguration {
                 .<SliceBoxes, List<SlicePrediction>>chunk(1).transactionManager(tx)
                 .reader(reader).processor(predictor).writer(writer).stream(writer).listener(predictor)
                 .faultTolerant().skipPolicy(PrepareJobConfiguration.ITEM_PROBLEMS).skipListener(skips).stream(skips)
+                .listener(new PartialStateGuard())
                 .build();
     }
 

@@ -117,6 +117,7 @@ public class InferFractureJobConfiguration {
                 .<FractureStudy, String>chunk(1).transactionManager(tx)
                 .reader(reader).processor(predictor).writer(writer).stream(writer).listener(predictor)
                 .faultTolerant().skipPolicy(PrepareJobConfiguration.ITEM_PROBLEMS).skipListener(skips).stream(skips)
+                .listener(new PartialStateGuard())
                 .build();
     }
 

@@ -61,8 +61,14 @@ final class PartFileWriter<T> extends FlatFileItemWriter<T> {
         pending.addAll(items.getItems());
     }
 
+    /** The key suffix of the mark that a save of this writer's position began and has not ended (PartialStateGuard). */
+    static final String PENDING = ".save.pending";
+
     @Override
     public void update(ExecutionContext ctx) {
+        // marked first: a failure below leaves the mark in the context Spring Batch stores with the failed partition,
+        // whose other streams may already have saved positions past rows this file never took
+        ctx.put(getName() + PENDING, Boolean.TRUE);
         WriteFence.check(); // a partition given up by the manager appends nothing to the file its new attempt writes
         if (!pending.isEmpty()) {
             Chunk<T> lines = new Chunk<>(new ArrayList<>(pending));
@@ -70,6 +76,7 @@ final class PartFileWriter<T> extends FlatFileItemWriter<T> {
             flush(lines);
         }
         super.update(ctx);
+        ctx.remove(getName() + PENDING);
     }
 
     private void flush(Chunk<T> lines) {

@@ -149,6 +149,7 @@ public class PrepareJobConfiguration {
                 .<SliceFile, SliceMeta>chunk(chunk).transactionManager(tx)
                 .reader(sliceFileReader).processor(sliceHeaderProcessor).writer(sliceMetaWriter)
                 .faultTolerant().skipPolicy(ITEM_PROBLEMS).skipListener(skips).stream(skips)
+                .listener(new PartialStateGuard())
                 .build();
     }
 
@@ -228,6 +229,7 @@ public class PrepareJobConfiguration {
                 .<StudyEntry, List<BoxRow>>chunk(chunk).transactionManager(tx)
                 .reader(reader).processor(processor).writer(writer).stream(writer)
                 .faultTolerant().skipPolicy(ITEM_PROBLEMS).skipListener(skips).stream(skips)
+                .listener(new PartialStateGuard())
                 .build();
     }
 
