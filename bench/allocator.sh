@@ -91,7 +91,7 @@ run() { # NAME, then environment assignments
     }' "$rss"
   # what is live (the allocator's own count, after each study) against what is resident
   grep -o 'allocated [0-9]* MiB ([a-z]*), resident [0-9]* MiB' "$log" | awk '
-    { a[NR] = $2; r[NR] = $6; who = $4 }
+    { a[NR] = $2; r[NR] = $6; who = $4; gsub(/[(),]/, "", who) }
     END {
       if (NR < 10) { line = ""; for (i = 1; i <= NR; i++) line = line " " a[i]; print "  allocated MiB after each study " who ":" line; exit }
       t = int(NR / 10); for (i = t + 1; i <= 2 * t; i++) { s2 += a[i] } for (i = NR - t + 1; i <= NR; i++) { s9 += a[i] }
