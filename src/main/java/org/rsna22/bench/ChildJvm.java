@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.rsna22.ops.NativeAllocator;
 
 /** A process of this application's jar, as a benchmark starts one: the same Java, jemalloc where installed. */
@@ -43,13 +42,7 @@ final class ChildJvm {
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
-        Optional<Path> jemalloc = NativeAllocator.jemalloc();
-        if (jemalloc.isPresent() && !pb.environment().containsKey("LD_PRELOAD")
-                && !"glibc".equals(pb.environment().get("RSNA22_MALLOC"))) {
-            // as the ./rsna22 launcher does: glibc's malloc slows PyTorch down (NativeAllocator)
-            pb.environment().put("LD_PRELOAD", jemalloc.get().toString());
-            pb.environment().put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
-        }
+        NativeAllocator.preloadJemalloc(pb.environment()); // glibc's malloc slows PyTorch down
         return pb.start();
     }
 }

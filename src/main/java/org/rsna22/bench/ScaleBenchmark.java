@@ -557,13 +557,14 @@ public final class ScaleBenchmark {
 
     // --- native memory over a long inference ---
 
+    /** The live native memory infer-bbox logs after each study at DEBUG (StudyPredictor). */
+    private static final Pattern ALLOCATED = Pattern.compile("allocated (\\d+) MiB \\(([a-z]+)\\)");
+
     /**
      * infer-bbox over at least {@code leakTriplets} triplets (the 2N studies again and again, as hard links under new
      * UIDs) with the 2N run's models, the process's resident memory sampled every second: the peak of each tenth of the
      * run, the last against the second (the first loads the models).
      */
-    private static final Pattern ALLOCATED = Pattern.compile("allocated (\\d+) MiB \\(([a-z]+)\\)");
-
     private Map<String, Object> leakCheck(int studies2N) throws Exception {
         Path root = options.dir().resolve("n" + studies2N);
         Path images = root.resolve("data").resolve("train_images");

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.rsna22.ops.NativeAllocator;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -37,7 +38,7 @@ abstract class LaunchingCommand {
     }
 
     /** Jobs whose time goes into PyTorch's native memory: a process running one with glibc's malloc says so. */
-    private static final java.util.Set<String> TORCH_JOBS = java.util.Set.of("train-bbox", "infer-bbox", "train-fracture",
+    private static final Set<String> TORCH_JOBS = Set.of("train-bbox", "infer-bbox", "train-fracture",
             "infer-fracture", "pipeline");
 
     /** One line on the error stream when {@code job} runs with glibc's malloc ({@link NativeAllocator}). */

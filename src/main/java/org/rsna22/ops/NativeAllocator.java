@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -111,6 +112,19 @@ public final class NativeAllocator {
     /** The library to preload, if one of the usual places has it. */
     public static Optional<Path> jemalloc() {
         return JEMALLOC.stream().filter(Files::isRegularFile).findFirst();
+    }
+
+    /**
+     * For a process of this application that this one starts (a benchmark's stage, a test's jar): jemalloc preloaded
+     * with its freed pages kept, as the {@code ./rsna22} launcher does, unless {@code env} already sets LD_PRELOAD
+     * (an empty one runs on glibc's malloc) or chooses glibc's (RSNA22_MALLOC=glibc), or jemalloc is not installed.
+     */
+    public static void preloadJemalloc(Map<String, String> env) {
+        Optional<Path> lib = jemalloc();
+        if (lib.isPresent() && !env.containsKey("LD_PRELOAD") && !"glibc".equals(env.get("RSNA22_MALLOC"))) {
+            env.put("LD_PRELOAD", lib.get().toString());
+            env.put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
+        }
     }
 
     /**

@@ -6,7 +6,6 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,13 +20,13 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.testsupport.ExternalTools;
 import org.rsna22.testsupport.JarProcess;
+import org.rsna22.testsupport.PrepareJobTestSupport;
 import org.rsna22.testsupport.Services;
 import org.rsna22.training.TrainRun;
 
@@ -564,10 +563,7 @@ class RemotePartitioningIT {
     }
 
     private static List<String> lines(Path f) throws IOException {
-        try (InputStream in = f.toString().endsWith(".gz") ? new GZIPInputStream(Files.newInputStream(f))
-                : Files.newInputStream(f)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        }
+        return f.toString().endsWith(".gz") ? PrepareJobTestSupport.gunzip(f) : Files.readAllLines(f);
     }
 
     /** The test's folder copied to target/failsafe-evidence/NAME-TIME before @TempDir deletes it. */

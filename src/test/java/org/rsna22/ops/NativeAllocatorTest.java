@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +53,22 @@ class NativeAllocatorTest {
         long after = NativeAllocator.allocatedBytes();
         assertThat(during - before).isBetween(60L << 20, 80L << 20);
         assertThat(during - after).isBetween(60L << 20, 80L << 20);
+    }
+
+    @Test
+    void theProcessesWeStartGetJemallocUnlessTheirEnvironmentSaysOtherwise() {
+        Map<String, String> plain = new HashMap<>();
+        NativeAllocator.preloadJemalloc(plain);
+        NativeAllocator.jemalloc().ifPresentOrElse(
+                lib -> assertThat(plain).containsEntry("LD_PRELOAD", lib.toString())
+                        .containsEntry("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1"),
+                () -> assertThat(plain).isEmpty());
+        Map<String, String> glibc = new HashMap<>(Map.of("LD_PRELOAD", ""));
+        NativeAllocator.preloadJemalloc(glibc);
+        assertThat(glibc).containsOnly(Map.entry("LD_PRELOAD", ""));
+        Map<String, String> chosen = new HashMap<>(Map.of("RSNA22_MALLOC", "glibc"));
+        NativeAllocator.preloadJemalloc(chosen);
+        assertThat(chosen).doesNotContainKey("LD_PRELOAD");
     }
 
     @Test

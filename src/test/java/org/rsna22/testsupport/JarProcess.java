@@ -13,10 +13,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.io.AtomicFiles;
+import org.rsna22.ops.NativeAllocator;
 
 /** The packaged application run as a separate process, as users run it. */
 public final class JarProcess {
-    private static final Path JEMALLOC = Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
     private final Process process;
     private final Path log;
 
@@ -45,11 +45,7 @@ public final class JarProcess {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
-        if (Files.isRegularFile(JEMALLOC) && !pb.environment().containsKey("LD_PRELOAD")) {
-            // as the ./rsna22 launcher: PyTorch is faster with jemalloc than with glibc's malloc (NativeAllocator)
-            pb.environment().put("LD_PRELOAD", JEMALLOC.toString());
-            pb.environment().put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
-        }
+        NativeAllocator.preloadJemalloc(pb.environment()); // as the ./rsna22 launcher does
         Process p = pb.start();
         return new JarProcess(p, log);
     }
