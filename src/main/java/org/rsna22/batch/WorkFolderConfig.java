@@ -111,7 +111,8 @@ final class WorkFolderConfig {
                 removed.add(work.runs(exp).resolve(model));
             }
         }
-        if (diff.stales("slice_fracture") || diff.changes().stream().anyMatch(c -> c.startsWith("fracture.study_inputs"))) {
+        if (diff.stales("slice_fracture") || diff.changes().stream().anyMatch(c -> c.startsWith("fracture.study_inputs")
+                || c.startsWith("fracture.study_shares"))) {
             removed.add(work.embeddings(exp));
         }
         removed.add(work.submission());

@@ -28,16 +28,18 @@ public record ConfigDiff(List<String> changes, String firstRun) {
             "fracture.studies_per_partition", "fracture.threads");
 
     /** Fracture keys whose first stale model is not M2 (every other fracture key shapes all three models). */
-    private static final Map<String, String> FRACTURE_FIRST = Map.of(
-            "fracture.slice_fracture", "slice_image",
-            "fracture.image_pretrain_epochs", "slice_image",
-            "fracture.image_pretrain_batch_size", "slice_image",
-            "fracture.box_labels", "slice_image",
-            "fracture.image_loss_weight", "slice_image",
-            "fracture.study", "study",
-            "fracture.study_lstm", "study",
-            "fracture.max_study_length", "study",
-            "fracture.study_inputs", "study");
+    private static final Map<String, String> FRACTURE_FIRST = Map.ofEntries(
+            Map.entry("fracture.slice_fracture", "slice_image"),
+            Map.entry("fracture.image_pretrain_epochs", "slice_image"),
+            Map.entry("fracture.image_pretrain_batch_size", "slice_image"),
+            Map.entry("fracture.box_labels", "slice_image"),
+            Map.entry("fracture.image_loss_weight", "slice_image"),
+            Map.entry("fracture.study", "study"),
+            Map.entry("fracture.study_lstm", "study"),
+            Map.entry("fracture.max_study_length", "study"),
+            Map.entry("fracture.study_inputs", "study"),
+            Map.entry("fracture.study_shares", "study"),
+            Map.entry("fracture.study_model", "study"));
 
     public boolean isEmpty() {
         return changes.isEmpty();

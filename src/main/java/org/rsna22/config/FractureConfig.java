@@ -11,7 +11,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              String torchscriptPath, List<Double> mean, List<Double> std, int width,
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
-                             int imageSlices, double imageLossWeight, String studyInputs,
+                             int imageSlices, double imageLossWeight, String studyInputs, String studyShares,
+                             String studyModel,
                              int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
                              String init, Concurrency parallelRuns) {
 
@@ -43,6 +44,15 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         ConfigChecks.require(imageLossWeight >= 0, "fracture.image_loss_weight must not be negative");
         ConfigChecks.require(List.of("features", "scores").contains(studyInputs),
                 "fracture.study_inputs must be features or scores");
+        ConfigChecks.require(List.of("m3", "m2").contains(studyShares), "fracture.study_shares must be m3 or m2");
+        ConfigChecks.require(!"m2".equals(studyShares) || "scores".equals(studyInputs) && imageLossWeight > 0,
+                "fracture.study_shares: m2 needs study_inputs: scores and an image head (image_loss_weight above 0)");
+        ConfigChecks.require(List.of("lstm", "max").contains(studyModel), "fracture.study_model must be lstm or max");
+        ConfigChecks.require(!"max".equals(studyModel) || "m2".equals(studyShares),
+                "fracture.study_model: max reads the image head times M2's shares: it needs study_shares: m2");
+        ConfigChecks.require(!"m2".equals(studyShares) || vertebra.folds().containsAll(sliceFracture.folds()),
+                "fracture.study_shares: m2 reads, beside each M3, the M2 of the same fold: fracture.vertebra.folds "
+                        + vertebra.folds() + " must hold every fold of fracture.slice_fracture.folds " + sliceFracture.folds());
         ConfigChecks.require(!vertebra.folds().isEmpty() && !sliceFracture.folds().isEmpty()
                 && !study.folds().isEmpty(), "fracture model settings: folds must not be empty");
         ConfigChecks.require(List.of("minmax", "fixed").contains(windowScaling),
@@ -86,6 +96,22 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
      */
     public boolean studyReadsScores() {
         return "scores".equals(studyInputs);
+    }
+
+    /**
+     * Whether the study model reads the vertebra shares of every image from M2 itself (the M2 of the fold whose M3
+     * scored the image), and the image head's score times each share, rather than M3's vertebra outputs.
+     */
+    public boolean studySharesFromM2() {
+        return "m2".equals(studyShares);
+    }
+
+    /**
+     * Whether the study model is {@code PooledStudyNet} (per label the maximum over images of one score, scaled)
+     * rather than the LSTM of SPEC §8.
+     */
+    public boolean pooledStudyModel() {
+        return "max".equals(studyModel);
     }
 
     /** Whether each windowed slice is scaled by its own minimum and maximum (SPEC §6) rather than the window's. */

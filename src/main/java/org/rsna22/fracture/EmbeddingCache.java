@@ -25,6 +25,8 @@ final class EmbeddingCache implements AutoCloseable {
     private final FractureConfig config;
     private final CropStore crops;
     private final Map<Integer, TrainedModels> loaded = new HashMap<>();
+    /** M2 per fold, with {@code study_shares: m2}: the shares of the images that the M3 of the same fold scores. */
+    private final TrainedModels.ByFold vertebra;
     private final Device device;
 
     /** @param device where the slice-fracture models it loads run */
@@ -33,6 +35,8 @@ final class EmbeddingCache implements AutoCloseable {
         this.config = config;
         this.crops = models.crops();
         this.device = device;
+        this.vertebra = new TrainedModels.ByFold(models, FractureModels.VERTEBRA,
+                () -> SequenceTask.network(config, 7, device), device);
     }
 
     /** Makes the embedding of a study by the slice-fracture run of {@code m3Fold} unless a verified one is there. */
@@ -72,7 +76,8 @@ final class EmbeddingCache implements AutoCloseable {
                     () -> SequenceTask.network(config, FractureModels.SLICE_OUTPUTS, device), device);
             loaded.put(m3Fold, m3);
         }
-        StudyEmbedding e = FracturePredictions.studyInputs(m3.models().get(0), crops, crops.get(uid), config);
+        StudyEmbedding e = FracturePredictions.studyInputs(m3.models().get(0),
+                config.studySharesFromM2() ? vertebra.of(m3Fold) : null, crops, crops.get(uid), config);
         e.write(file);
         return e;
     }
@@ -81,5 +86,6 @@ final class EmbeddingCache implements AutoCloseable {
     public synchronized void close() {
         loaded.values().forEach(TrainedModels::close);
         loaded.clear();
+        vertebra.close();
     }
 }

@@ -111,7 +111,7 @@ public final class FractureModels {
             Map<String, Integer> foldOf = new HashMap<>();
             studies.forEach(s -> foldOf.put(s.uid(), s.fold()));
             EmbeddingCache cache = new EmbeddingCache(this, config, device);
-            return new StudyTask(settings(model), config.studyLstm(), config.maxStudyLength(),
+            return new StudyTask(settings(model), config, config.maxStudyLength(),
                     SequenceTask.studyInputSize(config), studyTrain(studies, fold),
                     studies.stream().filter(s -> embedded(s, fold) && TrainRun.validatesOn(fold, s.fold())).toList(),
                     new StudyTask.Inputs() {

@@ -78,25 +78,41 @@ final class FracturePredictions {
      * ({@link #embed}) or, with {@code fracture.study_inputs: scores}, its per-image probabilities ({@link #perImage}).
      * With an image head and {@code image_slices: 1}, where an image shows only its middle slice, the head's score
      * of an image is the maximum over its three slices, each shown in turn: a crack a slice or two thick is not missed
-     * for lying outside the middle slices.
+     * for lying outside the middle slices. With {@code study_shares: m2} the first 7 values are the shares that
+     * {@code vertebraModels} (M2) give the image instead of M3's vertebra outputs, and the image head's score times
+     * each share follows the head's.
+     *
+     * @param vertebraModels the M2 models whose shares are averaged; unused (may be null) unless study_shares is m2
      */
-    static StudyEmbedding studyInputs(Model model, CropStore crops, StudyCrop crop, FractureConfig c) {
+    static StudyEmbedding studyInputs(Model model, List<Model> vertebraModels, CropStore crops, StudyCrop crop,
+                                      FractureConfig c) {
         if (!c.studyReadsScores()) {
             return embed(model, crops, crop);
         }
-        int values = SequenceTask.studyInputSize(c);
-        float[][] p = perImage(List.of(model), crops, crop, c.imagesPerWindow(), values);
+        int scores = FractureModels.SLICE_OUTPUTS + (c.imageHead() ? 1 : 0);
+        float[][] p = perImage(List.of(model), crops, crop, c.imagesPerWindow(), scores);
         if (c.imageHead() && c.imageSlices() == 1) {
             for (int shift : new int[] {-1, 1}) {
-                float[][] moved = perImage(List.of(model), crops, crop, c.imagesPerWindow(), values, shift);
+                float[][] moved = perImage(List.of(model), crops, crop, c.imagesPerWindow(), scores, shift);
                 for (int i = 0; i < p.length; i++) {
-                    p[i][values - 1] = Math.max(p[i][values - 1], moved[i][values - 1]);
+                    p[i][scores - 1] = Math.max(p[i][scores - 1], moved[i][scores - 1]);
                 }
             }
         }
+        float[][] shares = c.studySharesFromM2()
+                ? perImage(vertebraModels, crops, crop, c.imagesPerWindow(), 7) : null;
+        int values = SequenceTask.studyInputSize(c);
         float[] flat = new float[p.length * values];
         for (int i = 0; i < p.length; i++) {
-            System.arraycopy(p[i], 0, flat, i * values, values);
+            System.arraycopy(p[i], 0, flat, i * values, scores);
+            if (shares != null) {
+                float head = p[i][scores - 1];
+                for (int k = 0; k < 7; k++) {
+                    float share = Math.max(0, Math.min(1, shares[i][k])); // as the pseudo-labels clip them
+                    flat[i * values + k] = share;
+                    flat[i * values + scores + k] = head * share;
+                }
+            }
         }
         return new StudyEmbedding(crop.studyUid(), p.length, values, flat);
     }

@@ -18,7 +18,6 @@ import org.rsna22.dataset.SkippedCsv;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.io.AtomicFiles;
 import org.rsna22.model.DevicePool;
-import org.rsna22.model.StudyNet;
 import org.rsna22.ops.JobProgressService;
 import org.rsna22.training.ValidationMetrics;
 import org.springframework.batch.core.ExitStatus;
@@ -61,7 +60,7 @@ public class OofTasklet implements Tasklet {
         List<String> leftOut;
         try (DevicePool.Lease device = FractureWork.acquire(models.devices());
              TrainedModels.ByFold byFold = new TrainedModels.ByFold(models, FractureModels.STUDY,
-                     () -> new StudyNet(config.studyLstm()), device.device());
+                     () -> StudyTask.network(config), device.device());
              EmbeddingCache embeddings = new EmbeddingCache(models, config, device.device())) {
             for (FractureStudy s : FractureStudy.readAll(work)) {
                 int m3Fold = models.modelFold(FractureModels.SLICE_FRACTURE, s.fold());

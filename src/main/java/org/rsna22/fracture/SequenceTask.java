@@ -165,10 +165,14 @@ public final class SequenceTask implements TrainingTask {
         return net;
     }
 
-    /** Length of the per-image vectors that the study model reads ({@code fracture.study_inputs}). */
+    /**
+     * Length of the per-image vectors that the study model reads ({@code fracture.study_inputs}; with
+     * {@code study_shares: m2} the image head times each of the 7 shares follows).
+     */
     static int studyInputSize(FractureConfig c) {
         int head = imageHead(c, FractureModels.SLICE_OUTPUTS) ? 1 : 0;
-        return (c.studyReadsScores() ? FractureModels.SLICE_OUTPUTS : cnnFeatures(c)) + head;
+        return (c.studyReadsScores() ? FractureModels.SLICE_OUTPUTS : cnnFeatures(c)) + head
+                + (c.studySharesFromM2() ? 7 : 0);
     }
 
     /** Features per image of the slice models' CNN: the built-in backbone's, or those read from the TorchScript file. */

@@ -8,8 +8,10 @@ import ai.djl.training.loss.Loss;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.rsna22.config.FractureConfig;
 import org.rsna22.dataset.CompetitionMetric;
 import org.rsna22.model.CompetitionLoss;
+import org.rsna22.model.PooledStudyNet;
 import org.rsna22.model.StudyNet;
 import org.rsna22.training.HostBatch;
 import org.rsna22.training.TrainingSettings;
@@ -24,14 +26,14 @@ import org.rsna22.training.ValidationMetrics;
 public final class StudyTask implements TrainingTask {
 
     private final TrainingSettings settings;
-    private final int lstm;
+    private final FractureConfig config;
     private final int maxLength;
     private final int features;
     private final List<FractureStudy> train;
     private final List<FractureStudy> validation;
     private final Inputs inputs;
     private final CompetitionLoss loss = new CompetitionLoss();
-    private StudyNet block;
+    private Block block;
 
     /** What the study model reads of a study (its embedding, verified; made again when damaged). */
     @FunctionalInterface
@@ -43,10 +45,10 @@ public final class StudyTask implements TrainingTask {
         }
     }
 
-    public StudyTask(TrainingSettings settings, int lstm, int maxLength, int features, List<FractureStudy> train,
+    public StudyTask(TrainingSettings settings, FractureConfig config, int maxLength, int features, List<FractureStudy> train,
                      List<FractureStudy> validation, Inputs inputs) {
         this.settings = settings;
-        this.lstm = lstm;
+        this.config = config;
         this.maxLength = maxLength;
         this.features = features;
         this.train = train;
@@ -67,9 +69,19 @@ public final class StudyTask implements TrainingTask {
     @Override
     public Block block(Device device) {
         if (block == null) {
-            block = new StudyNet(lstm);
+            block = network(config);
         }
         return block;
+    }
+
+    /**
+     * The study model that {@code fracture.study_model} names: SPEC §8's LSTM, or per label the maximum of one score
+     * over the images ({@link PooledStudyNet}, reading the image head and the head × M2 share values that
+     * {@code study_shares: m2} puts after M3's 15 outputs).
+     */
+    static Block network(FractureConfig config) {
+        return config.pooledStudyModel() ? new PooledStudyNet(FractureModels.SLICE_OUTPUTS)
+                : new StudyNet(config.studyLstm());
     }
 
     @Override

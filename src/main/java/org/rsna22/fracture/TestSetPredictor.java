@@ -17,7 +17,6 @@ import org.rsna22.fracture.StudyPartitionTasklet.StudyWork;
 import org.rsna22.io.dicom.DicomSource;
 import org.rsna22.model.DevicePool;
 import org.rsna22.model.SavedModels;
-import org.rsna22.model.StudyNet;
 import org.rsna22.ops.JobProgressService;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
@@ -42,6 +41,8 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
     private final Map<Integer, TrainedModels> embedders = new LinkedHashMap<>();
     /** Per slice-fracture fold: the study models (every fold and seed) that read its embeddings. */
     private final Map<Integer, TrainedModels> studyModels = new LinkedHashMap<>();
+    /** With {@code study_shares: m2}, per slice-fracture fold the M2 models whose shares go with its scores. */
+    private final TrainedModels.ByFold vertebra;
     private final DevicePool.Lease device;
 
     /** @param devices the pool the partition takes its device from, until it closes */
@@ -53,6 +54,8 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
         this.cropWork = FractureWork.crops(testImages, Subset.TEST, work, dicom, c);
         this.crops = models.crops(Subset.TEST);
         this.config = c;
+        this.vertebra = new TrainedModels.ByFold(models, FractureModels.VERTEBRA,
+                () -> SequenceTask.network(c, 7, device.device()), device.device());
         Ensemble ensemble = ensemble(work, experiment);
         try {
             for (Map.Entry<Integer, List<RunFolder>> e : ensemble.studyRuns().entrySet()) {
@@ -60,7 +63,10 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
                         List.of(models.embeddingRun(e.getKey())),
                         () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS, device.device()), device.device()));
                 studyModels.put(e.getKey(), new TrainedModels(FractureModels.STUDY, e.getValue(),
-                        () -> new StudyNet(c.studyLstm()), device.device()));
+                        () -> StudyTask.network(c), device.device()));
+                if (c.studySharesFromM2()) {
+                    vertebra.of(e.getKey()); // loaded (and verified) before the first study, not during it
+                }
             }
         } catch (IOException | RuntimeException e) {
             close();
@@ -138,7 +144,8 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
         double[] sum = new double[8];
         int n = 0;
         for (Map.Entry<Integer, TrainedModels> e : embedders.entrySet()) {
-            StudyEmbedding embedding = FracturePredictions.studyInputs(e.getValue().models().get(0), crops, crop, config);
+            StudyEmbedding embedding = FracturePredictions.studyInputs(e.getValue().models().get(0),
+                    config.studySharesFromM2() ? vertebra.of(e.getKey()) : null, crops, crop, config);
             List<Model> readers = studyModels.get(e.getKey()).models();
             double[] p = FracturePredictions.study(readers, embedding, config.maxStudyLength());
             for (int j = 0; j < 8; j++) {
@@ -169,6 +176,7 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
     public synchronized void close() {
         embedders.values().forEach(TrainedModels::close);
         studyModels.values().forEach(TrainedModels::close);
+        vertebra.close();
         embedders.clear();
         studyModels.clear();
         device.close();

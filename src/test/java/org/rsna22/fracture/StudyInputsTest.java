@@ -2,6 +2,7 @@ package org.rsna22.fracture;
 
 import ai.djl.Device;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Model;
@@ -16,6 +17,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.config.ConfigLoader;
@@ -52,11 +54,47 @@ class StudyInputsTest {
         }
     }
 
+    /** Stands in for M2: every image's raw share of vertebra k (0-based) is k - 3, whatever it shows. */
+    static final class FixedShares extends AbstractBlock {
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+                                         PairList<String, Object> params) {
+            NDArray x = inputs.get(0);
+            long b = x.getShape().get(0);
+            long t = x.getShape().get(1);
+            return new NDList(x.getManager().arange(-3f, 4f).reshape(1, 1, 7).repeat(0, b).repeat(1, t));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return new Shape[] {new Shape(inputShapes[0].get(0), inputShapes[0].get(1), 7)};
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        }
+    }
+
     private static FractureConfig config(Path tmp, int imageSlices) throws Exception {
-        Path yaml = Files.writeString(tmp.resolve("slices" + imageSlices + ".yaml"), "fracture:\n  crop_size: 16\n"
-                + "  images_per_window: 2\n  image_slices: " + imageSlices + "\n  image_loss_weight: 1\n"
-                + "  study_inputs: scores\n  window_scaling: fixed\n");
+        return config(tmp, imageSlices, "m3");
+    }
+
+    private static FractureConfig config(Path tmp, int imageSlices, String shares) throws Exception {
+        Path yaml = Files.writeString(tmp.resolve("slices" + imageSlices + shares + ".yaml"), "fracture:\n"
+                + "  crop_size: 16\n  images_per_window: 2\n  image_slices: " + imageSlices + "\n"
+                + "  image_loss_weight: 1\n  study_inputs: scores\n  study_shares: " + shares + "\n"
+                + "  window_scaling: fixed\n  vertebra:\n    folds: [0, 1]\n  slice_fracture:\n    folds: [0, 1]\n");
         return ConfigLoader.load(yaml.toString()).fracture();
+    }
+
+    /** 6 slices = 2 images (slices 0-2 and 3-5); only slice 2, the last of image 0 and never a middle slice, is bright. */
+    private static StudyCrop brightThirdSlice() {
+        short[][] hu = new short[6][];
+        for (int s = 0; s < 6; s++) {
+            short v = (short) (s == 2 ? 1300 : -500);
+            hu[s] = new short[] {v, v, v, v};
+        }
+        return new StudyCrop("1.2.3", 2, new int[] {1, 2, 3, 4, 5, 6}, new int[] {0, 0, 2}, hu);
     }
 
     private static double sigmoid(double z) {
@@ -65,20 +103,14 @@ class StudyInputsTest {
 
     @Test
     void withOneSliceAnImageHeadsScoreIsItsMaximumOverTheImagesThreeSlices(@TempDir Path tmp) throws Exception {
-        // 6 slices = 2 images (slices 0-2 and 3-5); only slice 2, the last of image 0 and never a middle slice, is
-        // bright (1300 HU: 1 after the fixed window -500..1300), the rest air (0)
-        short[][] hu = new short[6][];
-        for (int s = 0; s < 6; s++) {
-            short v = (short) (s == 2 ? 1300 : -500);
-            hu[s] = new short[] {v, v, v, v};
-        }
-        StudyCrop crop = new StudyCrop("1.2.3", 2, new int[] {1, 2, 3, 4, 5, 6}, new int[] {0, 0, 2}, hu);
+        // slice 2 bright (1300 HU: 1 after the fixed window -500..1300), the rest air (0)
+        StudyCrop crop = brightThirdSlice();
         try (Model model = Model.newInstance("mean-of-image")) {
             model.setBlock(new MeanOfImage());
             FractureConfig one = config(tmp, 1);
             CropStore middle = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, one.windowLevel(),
                     one.windowWidth(), 4, true, false);
-            StudyEmbedding e = FracturePredictions.studyInputs(model, middle, crop, one);
+            StudyEmbedding e = FracturePredictions.studyInputs(model, null, middle, crop, one);
             assertThat(e.features()).isEqualTo(FractureModels.SLICE_OUTPUTS + 1);
             float[] v = e.fitted(2);
             int last = FractureModels.SLICE_OUTPUTS;
@@ -92,9 +124,51 @@ class StudyInputsTest {
             FractureConfig three = config(tmp, 3);
             CropStore all = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, three.windowLevel(),
                     three.windowWidth(), 4, false, false);
-            float[] w = FracturePredictions.studyInputs(model, all, crop, three).fitted(2);
+            float[] w = FracturePredictions.studyInputs(model, null, all, crop, three).fitted(2);
             assertThat((double) w[last]).isCloseTo(sigmoid(1.0 / 3), within(1e-6));
         }
+    }
+
+    @Test
+    void withM2SharesTheStudyReadsM2sSharesAndTheImageHeadTimesEachShare(@TempDir Path tmp) throws Exception {
+        StudyCrop crop = brightThirdSlice();
+        try (Model m3 = Model.newInstance("mean-of-image"); Model m2 = Model.newInstance("fixed-shares")) {
+            m3.setBlock(new MeanOfImage());
+            m2.setBlock(new FixedShares());
+            FractureConfig c = config(tmp, 1, "m2");
+            CropStore middle = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, c.windowLevel(),
+                    c.windowWidth(), 4, true, false);
+            StudyEmbedding e = FracturePredictions.studyInputs(m3, List.of(m2), middle, crop, c);
+            int head = FractureModels.SLICE_OUTPUTS;
+            assertThat(e.features()).isEqualTo(head + 1 + 7).isEqualTo(SequenceTask.studyInputSize(c));
+            float[] v = e.fitted(2);
+            double[] imageHead = {sigmoid(1), 0.5}; // as in the test above: image 0 sees the bright slice
+            for (int image = 0; image < 2; image++) {
+                int at = image * e.features();
+                assertThat((double) v[at + head]).isCloseTo(imageHead[image], within(1e-6));
+                for (int k = 0; k < 7; k++) {
+                    double share = sigmoid(k - 3);
+                    assertThat((double) v[at + k]).as("M2's share of C%d", k + 1).isCloseTo(share, within(1e-6));
+                    assertThat((double) v[at + 7 + k]).as("M3's fracture output").isCloseTo(0.5, within(1e-6));
+                    assertThat((double) v[at + head + 1 + k]).as("head x share of C%d", k + 1)
+                            .isCloseTo(imageHead[image] * share, within(1e-6));
+                }
+            }
+        }
+    }
+
+    @Test
+    void m2SharesNeedScoresAnImageHeadAndAnM2ForEveryFoldOfM3(@TempDir Path tmp) throws Exception {
+        Path features = Files.writeString(tmp.resolve("f.yaml"), "fracture:\n  study_shares: m2\n"
+                + "  image_loss_weight: 1\n");
+        assertThatThrownBy(() -> ConfigLoader.load(features.toString()))
+                .hasMessageContaining("fracture.study_shares: m2 needs study_inputs: scores");
+        Path folds = Files.writeString(tmp.resolve("folds.yaml"), "fracture:\n  study_shares: m2\n"
+                + "  image_loss_weight: 1\n  study_inputs: scores\n  vertebra:\n    folds: [0, 1]\n"
+                + "  slice_fracture:\n    folds: [-1]\n");
+        assertThatThrownBy(() -> ConfigLoader.load(folds.toString()))
+                .hasMessageContaining("fracture.vertebra.folds [0, 1] must hold every fold of "
+                        + "fracture.slice_fracture.folds [-1]");
     }
 
     @Test
