@@ -1,10 +1,13 @@
 package org.rsna22.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.rsna22.batch.JobRequest;
 import org.rsna22.dataset.CompetitionMetric;
@@ -13,6 +16,7 @@ import org.rsna22.dataset.WorkLayout;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.demo.DemoEvaluation;
 import org.rsna22.io.AtomicFiles;
+import org.rsna22.ops.NativeAllocator;
 import org.rsna22.submission.SubmissionScore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,16 +39,47 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "data/demo", description = "demo folder, replaced on each run (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Mixin
-    DemoDataOptions data;
-
-    /** The studies with which the demo's fracture models beat the constant prediction (docs/experiments.md). */
+    /** The studies with which the demo's fracture models learn: its default (docs/experiments.md). */
     static final int LEARNING_STUDIES = 144;
+    /** The smoke run's studies ({@code --quick}): every stage runs, too few studies to learn from. */
+    static final int QUICK_STUDIES = 16;
+
+    @Mixin
+    DemoDataOptions data = DemoDataOptions.withStudies(LEARNING_STUDIES);
+
+    @Option(names = "--quick", description = "a smoke run of every stage on " + QUICK_STUDIES + " studies (about 2 "
+            + "minutes on 2 cores), too few for the fracture models to learn")
+    boolean quick;
 
     @Option(names = "--test-studies", defaultValue = "4",
             description = "studies of the generated test set (default: ${DEFAULT-VALUE})")
     int testStudies;
 
+
+    /**
+     * Runs the same command line again with jemalloc preloaded and waits for it: the demo's minutes are PyTorch's,
+     * which glibc's malloc slows (about 100 s of its 10 minutes on the 2-core VM). A stop of this process stops it.
+     */
+    private static int underJemalloc(List<String> command, PrintWriter log) throws IOException, InterruptedException {
+        log.println("the demo starts again with jemalloc preloaded (PyTorch's memory; RSNA22_MALLOC=glibc keeps "
+                + "glibc's malloc)");
+        log.flush();
+        ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+        NativeAllocator.preloadJemalloc(pb.environment());
+        Process child = pb.start();
+        Thread stop = new Thread(child::destroy, "demo-child-stop");
+        Runtime.getRuntime().addShutdownHook(stop);
+        try {
+            return child.waitFor();
+        } finally {
+            child.destroy();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stop);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs or ran: the child is being stopped
+            }
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -52,9 +87,19 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
         PrintWriter log = out();
         DemoDatasetGenerator.Options generated;
         try {
+            if (quick) {
+                if (spec.commandLine().getParseResult().hasMatchedOption("--studies")) {
+                    return usage("--quick runs " + QUICK_STUDIES + " studies: give --quick or --studies, not both");
+                }
+                data.studies = QUICK_STUDIES;
+            }
             generated = data.generator(96, 2);
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
+        }
+        Optional<List<String>> again = NativeAllocator.restartCommand();
+        if (again.isPresent()) {
+            return underJemalloc(again.get(), log);
         }
         if (Files.exists(out)) {
             if (!Files.exists(out.resolve("dataset")) && !Files.exists(out.resolve("work"))) {
@@ -99,8 +144,8 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
                 cv.get("studies").asInt(), cv.get("prevalence_constant").get("metric").asDouble(),
                 cv.get("ratio_to_constant").asDouble());
         if (generated.studies() < LEARNING_STUDIES) {
-            log.printf("(%d studies are too few for the fracture models to learn; with --studies %d, about 18 minutes on "
-                    + "2 cores, they beat the constant out of fold: docs/experiments.md)%n", generated.studies(),
+            log.printf("(%d studies are too few for the fracture models to learn; the demo without --quick or "
+                    + "--studies runs %d, about 10 minutes on 2 cores: docs/experiments.md)%n", generated.studies(),
                     LEARNING_STUDIES);
         }
         StringBuilder aucs = new StringBuilder();

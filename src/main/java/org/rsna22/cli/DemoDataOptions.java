@@ -6,8 +6,11 @@ import picocli.CommandLine.Option;
 /** The options of the generated dataset that {@code demo} and {@code generate-demo} share. */
 final class DemoDataOptions {
 
-    @Option(names = "--studies", defaultValue = "16", description = "number of studies (default: ${DEFAULT-VALUE})")
-    int studies;
+    /** {@code generate-demo}'s number of studies; {@code demo} starts from its own ({@link #withStudies}). */
+    static final int DEFAULT_STUDIES = 16;
+
+    @Option(names = "--studies", description = "number of studies (default: ${DEFAULT-VALUE})")
+    int studies = DEFAULT_STUDIES;
 
     static final int DEFAULT_SIZE = 96;
 
@@ -28,6 +31,13 @@ final class DemoDataOptions {
 
     @Option(names = "--seed", defaultValue = "22", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
+
+    /** The options with another default number of studies. */
+    static DemoDataOptions withStudies(int studies) {
+        DemoDataOptions o = new DemoDataOptions();
+        o.studies = studies;
+        return o;
+    }
 
     DemoDatasetGenerator.Options generator(int slices, int threads) {
         return generator(slices, threads, false);

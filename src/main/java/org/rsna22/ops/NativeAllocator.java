@@ -7,6 +7,7 @@ import com.sun.jna.Structure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -125,6 +126,32 @@ public final class NativeAllocator {
             env.put("LD_PRELOAD", lib.get().toString());
             env.put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
         }
+    }
+
+    /**
+     * The command line that starts this process again with jemalloc (to be run with {@link #preloadJemalloc} on its
+     * environment): present when this process runs on glibc's malloc, was started as {@code java ... -jar FILE.jar},
+     * jemalloc is installed, and neither LD_PRELOAD nor RSNA22_MALLOC=glibc is set. For a long command whose every
+     * minute is PyTorch (the demo), so that the README's plain {@code java -jar} gets the fast allocator too.
+     */
+    public static Optional<List<String>> restartCommand() {
+        ProcessHandle.Info info = ProcessHandle.current().info();
+        return restartCommand(inUse(), System.getenv(), jemalloc(), System.getProperty("sun.java.command", ""),
+                info.command(), info.arguments());
+    }
+
+    static Optional<List<String>> restartCommand(String inUse, Map<String, String> env, Optional<Path> jemalloc,
+                                                 String javaCommand, Optional<String> command,
+                                                 Optional<String[]> arguments) {
+        String first = javaCommand.split(" ", 2)[0];
+        if (!"glibc".equals(inUse) || env.containsKey("LD_PRELOAD") || "glibc".equals(env.get("RSNA22_MALLOC"))
+                || jemalloc.isEmpty() || !first.endsWith(".jar") || command.isEmpty() || arguments.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> line = new ArrayList<>();
+        line.add(command.get());
+        line.addAll(List.of(arguments.get()));
+        return Optional.of(line);
     }
 
     /**

@@ -65,6 +65,16 @@ class CommandLineErrorsTest {
     }
 
     @Test
+    void theDemoRunsTheStudiesItLearnsFromUnlessQuickAndRefusesQuickWithStudies() {
+        assertThat(cli("demo", "--help").out()).contains("number of studies (default: 144)").contains("--quick");
+        assertThat(cli("generate-demo", "--help").out()).contains("number of studies (default: 16)");
+        Result r = cli("demo", "--quick", "--studies", "20", "--out", tmp.resolve("quick-demo").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: --quick runs 16 studies: give --quick or --studies, not both\n");
+        assertThat(tmp.resolve("quick-demo")).doesNotExist();
+    }
+
+    @Test
     void unknownJob() {
         Result r = cli("run", "train-everything", "data=" + data);
         assertThat(r.exit()).isEqualTo(2);

@@ -2,6 +2,7 @@ package org.rsna22.fracture;
 
 import ai.djl.Device;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Model;
 import ai.djl.ndarray.types.DataType;
@@ -202,6 +203,64 @@ class TrainFractureJobTest {
         assertThat(PrepareJobTestSupport.gunzip(w.oofStudyPredictions())).hasSize(7);
         for (int fold : new int[] {0, 1}) {
             assertThat(w.run("fracture-scores", FractureModels.STUDY, fold, 0).model()).isDirectory();
+        }
+    }
+
+    /**
+     * {@code study_shares: m2}: every image's first 7 values are the shares of the M2 of the fold that scored it (the
+     * same M2 that made the study's pseudo-labels, out of fold), the head times each share follows; the pooled study
+     * model trains on them, and a test set is predicted with each fold's M2 beside its M3.
+     */
+    @Test
+    void withM2SharesThePooledStudyModelReadsOutOfFoldSharesAndPredictsATestSet() throws Exception {
+        Path config = shared.resolve("fracture-m2.yaml");
+        Files.writeString(config, Files.readString(Path.of(CONFIG))
+                .replace("  image_loss_weight: 1\n", "  image_loss_weight: 1\n  study_inputs: scores\n"
+                        + "  study_shares: m2\n  study_model: max\n"));
+        Path work = withStudyBoxes(shared.resolve("m2"));
+        source.disarm();
+        assertThat(JobTestSupport.run(runner, "train-fracture", data, work, config.toString()).getStatus())
+                .isEqualTo(BatchStatus.COMPLETED);
+        WorkLayout w = new WorkLayout(work);
+        Map<String, Map<Integer, String[]>> pseudo = new HashMap<>();
+        List<String> pseudoRows = PrepareJobTestSupport.gunzip(w.pseudoLabels());
+        for (String row : pseudoRows.subList(1, pseudoRows.size())) {
+            String[] f = row.split(",");
+            pseudo.computeIfAbsent(f[0], u -> new HashMap<>()).put(Integer.parseInt(f[1]), f);
+        }
+        CropStore crops = new FractureModels(w, ConfigLoader.load(config.toString())).crops();
+        for (FractureStudy s : FractureStudy.readAll(w)) {
+            StudyEmbedding e = StudyEmbedding.read(w.embedding("fracture-m2", s.fold(), 0, s.uid()));
+            assertThat(e.features()).isEqualTo(FractureModels.SLICE_OUTPUTS + 1 + 7);
+            int[] numbers = crops.get(s.uid()).sliceNumbers();
+            float[] v = e.values();
+            for (int i = 0; i < e.images(); i++) {
+                // fracture-test.yaml's images hold three slices: the pseudo-labels give each slice its image's shares
+                String[] row = pseudo.get(s.uid()).get(numbers[3 * i]);
+                float head = v[i * e.features() + FractureModels.SLICE_OUTPUTS];
+                for (int k = 0; k < 7; k++) {
+                    float share = v[i * e.features() + k];
+                    assertThat((double) share).as(s.uid() + " image " + i + " C" + (k + 1))
+                            .isCloseTo(Double.parseDouble(row[2 + k]), within(6e-5));
+                    assertThat(v[i * e.features() + FractureModels.SLICE_OUTPUTS + 1 + k])
+                            .isCloseTo(head * share, within(1e-6f));
+                }
+            }
+        }
+        assertThat(PrepareJobTestSupport.gunzip(w.oofStudyPredictions())).hasSize(7);
+
+        Path test = shared.resolve("m2-test");
+        new DemoDatasetGenerator(new DemoDatasetGenerator.Options(2, 32, 77, 24, 2)).generate(test, null);
+        DemoDatasetGenerator.toTestSet(test, shared.resolve("m2-test-labels.csv"));
+        // the box localiser of the work folder is fracture-test.yaml's (withStudyBoxes)
+        JobExecution boxed = JobTestSupport.run(runner, "infer-bbox", test, work, CONFIG);
+        assertThat(boxed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        JobExecution answered = JobTestSupport.run(runner, "infer-fracture", test, work, config.toString());
+        assertThat(answered.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        List<String> submitted = Files.readAllLines(w.submission());
+        assertThat(submitted).hasSize(1 + 2 * 8);
+        for (String row : submitted.subList(1, submitted.size())) {
+            assertThat(Double.parseDouble(row.split(",")[1])).isBetween(0.0, 1.0);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -77,5 +78,27 @@ class NativeAllocatorTest {
         assertThat(NativeAllocator.advice(Optional.of(lib))).contains("glibc's malloc").contains("./rsna22 COMMAND")
                 .contains("LD_PRELOAD=" + lib).contains("RSNA22_MALLOC=glibc");
         assertThat(NativeAllocator.advice(Optional.empty())).contains("libjemalloc2").doesNotContain("LD_PRELOAD");
+    }
+
+    @Test
+    void aJarStartedOnGlibcIsStartedAgainWithTheSameCommandLineOnlyWhenJemallocIsThereAndNothingChoseOtherwise() {
+        Optional<Path> lib = Optional.of(Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"));
+        String jar = "target/rsna22.jar demo --studies 20";
+        Optional<String> java = Optional.of("/usr/lib/jvm/java-17/bin/java");
+        Optional<String[]> args = Optional.of(new String[] {"-Xmx4g", "-jar", "target/rsna22.jar", "demo", "--studies", "20"});
+        assertThat(NativeAllocator.restartCommand("glibc", Map.of(), lib, jar, java, args)).contains(
+                List.of("/usr/lib/jvm/java-17/bin/java", "-Xmx4g", "-jar", "target/rsna22.jar", "demo",
+                        "--studies", "20"));
+        // already preloaded (or an empty LD_PRELOAD: glibc on purpose), glibc chosen, another allocator, no jemalloc,
+        // not started from the jar (a test JVM), or the command line unknown: runs where it is
+        assertThat(NativeAllocator.restartCommand("glibc", Map.of("LD_PRELOAD", ""), lib, jar, java, args)).isEmpty();
+        assertThat(NativeAllocator.restartCommand("glibc", Map.of("RSNA22_MALLOC", "glibc"), lib, jar, java, args))
+                .isEmpty();
+        assertThat(NativeAllocator.restartCommand("jemalloc", Map.of(), lib, jar, java, args)).isEmpty();
+        assertThat(NativeAllocator.restartCommand("glibc", Map.of(), Optional.empty(), jar, java, args)).isEmpty();
+        assertThat(NativeAllocator.restartCommand("glibc", Map.of(), lib,
+                "org.apache.maven.surefire.booter.ForkedBooter /tmp/surefire", java, args)).isEmpty();
+        assertThat(NativeAllocator.restartCommand("glibc", Map.of(), lib, jar, Optional.empty(), args)).isEmpty();
+        assertThat(NativeAllocator.restartCommand("glibc", Map.of(), lib, jar, java, Optional.empty())).isEmpty();
     }
 }
