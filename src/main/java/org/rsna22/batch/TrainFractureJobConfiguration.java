@@ -315,8 +315,9 @@ public class TrainFractureJobConfiguration {
     /** The fracture models of a work folder, whose damaged training crops are made again from the dataset's files. */
     private FractureModels models(String data, String work, ExperimentConfig c, DicomSource dicom) {
         WorkLayout w = WorkLayout.of(work);
-        return new FractureModels(w, c, FractureWork.cropSource(new CompetitionLayout(Path.of(data)).trainImages(), w,
-                dicom, c.fracture()), devices);
+        CompetitionLayout dataset = new CompetitionLayout(Path.of(data));
+        return new FractureModels(w, c, FractureWork.cropSource(dataset.trainImages(), w, dicom, c.fracture()), devices,
+                dataset.boundingBoxesCsv());
     }
 
     /** A model's step: its fold × seed runs as partitions, run by the model's handler. */

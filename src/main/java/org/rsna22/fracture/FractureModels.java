@@ -6,9 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.rsna22.config.BatchLimit;
 import org.rsna22.config.BboxConfig;
@@ -50,22 +52,34 @@ public final class FractureModels {
     private final FractureConfig config;
     private final CropStore.Source cropSource;
     private final DevicePool devices;
+    /** train_bounding_boxes.csv of the training data, or null when unknown (no study's image head is masked). */
+    private final Path boundingBoxes;
 
     public FractureModels(WorkLayout work, ExperimentConfig experiment) {
         this(work, experiment, null, DevicePool.of("cpu", () -> 0));
     }
 
+    public FractureModels(WorkLayout work, ExperimentConfig experiment, CropStore.Source cropSource,
+                          DevicePool devices) {
+        this(work, experiment, cropSource, devices, null);
+    }
+
     /**
      * @param cropSource makes a training study's crop again when the cached one is damaged (null: fail instead)
      * @param devices    where the steps that run a network take their device from
+     * @param boundingBoxes the training data's train_bounding_boxes.csv (a missing file boxes no study): with
+     *                   {@code fracture.box_labels}, a fractured study that has no crack box there trains M3's
+     *                   sequence heads on its pseudo-labels but not its image head, since which of its images show
+     *                   the crack is unknown; null: every study trains the image head
      */
     public FractureModels(WorkLayout work, ExperimentConfig experiment, CropStore.Source cropSource,
-                          DevicePool devices) {
+                          DevicePool devices, Path boundingBoxes) {
         this.work = work;
         this.experiment = experiment;
         this.config = experiment.fracture();
         this.cropSource = cropSource;
         this.devices = devices;
+        this.boundingBoxes = boundingBoxes;
     }
 
     /** The pool the steps that run a network take a device from. */
@@ -134,7 +148,26 @@ public final class FractureModels {
                 settingsOf(model).nonzeroWeight(),
                 sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold())),
                 sequenceStudies(studies, crops, targets, s -> TrainRun.validatesOn(fold, s.fold())),
-                model.equals(SLICE_IMAGE), start);
+                model.equals(SLICE_IMAGE), start, model.equals(VERTEBRA) ? Set.of() : unlocated(studies));
+    }
+
+    /**
+     * With {@code box_labels}, the fractured studies without a crack box in the training data's
+     * train_bounding_boxes.csv (the competition boxes a quarter of them); empty without box labels or when the file
+     * is not known.
+     */
+    Set<String> unlocated(List<FractureStudy> studies) throws IOException {
+        if (!config.boxLabels() || boundingBoxes == null) {
+            return Set.of();
+        }
+        Set<String> boxed = PseudoLabelsTasklet.fractureSlices(boundingBoxes).keySet();
+        Set<String> out = new HashSet<>();
+        for (FractureStudy s : studies) {
+            if (s.labels()[0] == 1 && !boxed.contains(s.uid())) {
+                out.add(s.uid());
+            }
+        }
+        return out;
     }
 
     /** Optimiser steps of a run, known before it starts (for progress): the samples {@link #task} will have. */

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.rsna22.config.FractureConfig;
 import org.rsna22.model.Backbones;
 import org.rsna22.model.SequenceMseLoss;
@@ -55,6 +56,8 @@ public final class SequenceTask implements TrainingTask {
     private final boolean imageHead;
     private final int window;
     private final Start start;
+    /** Studies whose images stay out of the image head's loss and AUC: fractured, their cracks not located. */
+    private final Set<String> unlocated;
     private SequenceNet block;
 
     /**
@@ -67,6 +70,18 @@ public final class SequenceTask implements TrainingTask {
                         Map<String, Map<Integer, float[]>> targets, int outputs, double nonzeroWeight,
                         List<String> trainStudies, List<String> validationStudies, boolean singleSlices, Start start)
             throws IOException {
+        this(modelName, settings, config, crops, targets, outputs, nonzeroWeight, trainStudies, validationStudies,
+                singleSlices, start, Set.of());
+    }
+
+    /**
+     * @param unlocated studies whose images the image head neither learns from nor is validated on (fractured studies
+     *                  without crack boxes: their pseudo-labels mark a whole vertebra, not the images with the crack)
+     */
+    public SequenceTask(String modelName, TrainingSettings settings, FractureConfig config, CropStore crops,
+                        Map<String, Map<Integer, float[]>> targets, int outputs, double nonzeroWeight,
+                        List<String> trainStudies, List<String> validationStudies, boolean singleSlices, Start start,
+                        Set<String> unlocated) throws IOException {
         this.modelName = modelName;
         this.settings = settings;
         this.config = config;
@@ -79,6 +94,7 @@ public final class SequenceTask implements TrainingTask {
         this.validationStudies = validationStudies;
         this.window = singleSlices ? 1 : config.imagesPerWindow();
         this.start = start;
+        this.unlocated = unlocated;
         this.train = singleSlices ? slices(crops, trainStudies, true) : windows(trainStudies);
         this.validation = singleSlices ? slices(crops, validationStudies, false) : windows(validationStudies);
     }
@@ -248,11 +264,13 @@ public final class SequenceTask implements TrainingTask {
         float[] pos = new float[n * w];
         float[] y = new float[n * w * outputs];
         float[] mask = new float[n * w];
+        float[] imageMask = imageHead ? new float[n * w] : null;
         for (int i = 0; i < n; i++) {
             Window win = windows.get(order.get(from + i));
             String uid = studies.get(win.study());
             StudyCrop crop = crops.get(uid);
             int images = CropStore.images(crop.slices());
+            boolean located = !unlocated.contains(uid);
             Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + from + i);
             boolean flip = augment && rnd.nextBoolean();
             int shift = win.shift();
@@ -267,11 +285,18 @@ public final class SequenceTask implements TrainingTask {
                 if (target != null) {
                     System.arraycopy(target, 0, y, (i * w + t) * outputs, outputs);
                 }
+                if (imageMask != null && located) {
+                    imageMask[i * w + t] = mask[i * w + t];
+                }
             }
         }
+        List<HostBatch.Array> labels = new ArrayList<>(List.of(new HostBatch.Array(y, new Shape(n, w, outputs)),
+                new HostBatch.Array(mask, new Shape(n, w))));
+        if (imageMask != null) {
+            labels.add(new HostBatch.Array(imageMask, new Shape(n, w)));
+        }
         return new HostBatch(n, List.of(new HostBatch.Array(x, new Shape(n, w, 3, size, size)),
-                new HostBatch.Array(pos, new Shape(n, w))),
-                List.of(new HostBatch.Array(y, new Shape(n, w, outputs)), new HostBatch.Array(mask, new Shape(n, w))));
+                new HostBatch.Array(pos, new Shape(n, w))), labels);
     }
 
     /**
@@ -327,13 +352,14 @@ public final class SequenceTask implements TrainingTask {
                 float[] image = imageHead ? out.get(1).toFloatArray() : null;
                 float[] y = b.labels().get(0).data();
                 float[] m = b.labels().get(1).data();
+                float[] located = image != null ? b.labels().get(2).data() : null;
                 for (int i = 0; i < m.length; i++) {
                     if (m[i] > 0) {
                         for (int k = 0; k < outputs; k++) {
                             sum += Math.abs(1 / (1 + Math.exp(-z[i * outputs + k])) - y[i * outputs + k]);
                             count++;
                         }
-                        if (image != null) {
+                        if (image != null && located[i] > 0) {
                             images.add(new double[] {image[i], y[i * outputs + outputs - 1] > 0 ? 1 : 0});
                         }
                     }

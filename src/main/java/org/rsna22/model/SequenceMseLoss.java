@@ -17,7 +17,9 @@ import ai.djl.training.loss.Loss;
  * cross-entropy of it against the last target (M3's "any fracture"): an image is positive (target 1) when that
  * target is above 0, whatever its value (a pseudo-label's value is the vertebra's share of the slice, not how
  * visible the crack is), and positives weigh #negatives / #positives of the batch (between 1 and
- * {@value #MAX_POSITIVE_WEIGHT}), so that the few crack images are not outvoted.
+ * {@value #MAX_POSITIVE_WEIGHT}), so that the few crack images are not outvoted. A third label, a mask (B, T), keeps
+ * images out of that term alone (those of a fractured study whose cracks are not located: which of its images show
+ * one is unknown); without it the padding mask serves.
  */
 public final class SequenceMseLoss extends Loss {
 
@@ -53,8 +55,9 @@ public final class SequenceMseLoss extends Loss {
     public NDArray evaluate(NDList labels, NDList predictions) {
         NDArray y = labels.get(0);
         NDArray m = labels.get(1).expandDims(-1);
+        NDArray imageMask = labels.size() > 2 ? labels.get(2).expandDims(-1) : m;
         if (imageOnly) {
-            return imageBce(predictions.get(1), y.get(new NDIndex("..., -1:")), m).mul(imageWeight);
+            return imageBce(predictions.get(1), y.get(new NDIndex("..., -1:")), imageMask).mul(imageWeight);
         }
         // the engine's sigmoid: 1 / (1 + exp(-z)) overflows for very negative z and its gradient turns NaN
         NDArray p = Activation.sigmoid(predictions.get(0));
@@ -64,7 +67,7 @@ public final class SequenceMseLoss extends Loss {
         if (imageWeight == 0) {
             return mse;
         }
-        return mse.add(imageBce(predictions.get(1), y.get(new NDIndex("..., -1:")), m).mul(imageWeight));
+        return mse.add(imageBce(predictions.get(1), y.get(new NDIndex("..., -1:")), imageMask).mul(imageWeight));
     }
 
     /** Class-balanced BCE of raw z (B, T, 1) against t > 0 (B, T, 1), images masked by m (B, T, 1). */

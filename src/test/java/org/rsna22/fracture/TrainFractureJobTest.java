@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -312,6 +313,13 @@ class TrainFractureJobTest {
             rows.merge(uid, 1, Integer::sum);
         }
         assertThat(rows.keySet()).as("every study has its pseudo-labels").isEqualTo(labels.keySet());
+        // M3's image head learns from located cracks only: the fractured studies without boxes stay out of it
+        Set<String> unlocated = new FractureModels(w, ConfigLoader.load(CONFIG), null, null,
+                scarce.resolve("train_bounding_boxes.csv")).unlocated(FractureStudy.readAll(w));
+        assertThat(unlocated).isNotEmpty().isEqualTo(fractured.stream().filter(u -> !boxed.containsKey(u))
+                .collect(Collectors.toSet()));
+        assertThat(new FractureModels(w, ConfigLoader.load(CONFIG), null, null,
+                data.resolve("train_bounding_boxes.csv")).unlocated(FractureStudy.readAll(w))).isEmpty();
         String unboxed = fractured.stream().filter(u -> !boxed.containsKey(u)).findFirst().orElseThrow();
         double unboxedTarget = pseudo.stream().skip(1)
                 .map(r -> r.split(",")).filter(f -> f[0].equals(unboxed))

@@ -114,6 +114,14 @@ class SequenceNetTest {
             NDList extreme = new NDList(sequence, m.create(new float[] {-200, 0, 0, 0, 0}, new Shape(1, 5, 1)));
             assertThat(new SequenceMseLoss(2, 1).evaluate(labels, extreme).getFloat())
                     .isCloseTo((float) (mse + (3 * 200 + 3 * Math.log(2)) / 6), within(1e-3f));
+            // a third mask keeps images out of the image term only (a fractured study without crack boxes): with the
+            // positive and one negative out, two negatives remain, weight 1 each; the sequence term is unchanged
+            NDList unlocated = new NDList(labels.get(0), labels.get(1),
+                    m.create(new float[] {0, 0, 1, 1, 0}, new Shape(1, 5)));
+            assertThat(new SequenceMseLoss(2, 0.5).evaluate(unlocated, predictions).getFloat())
+                    .isCloseTo((float) (mse + 0.5 * Math.log(2)), within(1e-5f));
+            assertThat(new SequenceMseLoss(2, 0.5, true).evaluate(unlocated, predictions).getFloat())
+                    .isCloseTo((float) (0.5 * Math.log(2)), within(1e-5f));
         }
     }
 
