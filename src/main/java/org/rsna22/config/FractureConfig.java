@@ -132,7 +132,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         SequenceModel m = sliceFracture;
         return new SequenceModel(Math.max(1, imagePretrainEpochs), imagePretrainBatchSize, m.lr(), m.weightDecay(),
                 m.warmup(), m.schedule(), m.nonzeroWeight(), imagePretraining() ? m.folds() : List.of(), m.seeds(),
-                m.limitTrainBatches(), m.limitValBatches());
+                m.limitTrainBatches(), m.limitValBatches(), 0);
     }
 
     /**
@@ -151,12 +151,13 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
     /** The training settings of one of the three models, and its runs (folds × seeds; fold -1 = all data). */
     public record SequenceModel(int epochs, int batchSize, double lr, double weightDecay, double warmup,
                                 String schedule, double nonzeroWeight, List<Integer> folds, List<Integer> seeds,
-                                BatchLimit limitTrainBatches, BatchLimit limitValBatches) {
+                                BatchLimit limitTrainBatches, BatchLimit limitValBatches, int minSteps) {
         public SequenceModel {
             ConfigChecks.require(limitTrainBatches.apply(1) >= 1,
                     "fracture model settings: limit_train_batches must train at least one batch");
             ConfigChecks.require(epochs >= 1 && batchSize >= 1 && lr > 0 && !seeds.isEmpty(),
                     "fracture model settings: epochs, batch_size, lr and seeds must be set");
+            ConfigChecks.require(minSteps >= 0, "fracture model settings: min_steps must not be negative");
             ConfigChecks.require(nonzeroWeight >= 1, "fracture model settings: nonzero_weight must be at least 1");
             ConfigChecks.require(List.of("cosine", "constant").contains(schedule),
                     "fracture model settings: schedule must be cosine or constant");

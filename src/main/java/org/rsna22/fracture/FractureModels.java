@@ -97,10 +97,19 @@ public final class FractureModels {
         };
     }
 
-    TrainingSettings settings(String model) {
+    /**
+     * A model's training settings for {@code samples} training samples: its epochs, more when {@code min_steps} asks
+     * for more optimiser steps than they give (few studies, e.g. M2 on a quarter of the studies segmented).
+     */
+    TrainingSettings settings(String model, long samples) {
         SequenceModel m = settingsOf(model);
-        return new TrainingSettings("fracture." + model, m.epochs(), m.batchSize(), m.batchSize(), m.lr(),
+        return new TrainingSettings("fracture." + model, epochs(m, samples), m.batchSize(), m.batchSize(), m.lr(),
                 m.weightDecay(), m.warmup(), m.cosine(), 2, 2, m.limitTrainBatches(), m.limitValBatches());
+    }
+
+    static int epochs(SequenceModel m, long samples) {
+        long perEpoch = m.limitTrainBatches().apply((int) Math.max(1, (samples + m.batchSize() - 1) / m.batchSize()));
+        return (int) Math.max(m.epochs(), (m.minSteps() + perEpoch - 1) / Math.max(1, perEpoch));
     }
 
     public TrainRun run(String model, int fold, int seed) {
@@ -125,8 +134,9 @@ public final class FractureModels {
             Map<String, Integer> foldOf = new HashMap<>();
             studies.forEach(s -> foldOf.put(s.uid(), s.fold()));
             EmbeddingCache cache = new EmbeddingCache(this, config, device);
-            return new StudyTask(settings(model), config, config.maxStudyLength(),
-                    SequenceTask.studyInputSize(config), studyTrain(studies, fold),
+            List<FractureStudy> train = studyTrain(studies, fold);
+            return new StudyTask(settings(model, train.size()), config, config.maxStudyLength(),
+                    SequenceTask.studyInputSize(config), train,
                     studies.stream().filter(s -> embedded(s, fold) && TrainRun.validatesOn(fold, s.fold())).toList(),
                     new StudyTask.Inputs() {
                         @Override
@@ -144,9 +154,10 @@ public final class FractureModels {
         Map<String, Map<Integer, float[]>> targets = targets(model);
         TrainingTask.Start start = model.equals(SLICE_FRACTURE) && config.imagePretraining()
                 ? new TrainingTask.Start(run(SLICE_IMAGE, fold, seed).model(), SLICE_IMAGE) : null;
-        return new SequenceTask(model, settings(model), config, crops, targets, outputs(model),
-                settingsOf(model).nonzeroWeight(),
-                sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold())),
+        List<String> train = sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold()));
+        long samples = SequenceTask.sampleCount(crops, train, config.imagesPerWindow(), model.equals(SLICE_IMAGE));
+        return new SequenceTask(model, settings(model, samples), config, crops, targets, outputs(model),
+                settingsOf(model).nonzeroWeight(), train,
                 sequenceStudies(studies, crops, targets, s -> TrainRun.validatesOn(fold, s.fold())),
                 model.equals(SLICE_IMAGE), start, model.equals(VERTEBRA) ? Set.of() : unlocated(studies));
     }
@@ -181,7 +192,7 @@ public final class FractureModels {
             samples = SequenceTask.sampleCount(crops, sequenceStudies(studies, crops, targets(model),
                     s -> TrainRun.trainsOn(fold, s.fold())), config.imagesPerWindow(), model.equals(SLICE_IMAGE));
         }
-        return ModelTrainer.totalSteps(samples, settings(model));
+        return ModelTrainer.totalSteps(samples, settings(model, samples));
     }
 
     private List<FractureStudy> studyTrain(List<FractureStudy> studies, int fold) throws IOException {

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rsna22.config.ConfigLoader;
+import org.rsna22.config.FractureConfig;
 import org.rsna22.dataset.WorkLayout.Subset;
 import org.rsna22.io.geometry.LabelVolume;
 
@@ -179,5 +181,18 @@ class FracturePiecesTest {
         assertThat(PseudoLabelsTasklet.fractureSlices(csv)).containsOnly(
                 Map.entry("1.2.3", Set.of(12, 13)), Map.entry("4.5.6", Set.of(7)));
         assertThat(PseudoLabelsTasklet.fractureSlices(tmp.resolve("absent.csv"))).isEmpty();
+    }
+
+    @Test
+    void minStepsAddsEpochsOnlyWhenTheDataGivesFewerSteps(@TempDir Path tmp) throws Exception {
+        Path yaml = Files.writeString(tmp.resolve("steps.yaml"), "fracture:\n  vertebra:\n    epochs: 6\n"
+                + "    batch_size: 1\n    min_steps: 900\n    limit_train_batches: 0.5\n");
+        FractureConfig.SequenceModel m = ConfigLoader.load(yaml.toString()).fracture().vertebra();
+        // 2,000 windows, half of each epoch's batches: 1,000 steps an epoch, the 6 epochs as set
+        assertThat(FractureModels.epochs(m, 2000)).isEqualTo(6);
+        // 114 windows (a quarter of the studies segmented): 57 steps an epoch, 16 epochs for 900 steps
+        assertThat(FractureModels.epochs(m, 114)).isEqualTo(16);
+        Path plain = Files.writeString(tmp.resolve("plain.yaml"), "fracture:\n  vertebra:\n    epochs: 6\n");
+        assertThat(FractureModels.epochs(ConfigLoader.load(plain.toString()).fracture().vertebra(), 10)).isEqualTo(6);
     }
 }
