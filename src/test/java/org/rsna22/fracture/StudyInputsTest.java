@@ -27,17 +27,29 @@ import org.rsna22.model.SequenceNet;
 
 class StudyInputsTest {
 
-    /**
-     * Stands in for M3: its sequence outputs are 0 (σ = 0.5) and its image head's raw output is the mean of the
-     * image it is shown, so that the study inputs show which slices were looked at.
-     */
-    static final class MeanOfImage extends AbstractBlock {
+    /** A network that stands in for a trained one: its outputs a function of the input windows (B, T, ...). */
+    abstract static class StandIn extends AbstractBlock {
+        abstract NDList outputs(NDArray x, long b, long t);
+
         @Override
         protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                          PairList<String, Object> params) {
             NDArray x = inputs.get(0);
-            long b = x.getShape().get(0);
-            long t = x.getShape().get(1);
+            return outputs(x, x.getShape().get(0), x.getShape().get(1));
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        }
+    }
+
+    /**
+     * Stands in for M3: its sequence outputs are 0 (σ = 0.5) and its image head's raw output is the mean of the
+     * image it is shown, so that the study inputs show which slices were looked at.
+     */
+    static final class MeanOfImage extends StandIn {
+        @Override
+        NDList outputs(NDArray x, long b, long t) {
             return new NDList(x.getManager().zeros(new Shape(b, t, FractureModels.SLICE_OUTPUTS)),
                     x.reshape(b, t, -1).mean(new int[] {2}).reshape(b, t, 1));
         }
@@ -48,30 +60,18 @@ class StudyInputsTest {
             return new Shape[] {new Shape(x.get(0), x.get(1), FractureModels.SLICE_OUTPUTS),
                     new Shape(x.get(0), x.get(1), 1)};
         }
-
-        @Override
-        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        }
     }
 
     /** Stands in for M2: every image's raw share of vertebra k (0-based) is k - 3, whatever it shows. */
-    static final class FixedShares extends AbstractBlock {
+    static final class FixedShares extends StandIn {
         @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
-                                         PairList<String, Object> params) {
-            NDArray x = inputs.get(0);
-            long b = x.getShape().get(0);
-            long t = x.getShape().get(1);
+        NDList outputs(NDArray x, long b, long t) {
             return new NDList(x.getManager().arange(-3f, 4f).reshape(1, 1, 7).repeat(0, b).repeat(1, t));
         }
 
         @Override
         public Shape[] getOutputShapes(Shape[] inputShapes) {
             return new Shape[] {new Shape(inputShapes[0].get(0), inputShapes[0].get(1), 7)};
-        }
-
-        @Override
-        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         }
     }
 

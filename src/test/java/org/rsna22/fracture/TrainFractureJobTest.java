@@ -177,43 +177,14 @@ class TrainFractureJobTest {
         assertThat(StudyEmbedding.read(w.embedding("fracture-test", 0, 0, uid)).features()).isEqualTo(129);
     }
 
-    @Test
-    void withScoresTheStudyModelReadsEachStudysOutOfFoldProbabilities() throws Exception {
-        Path config = shared.resolve("fracture-scores.yaml");
-        Files.writeString(config, Files.readString(Path.of(CONFIG))
-                .replace("  image_loss_weight: 1\n", "  image_loss_weight: 1\n  study_inputs: scores\n"));
-        Path work = withStudyBoxes(shared.resolve("scores"));
-        source.disarm();
-        assertThat(JobTestSupport.run(runner, "train-fracture", data, work, config.toString()).getStatus())
-                .isEqualTo(BatchStatus.COMPLETED);
-        WorkLayout w = new WorkLayout(work);
-        List<FractureStudy> studies = FractureStudy.readAll(w);
-        assertThat(studies).hasSize(6);
-        for (FractureStudy s : studies) {
-            // one vector file per study, by the slice-fracture model of its own fold (which did not train on it):
-            // 15 sequence outputs and the image head's, as probabilities
-            Path own = w.embedding("fracture-scores", s.fold(), 0, s.uid());
-            assertThat(own).isRegularFile();
-            assertThat(w.embedding("fracture-scores", 1 - s.fold(), 0, s.uid())).doesNotExist();
-            StudyEmbedding e = StudyEmbedding.read(own);
-            assertThat(e.features()).isEqualTo(16);
-            for (float v : e.values()) {
-                assertThat(v).isBetween(0f, 1f);
-            }
-        }
-        assertThat(PrepareJobTestSupport.gunzip(w.oofStudyPredictions())).hasSize(7);
-        for (int fold : new int[] {0, 1}) {
-            assertThat(w.run("fracture-scores", FractureModels.STUDY, fold, 0).model()).isDirectory();
-        }
-    }
-
     /**
-     * {@code study_shares: m2}: every image's first 7 values are the shares of the M2 of the fold that scored it (the
-     * same M2 that made the study's pseudo-labels, out of fold), the head times each share follows; the pooled study
-     * model trains on them, and a test set is predicted with each fold's M2 beside its M3.
+     * {@code study_inputs: scores}: the study model reads each study's probabilities by the M3 of its own fold (which
+     * did not train on it). With {@code study_shares: m2} every image's first 7 values are the shares of the M2 of
+     * that fold (the same M2 that made the study's pseudo-labels, out of fold), the head times each share follows;
+     * the pooled study model trains on them, and a test set is predicted with each fold's M2 beside its M3.
      */
     @Test
-    void withM2SharesThePooledStudyModelReadsOutOfFoldSharesAndPredictsATestSet() throws Exception {
+    void withScoresAndM2SharesThePooledStudyModelReadsOutOfFoldValuesAndPredictsATestSet() throws Exception {
         Path config = shared.resolve("fracture-m2.yaml");
         Files.writeString(config, Files.readString(Path.of(CONFIG))
                 .replace("  image_loss_weight: 1\n", "  image_loss_weight: 1\n  study_inputs: scores\n"
@@ -230,9 +201,18 @@ class TrainFractureJobTest {
             pseudo.computeIfAbsent(f[0], u -> new HashMap<>()).put(Integer.parseInt(f[1]), f);
         }
         CropStore crops = new FractureModels(w, ConfigLoader.load(config.toString())).crops();
-        for (FractureStudy s : FractureStudy.readAll(w)) {
-            StudyEmbedding e = StudyEmbedding.read(w.embedding("fracture-m2", s.fold(), 0, s.uid()));
+        List<FractureStudy> studies = FractureStudy.readAll(w);
+        assertThat(studies).hasSize(6);
+        for (FractureStudy s : studies) {
+            // one vector file per study, by the models of its own fold: M3's 15 outputs, the image head's and head x
+            // share, as probabilities
+            Path own = w.embedding("fracture-m2", s.fold(), 0, s.uid());
+            assertThat(w.embedding("fracture-m2", 1 - s.fold(), 0, s.uid())).doesNotExist();
+            StudyEmbedding e = StudyEmbedding.read(own);
             assertThat(e.features()).isEqualTo(FractureModels.SLICE_OUTPUTS + 1 + 7);
+            for (float v : e.values()) {
+                assertThat(v).isBetween(0f, 1f);
+            }
             int[] numbers = crops.get(s.uid()).sliceNumbers();
             float[] v = e.values();
             for (int i = 0; i < e.images(); i++) {
@@ -249,6 +229,9 @@ class TrainFractureJobTest {
             }
         }
         assertThat(PrepareJobTestSupport.gunzip(w.oofStudyPredictions())).hasSize(7);
+        for (int fold : new int[] {0, 1}) {
+            assertThat(w.run("fracture-m2", FractureModels.STUDY, fold, 0).model()).isDirectory();
+        }
 
         Path test = shared.resolve("m2-test");
         new DemoDatasetGenerator(new DemoDatasetGenerator.Options(2, 32, 77, 24, 2)).generate(test, null);
