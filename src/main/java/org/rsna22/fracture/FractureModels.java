@@ -155,9 +155,8 @@ public final class FractureModels {
         TrainingTask.Start start = model.equals(SLICE_FRACTURE) && config.imagePretraining()
                 ? new TrainingTask.Start(run(SLICE_IMAGE, fold, seed).model(), SLICE_IMAGE) : null;
         List<String> train = sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold()));
-        long samples = SequenceTask.sampleCount(crops, train, config.imagesPerWindow(), model.equals(SLICE_IMAGE));
-        return new SequenceTask(model, settings(model, samples), config, crops, targets, outputs(model),
-                settingsOf(model).nonzeroWeight(), train,
+        return new SequenceTask(model, settings(model, samples(model, crops, train)), config, crops, targets,
+                outputs(model), settingsOf(model).nonzeroWeight(), train,
                 sequenceStudies(studies, crops, targets, s -> TrainRun.validatesOn(fold, s.fold())),
                 model.equals(SLICE_IMAGE), start, model.equals(VERTEBRA) ? Set.of() : unlocated(studies));
     }
@@ -189,10 +188,15 @@ public final class FractureModels {
             samples = studyTrain(studies, fold).size();
         } else {
             CropStore crops = crops();
-            samples = SequenceTask.sampleCount(crops, sequenceStudies(studies, crops, targets(model),
-                    s -> TrainRun.trainsOn(fold, s.fold())), config.imagesPerWindow(), model.equals(SLICE_IMAGE));
+            samples = samples(model, crops, sequenceStudies(studies, crops, targets(model),
+                    s -> TrainRun.trainsOn(fold, s.fold())));
         }
         return ModelTrainer.totalSteps(samples, settings(model, samples));
+    }
+
+    /** The training samples a slice model's run has on {@code train}: windows, or single slices when pretraining. */
+    private long samples(String model, CropStore crops, List<String> train) throws IOException {
+        return SequenceTask.sampleCount(crops, train, config.imagesPerWindow(), model.equals(SLICE_IMAGE));
     }
 
     private List<FractureStudy> studyTrain(List<FractureStudy> studies, int fold) throws IOException {

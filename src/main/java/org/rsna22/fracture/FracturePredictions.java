@@ -89,7 +89,7 @@ final class FracturePredictions {
         if (!c.studyReadsScores()) {
             return embed(model, crops, crop);
         }
-        int scores = FractureModels.SLICE_OUTPUTS + (c.imageHead() ? 1 : 0);
+        int scores = SequenceTask.scoresPerImage(c);
         float[][] p = perImage(List.of(model), crops, crop, c.imagesPerWindow(), scores);
         if (c.imageHead() && c.imageSlices() == 1) {
             for (int shift : new int[] {-1, 1}) {

@@ -186,9 +186,13 @@ public final class SequenceTask implements TrainingTask {
      * {@code study_shares: m2} the image head times each of the 7 shares follows).
      */
     static int studyInputSize(FractureConfig c) {
-        int head = imageHead(c, FractureModels.SLICE_OUTPUTS) ? 1 : 0;
-        return (c.studyReadsScores() ? FractureModels.SLICE_OUTPUTS : cnnFeatures(c)) + head
-                + (c.studySharesFromM2() ? 7 : 0);
+        return c.studyReadsScores() ? scoresPerImage(c) + (c.studySharesFromM2() ? 7 : 0)
+                : cnnFeatures(c) + (imageHead(c, FractureModels.SLICE_OUTPUTS) ? 1 : 0);
+    }
+
+    /** M3's probabilities per image: its 15 sequence outputs, and its image head's when it has one. */
+    static int scoresPerImage(FractureConfig c) {
+        return FractureModels.SLICE_OUTPUTS + (imageHead(c, FractureModels.SLICE_OUTPUTS) ? 1 : 0);
     }
 
     /** Features per image of the slice models' CNN: the built-in backbone's, or those read from the TorchScript file. */
