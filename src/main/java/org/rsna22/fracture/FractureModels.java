@@ -97,19 +97,11 @@ public final class FractureModels {
         };
     }
 
-    /**
-     * A model's training settings for {@code samples} training samples: its epochs, more when {@code min_steps} asks
-     * for more optimiser steps than they give (few studies, e.g. M2 on a quarter of the studies segmented).
-     */
-    TrainingSettings settings(String model, long samples) {
+    /** A model's training settings (its min_steps resolved by the trainer against its samples). */
+    TrainingSettings settings(String model) {
         SequenceModel m = settingsOf(model);
-        return new TrainingSettings("fracture." + model, epochs(m, samples), m.batchSize(), m.batchSize(), m.lr(),
-                m.weightDecay(), m.warmup(), m.cosine(), 2, 2, m.limitTrainBatches(), m.limitValBatches());
-    }
-
-    static int epochs(SequenceModel m, long samples) {
-        long perEpoch = m.limitTrainBatches().apply((int) Math.max(1, (samples + m.batchSize() - 1) / m.batchSize()));
-        return (int) Math.max(m.epochs(), (m.minSteps() + perEpoch - 1) / Math.max(1, perEpoch));
+        return new TrainingSettings("fracture." + model, m.epochs(), m.batchSize(), m.batchSize(), m.lr(),
+                m.weightDecay(), m.warmup(), m.cosine(), 2, 2, m.limitTrainBatches(), m.limitValBatches(), m.minSteps());
     }
 
     public TrainRun run(String model, int fold, int seed) {
@@ -135,7 +127,7 @@ public final class FractureModels {
             studies.forEach(s -> foldOf.put(s.uid(), s.fold()));
             EmbeddingCache cache = new EmbeddingCache(this, config, device);
             List<FractureStudy> train = studyTrain(studies, fold);
-            return new StudyTask(settings(model, train.size()), config, config.maxStudyLength(),
+            return new StudyTask(settings(model), config, config.maxStudyLength(),
                     SequenceTask.studyInputSize(config), train,
                     studies.stream().filter(s -> embedded(s, fold) && TrainRun.validatesOn(fold, s.fold())).toList(),
                     new StudyTask.Inputs() {
@@ -155,7 +147,7 @@ public final class FractureModels {
         TrainingTask.Start start = model.equals(SLICE_FRACTURE) && config.imagePretraining()
                 ? new TrainingTask.Start(run(SLICE_IMAGE, fold, seed).model(), SLICE_IMAGE) : null;
         List<String> train = sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold()));
-        return new SequenceTask(model, settings(model, samples(model, crops, train)), config, crops, targets,
+        return new SequenceTask(model, settings(model), config, crops, targets,
                 outputs(model), settingsOf(model).nonzeroWeight(), train,
                 sequenceStudies(studies, crops, targets, s -> TrainRun.validatesOn(fold, s.fold())),
                 model.equals(SLICE_IMAGE), start, model.equals(VERTEBRA) ? Set.of() : unlocated(studies));
@@ -191,7 +183,7 @@ public final class FractureModels {
             samples = samples(model, crops, sequenceStudies(studies, crops, targets(model),
                     s -> TrainRun.trainsOn(fold, s.fold())));
         }
-        return ModelTrainer.totalSteps(samples, settings(model, samples));
+        return ModelTrainer.totalSteps(samples, settings(model));
     }
 
     /** The training samples a slice model's run has on {@code train}: windows, or single slices when pretraining. */

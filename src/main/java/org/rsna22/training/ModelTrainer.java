@@ -87,7 +87,7 @@ public final class ModelTrainer implements AutoCloseable {
     public ModelTrainer(TrainingTask task, TrainRun run, TrainingListener listener, Device device) {
         this.device = device;
         this.task = task;
-        this.settings = task.settings();
+        this.settings = task.settings().forSamples(task.trainSamples());
         this.run = run;
         this.listener = listener;
         this.fullBatchesPerEpoch = batches(task.trainSamples(), settings.batchSize());
@@ -98,9 +98,12 @@ public final class ModelTrainer implements AutoCloseable {
         }
     }
 
-    /** Optimiser steps of a whole run on {@code samples} training samples (limit_train_batches applied). */
+    /**
+     * Optimiser steps of a whole run on {@code samples} training samples (limit_train_batches and min_steps applied).
+     */
     public static long totalSteps(long samples, TrainingSettings settings) {
-        return (long) settings.limitTrain().apply(batches(samples, settings.batchSize())) * settings.epochs();
+        TrainingSettings run = settings.forSamples(samples);
+        return (long) run.limitTrain().apply(batches(samples, run.batchSize())) * run.epochs();
     }
 
     private static int batches(long samples, int batchSize) {

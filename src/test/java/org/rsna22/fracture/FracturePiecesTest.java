@@ -187,12 +187,16 @@ class FracturePiecesTest {
     void minStepsAddsEpochsOnlyWhenTheDataGivesFewerSteps(@TempDir Path tmp) throws Exception {
         Path yaml = Files.writeString(tmp.resolve("steps.yaml"), "fracture:\n  vertebra:\n    epochs: 6\n"
                 + "    batch_size: 1\n    min_steps: 900\n    limit_train_batches: 0.5\n");
-        FractureConfig.SequenceModel m = ConfigLoader.load(yaml.toString()).fracture().vertebra();
+        FractureModels models = new FractureModels(new org.rsna22.dataset.WorkLayout(tmp),
+                ConfigLoader.load(yaml.toString()));
+        org.rsna22.training.TrainingSettings m = models.settings(FractureModels.VERTEBRA);
         // 2,000 windows, half of each epoch's batches: 1,000 steps an epoch, the 6 epochs as set
-        assertThat(FractureModels.epochs(m, 2000)).isEqualTo(6);
+        assertThat(m.forSamples(2000).epochs()).isEqualTo(6);
         // 114 windows (a quarter of the studies segmented): 57 steps an epoch, 16 epochs for 900 steps
-        assertThat(FractureModels.epochs(m, 114)).isEqualTo(16);
+        assertThat(m.forSamples(114).epochs()).isEqualTo(16);
+        assertThat(org.rsna22.training.ModelTrainer.totalSteps(114, m)).isEqualTo(16 * 57);
         Path plain = Files.writeString(tmp.resolve("plain.yaml"), "fracture:\n  vertebra:\n    epochs: 6\n");
-        assertThat(FractureModels.epochs(ConfigLoader.load(plain.toString()).fracture().vertebra(), 10)).isEqualTo(6);
+        assertThat(new FractureModels(new org.rsna22.dataset.WorkLayout(tmp), ConfigLoader.load(plain.toString()))
+                .settings(FractureModels.VERTEBRA).forSamples(10).epochs()).isEqualTo(6);
     }
 }
