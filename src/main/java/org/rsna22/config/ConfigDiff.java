@@ -34,6 +34,7 @@ public record ConfigDiff(List<String> changes, String firstRun) {
             Map.entry("fracture.image_pretrain_batch_size", "slice_image"),
             Map.entry("fracture.box_labels", "slice_image"),
             Map.entry("fracture.image_loss_weight", "slice_image"),
+            Map.entry("fracture.image_mil_weight", "slice_fracture"),
             Map.entry("fracture.study", "study"),
             Map.entry("fracture.study_lstm", "study"),
             Map.entry("fracture.max_study_length", "study"),

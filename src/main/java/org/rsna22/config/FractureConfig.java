@@ -11,8 +11,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              String torchscriptPath, List<Double> mean, List<Double> std, int width,
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
-                             int imageSlices, double imageLossWeight, String studyInputs, String studyShares,
-                             String studyModel,
+                             int imageSlices, String augment, double imageLossWeight, double imageMilWeight,
+                             String studyInputs, String studyShares, String studyModel,
                              int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
                              String init, Concurrency parallelRuns) {
 
@@ -39,9 +39,15 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                         || mean.size() == 3 && std.size() == 3 && std.stream().allMatch(v -> v > 0)),
                 "fracture.mean and fracture.std need 3 values each (std above 0), or none: [] for the backbone's default");
         ConfigChecks.require(imageSlices == 1 || imageSlices == 3, "fracture.image_slices must be 3 or 1");
+        ConfigChecks.require(List.of("flip", "dihedral").contains(augment),
+                "fracture.augment must be flip or dihedral, not " + augment);
         ConfigChecks.require(stemStride == 1 || stemStride == 2, "fracture.stem_stride must be 1 or 2");
         ConfigChecks.require(List.of("avg", "max").contains(pool), "fracture.pool must be avg or max");
         ConfigChecks.require(imageLossWeight >= 0, "fracture.image_loss_weight must not be negative");
+        ConfigChecks.require(imageMilWeight >= 0, "fracture.image_mil_weight must not be negative");
+        ConfigChecks.require(imageMilWeight == 0 || boxLabels && imageLossWeight > 0,
+                "fracture.image_mil_weight teaches M3's crack head from the fractured studies without crack boxes: it "
+                        + "needs box_labels: true and image_loss_weight above 0");
         ConfigChecks.require(List.of("features", "scores").contains(studyInputs),
                 "fracture.study_inputs must be features or scores");
         ConfigChecks.require(List.of("m3", "m2").contains(studyShares), "fracture.study_shares must be m3 or m2");
@@ -83,6 +89,11 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
             return List.of(mean, std);
         }
         return torchScript() ? List.of(IMAGENET_MEAN, IMAGENET_STD) : null;
+    }
+
+    /** Whether the slice models' training images take any of the square's 8 symmetries rather than a mirror. */
+    public boolean dihedral() {
+        return "dihedral".equals(augment);
     }
 
     /** Whether the slice-fracture model (M3) has a per-image crack head on its CNN features. */

@@ -28,7 +28,8 @@ import org.rsna22.training.ValidationMetrics;
  * A slice model (M2 vertebra share, M3 slice fracture) as a {@link TrainingTask}: samples are windows of
  * {@code images_per_window} consecutive 3-slice images of a study crop (stride half a window), each image with its
  * position in the study and K per-image targets taken at its middle slice; training flips a whole window
- * horizontally with probability 0.5. Validated by the mean absolute error of σ(output) on real images.
+ * horizontally with probability 0.5 (with {@code fracture.augment: dihedral}, turns it by any of the square's 8
+ * symmetries). Validated by the mean absolute error of σ(output) on real images.
  * <p>
  * With single slices (M3's image pretraining) a sample is a window of one image: every slice of every training
  * study is the middle slice of one sample (image i moved 0, 1 or 2 slices towards the feet), so
@@ -41,6 +42,8 @@ public final class SequenceTask implements TrainingTask {
     }
 
     static final String TORCHSCRIPT_OPTION = "fracture.torchscript_path";
+    /** The vertebra share from which an image belongs to a fractured vertebra's bag. */
+    static final float BAG_SHARE = 0.5f;
 
     private final String modelName;
     private final TrainingSettings settings;
@@ -58,6 +61,8 @@ public final class SequenceTask implements TrainingTask {
     private final Start start;
     /** Studies whose images stay out of the image head's loss and AUC: fractured, their cracks not located. */
     private final Set<String> unlocated;
+    /** Whether the windows of unlocated studies carry bags for the image head's multiple-instance term. */
+    private final boolean bags;
     private SequenceNet block;
 
     /**
@@ -89,7 +94,9 @@ public final class SequenceTask implements TrainingTask {
         this.targets = targets;
         this.outputs = outputs;
         this.imageHead = imageHead(config, outputs);
-        this.loss = new SequenceMseLoss(nonzeroWeight, imageHead ? config.imageLossWeight() : 0, singleSlices);
+        this.bags = imageHead && !singleSlices && config.imageMilWeight() > 0;
+        this.loss = new SequenceMseLoss(nonzeroWeight, imageHead ? config.imageLossWeight() : 0, singleSlices,
+                bags ? config.imageMilWeight() : 0);
         this.trainStudies = trainStudies;
         this.validationStudies = validationStudies;
         this.window = singleSlices ? 1 : config.imagesPerWindow();
@@ -269,6 +276,7 @@ public final class SequenceTask implements TrainingTask {
         float[] y = new float[n * w * outputs];
         float[] mask = new float[n * w];
         float[] imageMask = imageHead ? new float[n * w] : null;
+        float[] bag = bags ? new float[n * w] : null;
         for (int i = 0; i < n; i++) {
             Window win = windows.get(order.get(from + i));
             String uid = studies.get(win.study());
@@ -276,14 +284,15 @@ public final class SequenceTask implements TrainingTask {
             int images = CropStore.images(crop.slices());
             boolean located = !unlocated.contains(uid);
             Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + from + i);
-            boolean flip = augment && rnd.nextBoolean();
+            // one turn for the whole window: 0 none; bit 0 mirrors left to right, bit 1 top to bottom, bit 2 transposes
+            int turn = !augment ? 0 : config.dihedral() ? rnd.nextInt(8) : rnd.nextBoolean() ? 1 : 0;
             int shift = win.shift();
             Map<Integer, float[]> studyTargets = targets.getOrDefault(uid, Map.of());
             fillWindow(crops, crop, win.first(), shift, w, x, pos, mask, i);
             for (int t = 0; t < w && win.first() + t < images; t++) {
                 int img = win.first() + t;
-                if (flip) {
-                    flipRows(x, (i * w + t) * image, 3 * size, size);
+                if (turn != 0) {
+                    turn(x, (i * w + t) * image, 3, size, turn);
                 }
                 float[] target = studyTargets.get(crop.sliceNumbers()[CropStore.middleSlice(img, shift, crop.slices())]);
                 if (target != null) {
@@ -293,14 +302,61 @@ public final class SequenceTask implements TrainingTask {
                     imageMask[i * w + t] = mask[i * w + t];
                 }
             }
+            if (bag != null && !located) {
+                for (int[] range : fracturedVertebrae(crop, shift, studyTargets, outputs)) {
+                    if (range[0] >= win.first() && range[1] < Math.min(images, win.first() + w)) {
+                        for (int img = range[0]; img <= range[1]; img++) {
+                            bag[i * w + img - win.first()] = 1;
+                        }
+                    }
+                }
+            }
         }
         List<HostBatch.Array> labels = new ArrayList<>(List.of(new HostBatch.Array(y, new Shape(n, w, outputs)),
                 new HostBatch.Array(mask, new Shape(n, w))));
         if (imageMask != null) {
             labels.add(new HostBatch.Array(imageMask, new Shape(n, w)));
         }
+        if (bag != null) {
+            labels.add(new HostBatch.Array(bag, new Shape(n, w)));
+        }
         return new HostBatch(n, List.of(new HostBatch.Array(x, new Shape(n, w, 3, size, size)),
                 new HostBatch.Array(pos, new Shape(n, w))), labels);
+    }
+
+    /**
+     * The images of each fractured vertebra of a study whose images are moved {@code shift} slices, as first and last
+     * image: those whose vertebra share (targets
+     * 0..6) is at least {@link #BAG_SHARE}, for each vertebra k whose fracture target (7 + k) is above 0 somewhere in the
+     * study (its label times M2's share: 0 on every image of an unfractured vertebra). A vertebra that no image holds
+     * by that share has none. A window that holds all of one such range holds the vertebra's crack.
+     */
+    static List<int[]> fracturedVertebrae(StudyCrop crop, int shift, Map<Integer, float[]> targets, int outputs) {
+        int images = CropStore.images(crop.slices());
+        List<int[]> out = new ArrayList<>();
+        if (outputs != FractureModels.SLICE_OUTPUTS) {
+            return out;
+        }
+        for (int k = 0; k < 7; k++) {
+            boolean fractured = false;
+            int first = -1;
+            int last = -1;
+            for (int img = 0; img < images; img++) {
+                float[] t = targets.get(crop.sliceNumbers()[CropStore.middleSlice(img, shift, crop.slices())]);
+                if (t == null) {
+                    continue;
+                }
+                fractured |= t[7 + k] > 0;
+                if (t[k] >= BAG_SHARE) {
+                    first = first < 0 ? img : first;
+                    last = img;
+                }
+            }
+            if (fractured && first >= 0) {
+                out.add(new int[] {first, last});
+            }
+        }
+        return out;
     }
 
     /**
@@ -324,6 +380,29 @@ public final class SequenceTask implements TrainingTask {
             crops.image(crop, img, shift, x, (slot * w + t) * image);
             pos[slot * w + t] = img;
             mask[slot * w + t] = first + t < images ? 1 : 0;
+        }
+    }
+
+    /**
+     * Turns {@code planes} square planes of size×size values starting at {@code offset} by one of the square's 8
+     * symmetries: bit 0 of {@code turn} mirrors left to right, bit 1 top to bottom, bit 2 then swaps rows and columns.
+     */
+    static void turn(float[] a, int offset, int planes, int size, int turn) {
+        if (turn == 1) { // the common case (fracture.augment: flip) in place
+            flipRows(a, offset, planes * size, size);
+            return;
+        }
+        float[] plane = new float[size * size];
+        for (int p = 0; p < planes; p++) {
+            int base = offset + p * size * size;
+            System.arraycopy(a, base, plane, 0, plane.length);
+            for (int r = 0; r < size; r++) {
+                for (int c = 0; c < size; c++) {
+                    int sr = (turn & 2) != 0 ? size - 1 - r : r;
+                    int sc = (turn & 1) != 0 ? size - 1 - c : c;
+                    a[base + ((turn & 4) != 0 ? c * size + r : r * size + c)] = plane[sr * size + sc];
+                }
+            }
         }
     }
 

@@ -20,6 +20,12 @@ import ai.djl.training.loss.Loss;
  * {@value #MAX_POSITIVE_WEIGHT}), so that the few crack images are not outvoted. A third label, a mask (B, T), keeps
  * images out of that term alone (those of a fractured study whose cracks are not located: which of its images show
  * one is unknown); without it the padding mask serves.
+ *
+ * <p>With a {@code bagWeight} above 0 a fourth label, a bag mask (B, T), adds a multiple-instance term for such
+ * studies: where a window holds every image of a fractured vertebra, one of those images shows its crack, so the
+ * largest raw image value among the window's bag images is pushed towards "crack" by a binary cross-entropy
+ * ({@code log(1 + e^-max z)}), averaged over the windows that have a bag and weighed by {@code bagWeight}. Only the
+ * maximum learns, so the images of a fractured vertebra that show no crack are not taught to fire.
  */
 public final class SequenceMseLoss extends Loss {
 
@@ -28,6 +34,7 @@ public final class SequenceMseLoss extends Loss {
     private final float nonzeroWeight;
     private final float imageWeight;
     private final boolean imageOnly;
+    private final float bagWeight;
 
     public SequenceMseLoss() {
         this(2, 0);
@@ -42,7 +49,19 @@ public final class SequenceMseLoss extends Loss {
      *                  windows of one image the sequence heads have nothing to learn from the sequence)
      */
     public SequenceMseLoss(double nonzeroWeight, double imageWeight, boolean imageOnly) {
+        this(nonzeroWeight, imageWeight, imageOnly, 0);
+    }
+
+    /**
+     * @param bagWeight the weight of the multiple-instance term over the bags of the fourth label (0: none); needs an
+     *                  image weight above 0 and sequences (not {@code imageOnly})
+     */
+    public SequenceMseLoss(double nonzeroWeight, double imageWeight, boolean imageOnly, double bagWeight) {
         super("SequenceMse");
+        if (bagWeight < 0 || bagWeight > 0 && (imageWeight <= 0 || imageOnly)) {
+            throw new IllegalArgumentException("a bag term needs an image weight above 0 and windows of sequences");
+        }
+        this.bagWeight = (float) bagWeight;
         if (imageOnly && imageWeight <= 0) {
             throw new IllegalArgumentException("an image-only loss needs an image weight above 0");
         }
@@ -67,7 +86,23 @@ public final class SequenceMseLoss extends Loss {
         if (imageWeight == 0) {
             return mse;
         }
-        return mse.add(imageBce(predictions.get(1), y.get(new NDIndex("..., -1:")), imageMask).mul(imageWeight));
+        NDArray loss = mse.add(imageBce(predictions.get(1), y.get(new NDIndex("..., -1:")), imageMask).mul(imageWeight));
+        if (bagWeight > 0 && labels.size() > 3) {
+            loss = loss.add(bagBce(predictions.get(1), labels.get(3).expandDims(-1)).mul(bagWeight));
+        }
+        return loss;
+    }
+
+    /**
+     * The multiple-instance term: per window with bag images (mask b (B, T, 1)), {@code log(1 + e^-z)} of the largest
+     * raw value z among them; the mean over such windows (0 when there is none).
+     */
+    static NDArray bagBce(NDArray z, NDArray b) {
+        NDArray has = b.max(new int[] {1}); // (B, 1): 1 where the window has a bag
+        // outside the bag the values are pushed far below any real one; windows without a bag are masked by has
+        NDArray top = z.add(b.sub(1).mul(1e4f)).max(new int[] {1});
+        NDArray bce = top.neg().maximum(0).add(top.abs().neg().exp().add(1).log());
+        return bce.mul(has).sum().div(has.sum().maximum(1));
     }
 
     /** Class-balanced BCE of raw z (B, T, 1) against t > 0 (B, T, 1), images masked by m (B, T, 1). */

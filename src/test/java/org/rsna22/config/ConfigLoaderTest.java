@@ -59,6 +59,14 @@ class ConfigLoaderTest {
         Path bad = Files.writeString(tmp.resolve("bad.yaml"), "bbox:\n  backbone: vit\n");
         assertThatThrownBy(() -> ConfigLoader.load(bad.toString()))
                 .hasMessageContaining("bbox.backbone must be resnet, efficientnet or torchscript, not vit");
+        Path turn = Files.writeString(tmp.resolve("turn.yaml"), "fracture:\n  augment: rotate\n");
+        assertThatThrownBy(() -> ConfigLoader.load(turn.toString()))
+                .hasMessageContaining("fracture.augment must be flip or dihedral, not rotate");
+        Path bags = Files.writeString(tmp.resolve("bags.yaml"), "fracture:\n  image_mil_weight: 1\n"
+                + "  image_loss_weight: 1\n");
+        assertThatThrownBy(() -> ConfigLoader.load(bags.toString()))
+                .hasMessageContaining("fracture.image_mil_weight teaches M3's crack head from the fractured studies "
+                        + "without crack boxes: it needs box_labels: true and image_loss_weight above 0");
     }
 
     @Test

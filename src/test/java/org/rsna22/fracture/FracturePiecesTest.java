@@ -184,6 +184,113 @@ class FracturePiecesTest {
     }
 
     @Test
+    void theEightTurnsOfASquareAreItsMirrorsQuarterTurnsAndTransposes() {
+        // one plane of 3x3 (values 0..8 row by row) after a 2-value prefix that stays put; a second plane follows
+        float[] plane = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+        float[][] expected = {
+            {0, 1, 2, 3, 4, 5, 6, 7, 8}, // none
+            {2, 1, 0, 5, 4, 3, 8, 7, 6}, // left-right mirror
+            {6, 7, 8, 3, 4, 5, 0, 1, 2}, // top-bottom mirror
+            {8, 7, 6, 5, 4, 3, 2, 1, 0}, // both: a half turn
+            {0, 3, 6, 1, 4, 7, 2, 5, 8}, // transpose
+            {2, 5, 8, 1, 4, 7, 0, 3, 6}, // mirror then transpose: a quarter turn anticlockwise
+            {6, 3, 0, 7, 4, 1, 8, 5, 2}, // top-bottom then transpose: a quarter turn clockwise
+            {8, 5, 2, 7, 4, 1, 6, 3, 0}, // the anti-diagonal mirror
+        };
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int turn = 0; turn < 8; turn++) {
+            float[] a = new float[2 + 18];
+            a[0] = -1;
+            a[1] = -2;
+            System.arraycopy(plane, 0, a, 2, 9);
+            System.arraycopy(plane, 0, a, 11, 9);
+            SequenceTask.turn(a, 2, 2, 3, turn);
+            assertThat(java.util.Arrays.copyOfRange(a, 0, 2)).containsExactly(-1, -2);
+            assertThat(java.util.Arrays.copyOfRange(a, 2, 11)).as("turn " + turn).containsExactly(expected[turn]);
+            assertThat(java.util.Arrays.copyOfRange(a, 11, 20)).as("turn " + turn + ", second plane")
+                    .containsExactly(expected[turn]);
+            seen.add(java.util.Arrays.toString(expected[turn]));
+        }
+        assertThat(seen).as("eight different turns").hasSize(8);
+    }
+
+    @Test
+    void aFracturedVertebrasBagIsEveryImageWhereItHoldsHalfTheSliceOrMore() {
+        // 15 slices, 5 images (middle slices 1, 4, 7, 10, 13 of the crop; slice numbers 101..115); C3 fractured (its
+        // fracture targets above 0), C4 not: C3's share is 0.8 on crop slices 4-8 and 0.3 on 9-11, C4's 0.9 on 12-14
+        int[] numbers = java.util.stream.IntStream.rangeClosed(101, 115).toArray();
+        StudyCrop crop = new StudyCrop("1.2.3", 2, numbers, new int[] {0, 0, 2}, new short[15][4]);
+        Map<Integer, float[]> targets = new java.util.HashMap<>();
+        for (int i = 0; i < 15; i++) {
+            float[] t = new float[15];
+            t[2] = i >= 4 && i <= 8 ? 0.8f : i >= 9 && i <= 11 ? 0.3f : 0;
+            t[7 + 2] = t[2];
+            t[3] = i >= 12 ? 0.9f : 0;
+            t[14] = t[9];
+            targets.put(numbers[i], t);
+        }
+        assertThat(SequenceTask.fracturedVertebrae(crop, 0, targets, 15)).containsExactly(new int[] {1, 2});
+        // moved a slice towards the head, images 1 and 2 read slices 3 and 6: the bag is image 2 alone
+        assertThat(SequenceTask.fracturedVertebrae(crop, -1, targets, 15)).containsExactly(new int[] {2, 2});
+        // an unfractured study has no bag; M2 has no fracture targets
+        targets.values().forEach(t -> java.util.Arrays.fill(t, 7, 15, 0));
+        assertThat(SequenceTask.fracturedVertebrae(crop, 0, targets, 15)).isEmpty();
+        assertThat(SequenceTask.fracturedVertebrae(crop, 0, targets, 7)).isEmpty();
+    }
+
+    @Test
+    void onlyTheWindowsOfUnlocatedStudiesThatHoldAWholeFracturedVertebraCarryItsBag(@TempDir Path tmp) throws Exception {
+        // two fractured studies of 24 slices (8 images, windows of 4 at images 0 and 2 and 4): "located" has crack
+        // boxes, "unlocated" has none; in both C3 (fractured) holds crop slices 9-14, i.e. images 3 and 4
+        Path yaml = Files.writeString(tmp.resolve("mil.yaml"), "fracture:\n  crop_size: 16\n  images_per_window: 4\n"
+                + "  box_labels: true\n  image_loss_weight: 1\n  image_mil_weight: 1\n");
+        FractureConfig c = ConfigLoader.load(yaml.toString()).fracture();
+        org.rsna22.dataset.WorkLayout work = new org.rsna22.dataset.WorkLayout(tmp.resolve("work"));
+        CropStore crops = new CropStore(work, Subset.TRAIN, 16, 400, 1800, 1 << 20, false, true);
+        Map<String, Map<Integer, float[]>> targets = new java.util.HashMap<>();
+        for (String uid : List.of("located", "unlocated")) {
+            int[] numbers = java.util.stream.IntStream.range(0, 24).toArray();
+            StudyCrop crop = new StudyCrop(uid, 16, numbers, new int[] {0, 0, 16}, new short[24][256]);
+            Files.createDirectories(work.crops(16));
+            crop.write(work.crop(Subset.TRAIN, 16, uid));
+            Map<Integer, float[]> t = new java.util.HashMap<>();
+            for (int n : numbers) {
+                float[] v = new float[15];
+                v[2] = n >= 9 && n <= 14 ? 0.9f : 0;
+                v[9] = uid.equals("located") && n != 13 ? 0 : v[2]; // the located crack: slice 13 (image 4)
+                v[14] = v[9];
+                t.put(n, v);
+            }
+            targets.put(uid, t);
+        }
+        SequenceTask task = new SequenceTask(FractureModels.SLICE_FRACTURE, new org.rsna22.training.TrainingSettings("t",
+                1, 1, 1, 1e-3, 0, 0, false, 1, 1), c, crops, targets, 15, 2, List.of("located", "unlocated"),
+                List.of(), false, null, Set.of("unlocated"));
+        assertThat(task.trainSamples()).isEqualTo(6);
+        List<Integer> order = java.util.stream.IntStream.range(0, 6).boxed().toList();
+        org.rsna22.training.HostBatch b = task.batch(order, 0, 6, 3, true);
+        assertThat(b.labels()).hasSize(4);
+        float[] located = b.labels().get(2).data();
+        float[] bag = b.labels().get(3).data();
+        // windows 0-2: the located study's, every image in the image term, no bag; windows 3-5: the unlocated one's,
+        // none in the image term; only the window of images 2-5 holds images 3 and 4 whole
+        float[] expectedBag = new float[24];
+        expectedBag[4 * 4 + 1] = 1;
+        expectedBag[4 * 4 + 2] = 1;
+        assertThat(bag).containsExactly(expectedBag);
+        for (int i = 0; i < 24; i++) {
+            assertThat(located[i]).as("image term mask " + i).isEqualTo(i < 12 ? 1f : 0f);
+        }
+        // without the weight there is no bag label
+        Path plain = Files.writeString(tmp.resolve("plain.yaml"), "fracture:\n  crop_size: 16\n  images_per_window: 4\n"
+                + "  box_labels: true\n  image_loss_weight: 1\n");
+        assertThat(new SequenceTask(FractureModels.SLICE_FRACTURE, new org.rsna22.training.TrainingSettings("t", 1, 1, 1,
+                1e-3, 0, 0, false, 1, 1), ConfigLoader.load(plain.toString()).fracture(), crops, targets, 15, 2,
+                List.of("located", "unlocated"), List.of(), false, null, Set.of("unlocated"))
+                .batch(order, 0, 6, 3, true).labels()).hasSize(3);
+    }
+
+    @Test
     void minStepsAddsEpochsOnlyWhenTheDataGivesFewerSteps(@TempDir Path tmp) throws Exception {
         Path yaml = Files.writeString(tmp.resolve("steps.yaml"), "fracture:\n  vertebra:\n    epochs: 6\n"
                 + "    batch_size: 1\n    min_steps: 900\n    limit_train_batches: 0.5\n");

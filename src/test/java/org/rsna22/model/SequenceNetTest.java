@@ -1,6 +1,7 @@
 package org.rsna22.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Model;
@@ -122,6 +123,40 @@ class SequenceNetTest {
                     .isCloseTo((float) (mse + 0.5 * Math.log(2)), within(1e-5f));
             assertThat(new SequenceMseLoss(2, 0.5, true).evaluate(unlocated, predictions).getFloat())
                     .isCloseTo((float) (0.5 * Math.log(2)), within(1e-5f));
+        }
+    }
+
+    @Test
+    void theBagTermPushesTheHighestImageOfEachBagTowardsACrack() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // two windows of three images, no located image (third mask 0): only the bag term counts. Window 0's bag is
+            // images 0 and 1 (raw 1 and 3, so 3 counts), image 2 (raw 9) is outside it; window 1 has no bag
+            NDList predictions = new NDList(m.zeros(new Shape(2, 3, 1)),
+                    m.create(new float[] {1, 3, 9, -4, -4, -4}, new Shape(2, 3, 1)));
+            NDList labels = new NDList(m.zeros(new Shape(2, 3, 1)), m.ones(new Shape(2, 3)), m.zeros(new Shape(2, 3)),
+                    m.create(new float[] {1, 1, 0, 0, 0, 0}, new Shape(2, 3)));
+            double mse = 0.25; // σ(0) against 0 on every image, no non-zero target
+            double bag = Math.log1p(Math.exp(-3));
+            assertThat(new SequenceMseLoss(2, 1, false, 0.5).evaluate(labels, predictions).getFloat())
+                    .isCloseTo((float) (mse + 0.5 * bag), within(1e-5f));
+            // without its weight the bags are ignored; a bag in both windows is averaged over them
+            assertThat(new SequenceMseLoss(2, 1).evaluate(labels, predictions).getFloat())
+                    .isCloseTo((float) mse, within(1e-5f));
+            NDList both = new NDList(labels.get(0), labels.get(1), labels.get(2),
+                    m.create(new float[] {1, 1, 0, 0, 0, 1}, new Shape(2, 3)));
+            assertThat(new SequenceMseLoss(2, 1, false, 0.5).evaluate(both, predictions).getFloat())
+                    .isCloseTo((float) (mse + 0.5 * (bag + Math.log1p(Math.exp(4))) / 2), within(1e-5f));
+            // only the highest image learns: the gradient reaches image 1 alone
+            NDArray z = predictions.get(1).duplicate();
+            z.setRequiresGradient(true);
+            try (ai.djl.training.GradientCollector g = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                g.backward(SequenceMseLoss.bagBce(z, labels.get(3).expandDims(-1)));
+            }
+            float[] grad = z.getGradient().toFloatArray();
+            assertThat(grad[1]).isCloseTo((float) (-1 / (1 + Math.exp(3))), within(1e-5f));
+            assertThat(new float[] {grad[0], grad[2], grad[3], grad[4], grad[5]}).containsOnly(0f);
+            assertThatThrownBy(() -> new SequenceMseLoss(2, 0, false, 0.5)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> new SequenceMseLoss(2, 1, true, 0.5)).isInstanceOf(IllegalArgumentException.class);
         }
     }
 

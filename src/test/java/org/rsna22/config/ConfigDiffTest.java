@@ -1,0 +1,31 @@
+package org.rsna22.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Where a changed key makes the trained runs stale: from the first model it shapes, in pipeline order. */
+class ConfigDiffTest {
+
+    @Test
+    void eachChangeStalesTheRunsFromTheFirstModelItShapes(@TempDir Path tmp) throws Exception {
+        ExperimentConfig base = load(tmp, "base", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n");
+        // the bag term only enters M3's sequence training: its pretraining and M2 stay
+        assertThat(ConfigDiff.of(base, load(tmp, "bags", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
+                + "  image_mil_weight: 1\n")).firstRun()).isEqualTo("slice_fracture");
+        // the augmentation turns M2's images too
+        ConfigDiff turned = ConfigDiff.of(base, load(tmp, "turned", "fracture:\n  box_labels: true\n"
+                + "  image_loss_weight: 1\n  augment: dihedral\n"));
+        assertThat(turned.firstRun()).isEqualTo("vertebra");
+        assertThat(turned.changes()).containsExactly("fracture.augment: flip → dihedral");
+        assertThat(ConfigDiff.of(base, load(tmp, "threads", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
+                + "  threads: 3\n")).isEmpty()).isTrue();
+    }
+
+    private static ExperimentConfig load(Path tmp, String name, String yaml) throws Exception {
+        return ConfigLoader.load(Files.writeString(tmp.resolve(name + ".yaml"), yaml).toString());
+    }
+}
