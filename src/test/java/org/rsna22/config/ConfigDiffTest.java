@@ -16,7 +16,7 @@ class ConfigDiffTest {
         // the bag term only enters M3's sequence training: its pretraining and M2 stay
         assertThat(ConfigDiff.of(base, load(tmp, "bags", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
                 + "  image_mil_weight: 1\n")).firstRun()).isEqualTo("slice_fracture");
-        // the augmentation turns M2's images too
+        // the turns are M2's too
         ConfigDiff turned = ConfigDiff.of(base, load(tmp, "turned", "fracture:\n  box_labels: true\n"
                 + "  image_loss_weight: 1\n  augment: dihedral\n"));
         assertThat(turned.firstRun()).isEqualTo("vertebra");

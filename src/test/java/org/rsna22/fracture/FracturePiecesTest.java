@@ -281,6 +281,36 @@ class FracturePiecesTest {
         for (int i = 0; i < 24; i++) {
             assertThat(located[i]).as("image term mask " + i).isEqualTo(i < 12 ? 1f : 0f);
         }
+        // fracture.augment: dihedral turns the windows of M3 and M2 by all 8 symmetries, flip only mirrors them: one
+        // bright pixel (row 0, column 1) of a 16-pixel crop lands on 8 places, or 2
+        short[][] dot = new short[24][256];
+        for (short[] plane : dot) {
+            java.util.Arrays.fill(plane, (short) -500);
+            plane[1] = 1300;
+        }
+        new StudyCrop("dot", 16, java.util.stream.IntStream.range(0, 24).toArray(), new int[] {0, 0, 16}, dot)
+                .write(work.crop(Subset.TRAIN, 16, "dot"));
+        targets.put("dot", targets.get("located"));
+        Path turned = Files.writeString(tmp.resolve("turned.yaml"), Files.readString(yaml) + "  augment: dihedral\n");
+        for (int outputs : new int[] {15, 7, 0}) {
+            // 0: M3 with fracture.augment: flip
+            FractureConfig t = ConfigLoader.load(outputs == 0 ? yaml.toString() : turned.toString()).fracture();
+            SequenceTask dotTask = new SequenceTask("m", new org.rsna22.training.TrainingSettings("t", 1, 1, 1, 1e-3, 0,
+                    0, false, 1, 1), t, crops, targets, outputs == 0 ? 15 : outputs, 2, List.of("dot"), List.of(), false,
+                    null, Set.of());
+            Set<Integer> places = new java.util.TreeSet<>();
+            for (long seed = 0; seed < 64; seed++) {
+                float[] x = dotTask.batch(List.of(0), 0, 1, seed, true).inputs().get(0).data();
+                int brightest = 0;
+                for (int i = 1; i < 256; i++) {
+                    brightest = x[i] > x[brightest] ? i : brightest;
+                }
+                places.add(brightest);
+            }
+            // 1: as it is; 14: mirrored; 241: upside down; 16: transposed; and the turns between
+            assertThat(places).as(outputs + " outputs").isEqualTo(outputs > 0
+                    ? Set.of(1, 14, 16, 31, 224, 239, 254, 241) : Set.of(1, 14));
+        }
         // without the weight there is no bag label
         Path plain = Files.writeString(tmp.resolve("plain.yaml"), "fracture:\n  crop_size: 16\n  images_per_window: 4\n"
                 + "  box_labels: true\n  image_loss_weight: 1\n");
