@@ -44,6 +44,7 @@ class RemotePartitioningIT {
 
     @Test
     void twoWorkersRunTheJobsAsOneProcessAndAKilledWorkersPartitionIsTheOnlyOneRunAgain(@TempDir Path tmp) throws Exception {
+        long started = System.nanoTime();
         Path data = JarProcess.generateDemo(6, 32, 24);
         Path config = tmp.resolve("remote-test.yaml");
         // long enough to kill a worker mid-run; tiny images keep each epoch short
@@ -110,13 +111,19 @@ class RemotePartitioningIT {
             assertThat(services.ready(queue + ".dlq")).isEqualTo(3);
             assertThat(services.ready(queue)).isZero();
 
+            long t = phase("two workers against one process, status, dead letters", started);
             killAWorkerMidTrainingThenRestart(tmp, data, config, shared, workers, local);
+            t = phase("a worker killed mid-training", t);
             pauseAWorkerPastTheSilentLimitThenWakeIt(tmp, data, config, shared, workers, local);
+            t = phase("a worker paused past the silent limit", t);
             aThousandPartitions(tmp, shared, services, workers);
+            t = phase("1,000 partitions and a broker outage", t);
             if (!services.containers()) { // this machine's PostgreSQL: pg_ctlcluster restarts it
                 postgresRestartedMidStep(tmp, shared, services, workers);
+                t = phase("PostgreSQL restarted mid-step", t);
             }
             aWorkFolderThatFillsUp(tmp, shared, workers);
+            phase("a work folder that fills up", t);
 
             for (JarProcess w : workers) {
                 w.terminate();
@@ -131,6 +138,13 @@ class RemotePartitioningIT {
             }
             services.dropDatabase(DATABASE);
         }
+    }
+
+    /** Prints how long a part of the test took (for the report: where the suite's time goes); returns now. */
+    private static long phase(String name, long since) {
+        long now = System.nanoTime();
+        System.out.printf(java.util.Locale.ROOT, "phase: %s took %.1f s%n", name, (now - since) / 1e9);
+        return now;
     }
 
     /** A work folder with prepare's outputs of the first remote run: its top-level files but infer-bbox's. */
