@@ -326,10 +326,10 @@ public final class SequenceTask implements TrainingTask {
 
     /**
      * The images of each fractured vertebra of a study whose images are moved {@code shift} slices, as first and last
-     * image: those whose vertebra share (targets
-     * 0..6) is at least {@link #BAG_SHARE}, for each vertebra k whose fracture target (7 + k) is above 0 somewhere in the
-     * study (its label times M2's share: 0 on every image of an unfractured vertebra). A vertebra that no image holds
-     * by that share has none. A window that holds all of one such range holds the vertebra's crack.
+     * image: those whose vertebra share (targets 0..6) is at least {@link #BAG_SHARE}, for each vertebra k whose
+     * fracture target (7 + k) is above 0 somewhere in the study (its label times M2's share: 0 on every image of an
+     * unfractured vertebra). A vertebra that no image holds by that share has none. A window that holds all of one
+     * such range holds the vertebra's crack.
      */
     static List<int[]> fracturedVertebrae(StudyCrop crop, int shift, Map<Integer, float[]> targets, int outputs) {
         int images = CropStore.images(crop.slices());
