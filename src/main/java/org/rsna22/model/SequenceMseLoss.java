@@ -101,8 +101,16 @@ public final class SequenceMseLoss extends Loss {
         NDArray has = b.max(new int[] {1}); // (B, 1): 1 where the window has a bag
         // outside the bag the values are pushed far below any real one; windows without a bag are masked by has
         NDArray top = z.add(b.sub(1).mul(1e4f)).max(new int[] {1});
-        NDArray bce = top.neg().maximum(0).add(top.abs().neg().exp().add(1).log());
+        NDArray bce = top.neg().maximum(0).add(log1pExpNegAbs(top));
         return bce.mul(has).sum().div(has.sum().maximum(1));
+    }
+
+    /**
+     * {@code log(1 + e^-|z|)}: with {@code max(±z, 0)} it makes the cross-entropies' {@code log(1 + e^∓z)} without
+     * an exponential that overflows.
+     */
+    private static NDArray log1pExpNegAbs(NDArray z) {
+        return z.abs().neg().exp().add(1).log();
     }
 
     /** Class-balanced BCE of raw z (B, T, 1) against t > 0 (B, T, 1), images masked by m (B, T, 1). */
@@ -113,7 +121,7 @@ public final class SequenceMseLoss extends Loss {
         NDArray ratio = m.sum().sub(positives).div(positives.maximum(1)).clip(1, MAX_POSITIVE_WEIGHT);
         NDArray w = positive.mul(ratio.sub(1)).add(1).mul(m);
         // log(1 + e^z) - z·t, written so that neither exp overflows
-        NDArray bce = z.maximum(0).sub(z.mul(hit)).add(z.abs().neg().exp().add(1).log());
+        NDArray bce = z.maximum(0).sub(z.mul(hit)).add(log1pExpNegAbs(z));
         return bce.mul(w).sum().div(w.sum().maximum(1e-6f));
     }
 }

@@ -103,7 +103,7 @@ public final class ModelTrainer implements AutoCloseable {
      */
     public static long totalSteps(long samples, TrainingSettings settings) {
         TrainingSettings run = settings.forSamples(samples);
-        return (long) run.limitTrain().apply(batches(samples, run.batchSize())) * run.epochs();
+        return (long) run.batchesPerEpoch(samples) * run.epochs();
     }
 
     private static int batches(long samples, int batchSize) {

@@ -34,10 +34,15 @@ public record TrainingSettings(String section, int epochs, int batchSize, int va
      * fewest that give them; otherwise unchanged.
      */
     public TrainingSettings forSamples(long samples) {
-        long perEpoch = Math.max(1, limitTrain.apply((int) Math.max(1, (samples + batchSize - 1) / batchSize)));
+        long perEpoch = Math.max(1, batchesPerEpoch(samples));
         int needed = (int) Math.max(epochs, (minSteps + perEpoch - 1) / perEpoch);
         return needed == epochs ? this : new TrainingSettings(section, needed, batchSize, valBatchSize, lr, weightDecay,
                 warmup, cosine, loaderThreads, prefetchBatches, limitTrain, limitVal, minSteps);
+    }
+
+    /** The batches an epoch trains on over {@code samples} training samples (limit_train_batches applied). */
+    public int batchesPerEpoch(long samples) {
+        return limitTrain.apply((int) ((samples + batchSize - 1) / batchSize));
     }
 
     /** Whether an epoch trains or validates on fewer batches than it has. */
