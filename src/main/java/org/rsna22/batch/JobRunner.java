@@ -178,24 +178,28 @@ public class JobRunner {
         Job job = jobs.get(jobName);
         JobExecution last = repository.getLastJobExecution(jobName, params);
         String config = params.getString("config");
-        boolean pinned = false;
+        ConfigLoader.Pin pin = null;
         if (last != null && (last.getStatus() == BatchStatus.UNKNOWN || last.getStepExecutions().stream()
                 .anyMatch(st -> st.getStatus() == BatchStatus.UNKNOWN))) {
             throw new IllegalStateException(unknownAdvice(jobName, last));
         }
         if (last != null && last.getStatus() != BatchStatus.COMPLETED) {
             out.printf("restarting %s (execution %d ended %s)%n", jobName, last.getId(), last.getStatus());
-            pinned = keepConfig(last, config, restartCommand, out);
-            if (jobName.equals(PrepareJobConfiguration.JOB) && last.getStatus() == BatchStatus.FAILED) {
+            pin = keepConfig(last, config, restartCommand, out);
+        }
+        if (pin == null) {
+            // every stage of a pipeline, every partition of a step, reads the config as it is now: an edit of the file
+            // while the job runs reaches the next run, not the rest of this one
+            pin = ConfigLoader.pinCurrent(config);
+        }
+        try (FolderLock lock = FolderLock.acquire(WorkLayout.of(params.getString("work")).lock(), jobName)) {
+            if (last != null && last.getStatus() == BatchStatus.FAILED && jobName.equals(PrepareJobConfiguration.JOB)) {
                 try {
-                    PartsMergeTasklet.reopenBeforeRestart(repository, last,
-                            WorkLayout.of(params.getString("work")));
+                    PartsMergeTasklet.reopenBeforeRestart(repository, last, WorkLayout.of(params.getString("work")));
                 } catch (IOException e) {
                     throw new IllegalStateException("cannot prepare the restart of prepare: " + e.getMessage(), e);
                 }
             }
-        }
-        try (FolderLock lock = FolderLock.acquire(WorkLayout.of(params.getString("work")).lock(), jobName)) {
             checkBackbones(jobName, config); // before the work folder records anything of this run
             workFolderConfig.check(jobName, params, configChanged.equals(RETRAIN), out);
             return operator.start(job, params);
@@ -212,9 +216,7 @@ public class JobRunner {
         } catch (JobRestartException | InvalidJobParametersException e) {
             throw new IllegalStateException("job " + jobName + " cannot be restarted: " + e.getMessage(), e);
         } finally {
-            if (pinned) {
-                ConfigLoader.unpin(config);
-            }
+            pin.close();
         }
     }
 
@@ -248,12 +250,12 @@ public class JobRunner {
     /**
      * Compares the config an unfinished execution started with (stored in its context) with what the name gives now;
      * when they differ, a restart command pins the stored one, {@code rsna22.config-changed=accept} goes on with the
-     * new one, and otherwise the run is refused. Returns whether the config was pinned.
+     * new one, and otherwise the run is refused. Returns the pin of the stored config, or null.
      */
-    private boolean keepConfig(JobExecution last, String config, boolean restartCommand, PrintWriter out) {
+    private ConfigLoader.Pin keepConfig(JobExecution last, String config, boolean restartCommand, PrintWriter out) {
         String stored = last.getExecutionContext().getString(JobOwnerListener.CONFIG, null);
         if (stored == null) {
-            return false; // started before configs were stored
+            return null; // started before configs were stored
         }
         String now;
         try {
@@ -262,20 +264,20 @@ public class JobRunner {
             now = "(" + e.getMessage() + ")";
         }
         if (ConfigLoader.fingerprint(now).equals(ConfigLoader.fingerprint(resolvedToday(stored, config)))) {
-            return false;
+            return null;
         }
         if (restartCommand) {
-            ConfigLoader.pin(config, stored);
+            ConfigLoader.Pin pin = ConfigLoader.pin(config, stored);
             out.printf("config %s changed since execution %d started: continuing with the config it started with "
                     + "(stored in the job repository)%n", config, last.getId());
             out.flush();
-            return true;
+            return pin;
         }
         if (configChanged.equals("accept") || configChanged.equals(RETRAIN)) {
             out.printf("config %s changed since execution %d started: continuing with the changed config, as "
                     + "rsna22.config-changed=accept says%n", config, last.getId());
             out.flush();
-            return false;
+            return null;
         }
         throw new IllegalStateException("config " + config + " changed since execution " + last.getId() + " of "
                 + last.getJobInstance().getJobName() + " started, whose checkpoints and outputs follow the old settings. "

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.rsna22.config.ConfigLoader;
 import org.rsna22.io.IoErrors;
 import org.rsna22.io.WriteFence;
 import org.slf4j.Logger;
@@ -152,13 +153,15 @@ public class PartitionWorker {
         StepExecution done = partition;
         AtomicBoolean fenced = new AtomicBoolean();
         try {
-            WriteFence.during(fence(partition, fenced), () -> {
-                try {
-                    stepOf(request).execute(partition);
-                } catch (JobInterruptedException e) {
-                    partition.setStatus(BatchStatus.STOPPED);
-                }
-            });
+            try (ConfigLoader.Pin pin = managersConfig(partition)) {
+                WriteFence.during(fence(partition, fenced), () -> {
+                    try {
+                        stepOf(request).execute(partition);
+                    } catch (JobInterruptedException e) {
+                        partition.setStatus(BatchStatus.STOPPED);
+                    }
+                });
+            }
         } catch (Throwable e) {
             partition.addFailureException(e);
             partition.setStatus(BatchStatus.FAILED);
@@ -192,6 +195,17 @@ public class PartitionWorker {
                 : ": " + done.getExitStatus().getExitDescription().lines().findFirst().orElse("");
         LOG.info("partition {} ended {} in {}{}", done.getStepName(), done.getStatus(),
                 String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9), why);
+    }
+
+    /**
+     * The config the partition's job started with, as the job execution stored it (JobOwnerListener), pinned while the
+     * partition runs: a worker on another machine, or a config file edited since, does not change what this job
+     * computes. A job started before configs were stored reads the file.
+     */
+    static ConfigLoader.Pin managersConfig(StepExecution partition) {
+        String stored = partition.getJobExecution().getExecutionContext().getString(JobOwnerListener.CONFIG, null);
+        String name = partition.getJobExecution().getJobParameters().getString("config");
+        return stored == null ? () -> { } : ConfigLoader.pin(name, stored);
     }
 
     /**

@@ -5,9 +5,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.rsna22.io.Sha256;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
@@ -44,27 +45,87 @@ public final class ConfigLoader {
     static final Map<String, JsonNode> REMOVED = Map.of(
             "fracture.slice_shift", BooleanNode.FALSE);
 
-    /** Configs pinned to the contents an execution started with (a restart after the file changed). */
-    private static final Map<String, String> PINNED = new ConcurrentHashMap<>();
-
     /**
-     * From now on {@code load(name)} gives the config of {@code resolvedYaml} (as {@link #toYaml} wrote it) instead
-     * of reading the files again, until {@link #unpin}.
+     * Configs pinned to the contents a running execution started with, by name, with the number of holders: every job
+     * a process runs reads its config as it was when the job started (an edit of the file meanwhile reaches the next
+     * run, not the later stages or partitions of this one).
      */
-    public static void pin(String name, String resolvedYaml) {
-        PINNED.put(name, resolvedYaml);
+    private static final Map<String, Pinned> PINNED = new HashMap<>();
+
+    private record Pinned(String yaml, int holders) {
     }
 
-    public static void unpin(String name) {
-        PINNED.remove(name);
+    /** A pin, released by {@link #close}. */
+    public interface Pin extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Until the returned pin is closed, {@code load(name)} gives the config of {@code resolvedYaml} (as {@link #toYaml}
+     * wrote it) instead of reading the files again. Pins of the same contents nest; a pin of other contents while one
+     * is held (two executions of one process with different configs under one name) is refused.
+     */
+    public static Pin pin(String name, String resolvedYaml) {
+        String key = key(name);
+        synchronized (PINNED) {
+            Pinned held = PINNED.get(key);
+            if (held != null && !held.yaml().equals(resolvedYaml) && !sameConfig(key, held.yaml(), resolvedYaml)) {
+                throw new IllegalStateException("config " + key + " is held by another execution running in this "
+                        + "process with other contents (sha256 " + fingerprint(held.yaml()).substring(0, 12) + ", not "
+                        + fingerprint(resolvedYaml).substring(0, 12) + "); run this one when that one has ended, or under another "
+                        + "config name");
+            }
+            PINNED.put(key, new Pinned(resolvedYaml, held == null ? 1 : held.holders() + 1));
+        }
+        AtomicBoolean open = new AtomicBoolean(true);
+        return () -> {
+            if (open.getAndSet(false)) {
+                synchronized (PINNED) {
+                    Pinned held = PINNED.get(key);
+                    if (held != null) {
+                        if (held.holders() > 1) {
+                            PINNED.put(key, new Pinned(held.yaml(), held.holders() - 1));
+                        } else {
+                            PINNED.remove(key);
+                        }
+                    }
+                }
+            }
+        };
+    }
+
+    /** Pins the config the name gives now (the files read once), as {@link #pin}. */
+    public static Pin pinCurrent(String name) {
+        String key = key(name);
+        synchronized (PINNED) {
+            Pinned held = PINNED.get(key);
+            return pin(key, held != null ? held.yaml() : toYaml(load(key)));
+        }
+    }
+
+    /** Whether two stored texts resolve to the same config today (a text stored by an earlier version lacks keys). */
+    private static boolean sameConfig(String name, String a, String b) {
+        try {
+            return toYaml(fromStored(a, name, "a stored config")).equals(toYaml(fromStored(b, name, "a stored config")));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String key(String nameOrPath) {
+        return nameOrPath == null || nameOrPath.isBlank() ? DEFAULT : nameOrPath;
     }
 
     public static ExperimentConfig load(String nameOrPath) {
-        String name = nameOrPath == null || nameOrPath.isBlank() ? DEFAULT : nameOrPath;
+        String name = key(nameOrPath);
         String label = Path.of(name).getFileName().toString().replaceFirst("\\.ya?ml$", "");
-        String pinned = PINNED.get(name);
+        Pinned pinned;
+        synchronized (PINNED) {
+            pinned = PINNED.get(name);
+        }
         if (pinned != null) {
-            return fromStored(pinned, label, "the stored config " + name);
+            return fromStored(pinned.yaml(), label, "the config " + name + " as its execution started");
         }
         JsonNode override = name.equals(DEFAULT) ? YAML.createObjectNode() : read(name);
         if (!override.isObject()) {

@@ -89,15 +89,41 @@ class ConfigLoaderTest {
                 .replaceFirst("\n  init: \"?djl\"?", "").replaceAll("\n    schedule: \"?cosine\"?", "");
         assertThat(stored).doesNotContain("stem_stride").doesNotContain("schedule").doesNotContain("init:")
                 .contains("name: \"" + name + "\"");
-        ConfigLoader.pin(name, stored);
-        try {
+        try (ConfigLoader.Pin pin = ConfigLoader.pin(name, stored)) {
             ExperimentConfig again = ConfigLoader.load(name);
             assertThat(again.fracture()).isEqualTo(c.fracture());
             assertThat(again.fracture().stemStride()).isEqualTo(2);
             assertThat(again.name()).isEqualTo(name);
             assertThat(again.bbox()).isEqualTo(c.bbox());
-        } finally {
-            ConfigLoader.unpin(name);
+        }
+    }
+
+    @Test
+    void aPinnedConfigIsWhatLoadGivesUntilItsLastHolderLetsGoWhateverTheFileSays(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("pinned.yaml");
+        Files.writeString(file, "fracture:\n  study:\n    epochs: 7\n");
+        String name = file.toString();
+        String asStarted = ConfigLoader.toYaml(ConfigLoader.load(name));
+        // a stored text resolves to itself: a worker pinning what the job stored holds what the manager pinned
+        assertThat(ConfigLoader.toYaml(ConfigLoader.fromStored(asStarted, "pinned", "test"))).isEqualTo(asStarted);
+        ConfigLoader.Pin first = ConfigLoader.pinCurrent(name);
+        Files.writeString(file, "fracture:\n  study:\n    epochs: 9\n");
+        assertThat(ConfigLoader.load(name).fracture().study().epochs()).isEqualTo(7);
+        ConfigLoader.Pin second = ConfigLoader.pin(name, asStarted); // a partition of the same job: nests
+        assertThat(ConfigLoader.pinCurrent(name)).isNotNull().satisfies(ConfigLoader.Pin::close);
+        // another execution of the same name with other contents while the first runs: refused, naming the config
+        String other = ConfigLoader.toYaml(ConfigLoader.fromStored(asStarted.replace("epochs: 7", "epochs: 9"),
+                "pinned", "test"));
+        assertThat(other).isNotEqualTo(asStarted);
+        assertThatThrownBy(() -> ConfigLoader.pin(name, other)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(name).hasMessageContaining("another execution");
+        first.close();
+        first.close(); // closing twice lets go once
+        assertThat(ConfigLoader.load(name).fracture().study().epochs()).isEqualTo(7);
+        second.close();
+        assertThat(ConfigLoader.load(name).fracture().study().epochs()).isEqualTo(9);
+        try (ConfigLoader.Pin again = ConfigLoader.pin(name, other)) {
+            assertThat(ConfigLoader.load(name).fracture().study().epochs()).isEqualTo(9);
         }
     }
 

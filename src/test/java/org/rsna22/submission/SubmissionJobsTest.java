@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,16 +55,25 @@ class SubmissionJobsTest {
     static final String CONFIG = TrainedWorkFolder.CONFIG;
     static final String BAD_UID = TrainedWorkFolder.BAD_UID;
 
-    /** Throws once when the study model's run of fold 1 starts its second epoch. */
+    /**
+     * Throws once when the study model's run of fold 1 starts its second epoch; runs {@code whenBboxStarts} once when
+     * the box localiser's first run starts.
+     */
     @TestConfiguration
     static class FailingEpoch {
         static volatile boolean armed;
+        static volatile Runnable whenBboxStarts;
 
         @Bean
         TrainingListener failingStudyEpoch() {
             return new TrainingListener() {
                 @Override
                 public void onEpochStart(TrainRun run, int epoch) {
+                    Runnable edit = whenBboxStarts;
+                    if (edit != null && run.experiment().equals("fracture-test") && epoch == 0) {
+                        whenBboxStarts = null;
+                        edit.run();
+                    }
                     if (armed && epoch == 1 && (run.experiment() + "/" + run.name()).equals("fracture-test/study/fold1-seed0")) {
                         armed = false;
                         throw new IllegalStateException("injected failure in the study model's second epoch");
@@ -161,14 +171,39 @@ class SubmissionJobsTest {
         assertThat(Files.readString(work.resolve("submission.csv"))).isEqualTo(Files.readString(ref.submission()));
     }
 
+    /**
+     * Also: the config file edited while the pipeline runs (at train-bbox: fewer study epochs, another M3 rate) changes
+     * nothing of this run; its later stages read the config as the pipeline started (the injected failure still
+     * comes in the study model's second epoch, and the outputs equal the reference's).
+     */
     @Test
     void thePipelineFailedInTrainFractureRestartsThereAndEndsWithTheStagesOutputs() throws Exception {
         WorkLayout ref = new WorkLayout(reference());
         Path work = shared.resolve("pipeline");
+        Path config = Files.createDirectories(shared.resolve("pipeline-config")).resolve("fracture-test.yaml");
+        String original = Files.readString(Path.of(CONFIG));
+        Files.writeString(config, original);
         Map<String, String> params = new LinkedHashMap<>(Map.of("data", data.toString(), "work", work.toString(),
-                "config", CONFIG, "test", testSet.toString()));
+                "config", config.toString(), "test", testSet.toString()));
         FailingEpoch.armed = true;
-        JobExecution failed = JobTestSupport.run(runner, "pipeline", params);
+        String edited = original.replace("  study:\n    epochs: 3", "  study:\n    epochs: 1")
+                .replace("    schedule: constant\n    epochs: 3\n    batch_size: 4\n    lr: 3.0e-4",
+                        "    schedule: constant\n    epochs: 3\n    batch_size: 4\n    lr: 3.0e-2");
+        assertThat(edited).contains("epochs: 1").contains("lr: 3.0e-2");
+        FailingEpoch.whenBboxStarts = () -> {
+            try {
+                Files.writeString(config, edited);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        JobExecution failed;
+        try {
+            failed = JobTestSupport.run(runner, "pipeline", params);
+        } finally {
+            FailingEpoch.whenBboxStarts = null;
+        }
+        assertThat(Files.readString(config)).isEqualTo(edited);
         assertThat(failed.getStatus()).isEqualTo(BatchStatus.FAILED);
         assertThat(failed.getStepExecutions().stream().filter(s -> s.getStatus() == BatchStatus.FAILED)
                 .map(StepExecution::getStepName).toList()).containsExactly("train-fracture");
@@ -183,6 +218,7 @@ class SubmissionJobsTest {
             crop.setLength(1000);
             embedding.setLength(100);
         }
+        Files.writeString(config, original); // a run after an edit is refused (config changed); as it started, it goes on
         JobExecution resumed = JobTestSupport.run(runner, "pipeline", params);
         assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
         assertThat(resumed.getStepExecutions().stream().map(StepExecution::getStepName).toList())
