@@ -25,7 +25,7 @@ public record ConfigDiff(List<String> changes, String firstRun) {
             "prepare.max_skip_share", "prepare.studies_per_partition", "prepare.threads",
             "bbox.val_batch_size", "bbox.parallel_runs", "bbox.prefetch_batches", "bbox.loader_threads",
             "infer_bbox.batch_size", "infer_bbox.studies_per_partition", "infer_bbox.threads",
-            "fracture.studies_per_partition", "fracture.threads");
+            "fracture.studies_per_partition", "fracture.threads", "fracture.parallel_runs");
 
     /** Fracture keys whose first stale model is not M2 (every other fracture key shapes all three models). */
     private static final Map<String, String> FRACTURE_FIRST = Map.ofEntries(

@@ -23,6 +23,9 @@ class ConfigDiffTest {
         assertThat(turned.changes()).containsExactly("fracture.augment: flip → dihedral");
         assertThat(ConfigDiff.of(base, load(tmp, "threads", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
                 + "  threads: 3\n")).isEmpty()).isTrue();
+        // how many runs train at once changes no model (as bbox.parallel_runs)
+        assertThat(ConfigDiff.of(base, load(tmp, "parallel", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
+                + "  parallel_runs: 2\nbbox:\n  parallel_runs: 2\n")).isEmpty()).isTrue();
     }
 
     private static ExperimentConfig load(Path tmp, String name, String yaml) throws Exception {
