@@ -1,6 +1,8 @@
 package org.rsna22.batch;
 
 import javax.sql.DataSource;
+import org.rsna22.model.CpuThreads;
+import org.rsna22.model.DevicePool;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.QueueInformation;
 import org.springframework.batch.core.partition.PartitionHandler;
@@ -66,6 +68,22 @@ public class PartitionHandlers {
         } catch (RuntimeException e) {
             return -1;
         }
+    }
+
+    /**
+     * The handler of a step whose partitions are training runs, {@code runs} at once: as {@link #create}, and on the
+     * CPU with more than one run at once each run's thread computes on its share of the cores ({@link CpuThreads}).
+     */
+    public PartitionHandler createTraining(Step worker, int runs, String prefix, DevicePool devices) {
+        PartitionHandler h = create(worker, runs, prefix);
+        if (h instanceof TaskExecutorPartitionHandler local && runs > 1 && devices.cpuOnly()) {
+            int threads = CpuThreads.share(Runtime.getRuntime().availableProcessors(), runs);
+            SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(prefix);
+            executor.setConcurrencyLimit(runs);
+            executor.setTaskDecorator(task -> () -> CpuThreads.during(threads, task));
+            local.setTaskExecutor(executor);
+        }
+        return h;
     }
 
     /**

@@ -71,8 +71,8 @@ public class TrainBboxJobConfiguration {
     @StepScope
     public PartitionHandler trainRunHandler(Step trainBboxPartition, @Value("#{jobParameters['config']}") String config,
                                             PartitionHandlers handlers, DevicePool devices) {
-        return handlers.create(trainBboxPartition, ConfigLoader.load(config).bbox().parallelRuns().resolve(devices.size()),
-                "train-");
+        return handlers.createTraining(trainBboxPartition,
+                ConfigLoader.load(config).bbox().parallelRuns().resolve(devices.size()), "train-", devices);
     }
 
     @Bean

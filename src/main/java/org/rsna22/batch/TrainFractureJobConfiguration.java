@@ -332,8 +332,8 @@ public class TrainFractureJobConfiguration {
      * training already uses every core).
      */
     private PartitionHandler trainHandler(Step partition, String config, PartitionHandlers handlers, String prefix) {
-        return handlers.create(partition, ConfigLoader.load(config).fracture().parallelRuns().resolve(devices.size()),
-                prefix);
+        return handlers.createTraining(partition,
+                ConfigLoader.load(config).fracture().parallelRuns().resolve(devices.size()), prefix, devices);
     }
 
     /** fold × seed partitions of one model, each with its model's name and step count. */
