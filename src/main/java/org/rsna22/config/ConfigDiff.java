@@ -40,7 +40,8 @@ public record ConfigDiff(List<String> changes, String firstRun) {
             Map.entry("fracture.max_study_length", "study"),
             Map.entry("fracture.study_inputs", "study"),
             Map.entry("fracture.study_shares", "study"),
-            Map.entry("fracture.study_model", "study"));
+            Map.entry("fracture.study_model", "study"),
+            Map.entry("fracture.study_scores", "study"));
 
     public boolean isEmpty() {
         return changes.isEmpty();

@@ -12,7 +12,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
                              int imageSlices, String augment, double imageLossWeight, double imageMilWeight,
-                             String studyInputs, String studyShares, String studyModel,
+                             String studyInputs, String studyShares, String studyModel, String studyScores,
                              int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
                              String init, Concurrency parallelRuns) {
 
@@ -56,6 +56,14 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         ConfigChecks.require(List.of("lstm", "max").contains(studyModel), "fracture.study_model must be lstm or max");
         ConfigChecks.require(!"max".equals(studyModel) || "m2".equals(studyShares),
                 "fracture.study_model: max reads the image head times M2's shares: it needs study_shares: m2");
+        ConfigChecks.require(List.of("raw", "quantile").contains(studyScores),
+                "fracture.study_scores must be raw or quantile, not " + studyScores);
+        ConfigChecks.require(!"quantile".equals(studyScores) || "max".equals(studyModel)
+                        && !study.folds().contains(-1) && sliceFracture.folds().containsAll(study.folds()),
+                "fracture.study_scores: quantile places each score among the maxima that the M3 of a fold gave the "
+                        + "training studies of that fold: it needs study_model: max, fracture.study.folds without -1 "
+                        + "(an all-data run has no out-of-fold studies) and an M3 per study fold (slice_fracture.folds "
+                        + sliceFracture.folds() + " must hold every fold of study.folds " + study.folds() + ")");
         ConfigChecks.require(!"m2".equals(studyShares) || vertebra.folds().containsAll(sliceFracture.folds()),
                 "fracture.study_shares: m2 reads, beside each M3, the M2 of the same fold: fracture.vertebra.folds "
                         + vertebra.folds() + " must hold every fold of fracture.slice_fracture.folds " + sliceFracture.folds());
@@ -115,6 +123,14 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
      */
     public boolean studySharesFromM2() {
         return "m2".equals(studyShares);
+    }
+
+    /**
+     * Whether the study model reads every score as its quantile among the study maxima that the same M3 gave the
+     * training studies it scored out of fold, rather than as the probability itself.
+     */
+    public boolean quantileScores() {
+        return "quantile".equals(studyScores);
     }
 
     /**

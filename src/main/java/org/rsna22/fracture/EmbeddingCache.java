@@ -4,6 +4,7 @@ import ai.djl.Device;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ final class EmbeddingCache implements AutoCloseable {
     private final FractureConfig config;
     private final CropStore crops;
     private final Map<Integer, TrainedModels> loaded = new HashMap<>();
+    private final Map<Integer, ScoreReference> references = new HashMap<>();
     /** M2 per fold, with {@code study_shares: m2}: the shares of the images that the M3 of the same fold scores. */
     private final TrainedModels.ByFold vertebra;
     private final Device device;
@@ -67,6 +69,35 @@ final class EmbeddingCache implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * What the study model reads of a study: its embedding by the M3 of {@code m3Fold}; with
+     * {@code study_scores: quantile} its scores placed among that M3's out-of-fold study maxima ({@link #reference}).
+     */
+    StudyEmbedding studyInput(int m3Fold, String uid) throws IOException {
+        StudyEmbedding e = get(m3Fold, uid);
+        return config.quantileScores() ? reference(m3Fold).apply(e) : e;
+    }
+
+    /**
+     * The {@link ScoreReference} of the M3 of {@code m3Fold}: its embeddings of the training studies of that fold
+     * (those it did not train on), read once.
+     */
+    synchronized ScoreReference reference(int m3Fold) throws IOException {
+        ScoreReference r = references.get(m3Fold);
+        if (r == null) {
+            List<StudyEmbedding> scored = new ArrayList<>();
+            for (FractureStudy s : FractureStudy.readAll(models.work())) {
+                if (s.fold() == m3Fold && Files.isRegularFile(models.embeddingFile(m3Fold, s.uid()))) {
+                    scored.add(get(m3Fold, s.uid()));
+                }
+            }
+            r = ScoreReference.of(FractureModels.SLICE_OUTPUTS, 8, scored, "the slice-fracture model of fold "
+                    + m3Fold + " (" + models.embeddingFile(m3Fold, "UID").getParent() + ")");
+            references.put(m3Fold, r);
+        }
+        return r;
     }
 
     private synchronized StudyEmbedding make(int m3Fold, String uid, Path file) throws IOException {

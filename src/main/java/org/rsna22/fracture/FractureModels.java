@@ -133,7 +133,7 @@ public final class FractureModels {
                     new StudyTask.Inputs() {
                         @Override
                         public StudyEmbedding of(String uid) throws IOException {
-                            return cache.get(embeddingFold(foldOf.get(uid), fold), uid);
+                            return cache.studyInput(embeddingFold(foldOf.get(uid), fold), uid);
                         }
 
                         @Override
@@ -310,6 +310,11 @@ public final class FractureModels {
     /** Whether M3 was trained per fold (an honest CV) rather than once on all data (the original's choice). */
     public boolean sliceFracturePerFold() {
         return !config.sliceFracture().folds().contains(-1);
+    }
+
+    /** The work folder. */
+    WorkLayout work() {
+        return work;
     }
 
     /** The embedding of a study by the slice-fracture run of {@code m3Fold} and the first configured seed. */

@@ -67,7 +67,7 @@ public class OofTasklet implements Tasklet {
                 if (!Files.isRegularFile(models.embeddingFile(m3Fold, s.uid()))) {
                     continue; // no crop: skipped by studyCrops, recorded there
                 }
-                double[] p = FracturePredictions.study(byFold.of(s.fold()), embeddings.get(m3Fold, s.uid()),
+                double[] p = FracturePredictions.study(byFold.of(s.fold()), embeddings.studyInput(m3Fold, s.uid()),
                         config.maxStudyLength());
                 labels.put(s.uid(), s.labels());
                 predictions.put(s.uid(), p);

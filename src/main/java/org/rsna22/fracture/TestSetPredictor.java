@@ -43,6 +43,8 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
     private final Map<Integer, TrainedModels> studyModels = new LinkedHashMap<>();
     /** With {@code study_shares: m2}, per slice-fracture fold the M2 models whose shares go with its scores. */
     private final TrainedModels.ByFold vertebra;
+    /** With {@code study_scores: quantile}, per slice-fracture fold the places of its scores among the training maxima. */
+    private final Map<Integer, ScoreReference> references = new LinkedHashMap<>();
     private final DevicePool.Lease device;
 
     /** @param devices the pool the partition takes its device from, until it closes */
@@ -66,6 +68,13 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
                         () -> StudyTask.network(c), device.device()));
                 if (c.studySharesFromM2()) {
                     vertebra.of(e.getKey()); // loaded (and verified) before the first study, not during it
+                }
+            }
+            if (c.quantileScores()) { // the training studies' embeddings, read before the first test study
+                try (EmbeddingCache training = new EmbeddingCache(models, c, device.device())) {
+                    for (int m3Fold : embedders.keySet()) {
+                        references.put(m3Fold, training.reference(m3Fold));
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -146,6 +155,9 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
         for (Map.Entry<Integer, TrainedModels> e : embedders.entrySet()) {
             StudyEmbedding embedding = FracturePredictions.studyInputs(e.getValue().models().get(0),
                     config.studySharesFromM2() ? vertebra.of(e.getKey()) : null, crops, crop, config);
+            if (config.quantileScores()) {
+                embedding = references.get(e.getKey()).apply(embedding);
+            }
             List<Model> readers = studyModels.get(e.getKey()).models();
             double[] p = FracturePredictions.study(readers, embedding, config.maxStudyLength());
             for (int j = 0; j < 8; j++) {

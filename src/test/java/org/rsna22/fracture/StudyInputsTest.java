@@ -172,6 +172,27 @@ class StudyInputsTest {
     }
 
     @Test
+    void quantileScoresNeedThePooledModelAndAnM3PerStudyFold(@TempDir Path tmp) throws Exception {
+        String pooled = "fracture:\n  image_loss_weight: 1\n  study_inputs: scores\n  study_shares: m2\n"
+                + "  study_scores: quantile\n";
+        Path lstm = Files.writeString(tmp.resolve("lstm.yaml"), pooled);
+        assertThatThrownBy(() -> ConfigLoader.load(lstm.toString())).hasMessageContaining("needs study_model: max");
+        Path allData = Files.writeString(tmp.resolve("all.yaml"), pooled + "  study_model: max\n  vertebra:\n"
+                + "    folds: [0, 1, -1]\n  slice_fracture:\n    folds: [0, 1, -1]\n  study:\n    folds: [0, 1, -1]\n");
+        assertThatThrownBy(() -> ConfigLoader.load(allData.toString())).hasMessageContaining("without -1");
+        Path missing = Files.writeString(tmp.resolve("missing.yaml"), pooled + "  study_model: max\n  vertebra:\n"
+                + "    folds: [0, 1]\n  slice_fracture:\n    folds: [0]\n  study:\n    folds: [0, 1]\n");
+        assertThatThrownBy(() -> ConfigLoader.load(missing.toString()))
+                .hasMessageContaining("slice_fracture.folds [0] must hold every fold of study.folds [0, 1]");
+        Path fine = Files.writeString(tmp.resolve("fine.yaml"), pooled + "  study_model: max\n  vertebra:\n"
+                + "    folds: [0, 1]\n  slice_fracture:\n    folds: [0, 1]\n  study:\n    folds: [0, 1]\n");
+        assertThat(ConfigLoader.load(fine.toString()).fracture().quantileScores()).isTrue();
+        Path bad = Files.writeString(tmp.resolve("bad.yaml"), "fracture:\n  study_scores: ranks\n");
+        assertThatThrownBy(() -> ConfigLoader.load(bad.toString()))
+                .hasMessageContaining("fracture.study_scores must be raw or quantile, not ranks");
+    }
+
+    @Test
     void pytorchInitStartsWeightsWithinOneOverTheRootOfTheirFanIn(@TempDir Path tmp) throws Exception {
         Path yaml = Files.writeString(tmp.resolve("init.yaml"), "fracture:\n  crop_size: 16\n  images_per_window: 2\n"
                 + "  backbone: plain\n  width: 16\n  lstm: 8\n  init: pytorch\n");

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -181,14 +182,15 @@ class TrainFractureJobTest {
      * {@code study_inputs: scores}: the study model reads each study's probabilities by the M3 of its own fold (which
      * did not train on it). With {@code study_shares: m2} every image's first 7 values are the shares of the M2 of
      * that fold (the same M2 that made the study's pseudo-labels, out of fold), the head times each share follows;
-     * the pooled study model trains on them, and a test set is predicted with each fold's M2 beside its M3.
+     * the pooled study model trains on them (each score placed among its M3's out-of-fold maxima, study_scores:
+     * quantile), and a test set is predicted with each fold's M2 beside its M3.
      */
     @Test
     void withScoresAndM2SharesThePooledStudyModelReadsOutOfFoldValuesAndPredictsATestSet() throws Exception {
         Path config = shared.resolve("fracture-m2.yaml");
         Files.writeString(config, Files.readString(Path.of(CONFIG))
                 .replace("  image_loss_weight: 1\n", "  image_loss_weight: 1\n  study_inputs: scores\n"
-                        + "  study_shares: m2\n  study_model: max\n"));
+                        + "  study_shares: m2\n  study_model: max\n  study_scores: quantile\n"));
         Path work = withStudyBoxes(shared.resolve("m2"));
         source.disarm();
         assertThat(JobTestSupport.run(runner, "train-fracture", data, work, config.toString()).getStatus())
@@ -229,6 +231,29 @@ class TrainFractureJobTest {
             }
         }
         assertThat(PrepareJobTestSupport.gunzip(w.oofStudyPredictions())).hasSize(7);
+        // study_scores: quantile: the reference of each fold's M3 is its maxima over the studies of that fold, so those
+        // studies' maxima take the places 1/6, 3/6 and 5/6 (three studies per fold, no ties)
+        ExperimentConfig quantile = ConfigLoader.load(config.toString());
+        try (EmbeddingCache cache = new EmbeddingCache(new FractureModels(w, quantile), quantile.fracture(),
+                ai.djl.Device.cpu())) {
+            for (int fold : new int[] {0, 1}) {
+                List<Double> places = new ArrayList<>();
+                for (FractureStudy s : studies) {
+                    if (s.fold() == fold) {
+                        StudyEmbedding placed = cache.studyInput(fold, s.uid());
+                        double max = 0;
+                        for (int i = 0; i < placed.images(); i++) {
+                            max = Math.max(max, placed.values()[i * placed.features() + FractureModels.SLICE_OUTPUTS]);
+                        }
+                        places.add(max);
+                    }
+                }
+                assertThat(places.stream().sorted().toList()).as("fold " + fold).hasSize(3)
+                        .satisfies(p -> assertThat(p.get(0)).isCloseTo(1 / 6.0, within(1e-6)))
+                        .satisfies(p -> assertThat(p.get(1)).isCloseTo(3 / 6.0, within(1e-6)))
+                        .satisfies(p -> assertThat(p.get(2)).isCloseTo(5 / 6.0, within(1e-6)));
+            }
+        }
         for (int fold : new int[] {0, 1}) {
             assertThat(w.run("fracture-m2", FractureModels.STUDY, fold, 0).model()).isDirectory();
         }
