@@ -17,7 +17,7 @@ import java.util.List;
  * reference is the unlabelled distribution, and a test study is placed among the same training maxima as the
  * training studies were.
  */
-public final class ScoreReference {
+final class ScoreReference {
 
     private final int first;
     /** Per score, the sorted study maxima. */
@@ -36,7 +36,7 @@ public final class ScoreReference {
      * @param studies  the M3's embeddings of those studies
      * @param what     names the M3 in an error
      */
-    public static ScoreReference of(int first, int scores, List<StudyEmbedding> studies, String what) {
+    static ScoreReference of(int first, int scores, List<StudyEmbedding> studies, String what) {
         if (studies.isEmpty()) {
             throw new IllegalStateException(what + " scored no training study out of fold: its scores have no "
                     + "reference for fracture.study_scores: quantile");
@@ -64,7 +64,7 @@ public final class ScoreReference {
     }
 
     /** The embedding with every image's scores replaced by their places ({@link #place}); the other values as they are. */
-    public StudyEmbedding apply(StudyEmbedding e) {
+    StudyEmbedding apply(StudyEmbedding e) {
         float[] v = e.values().clone();
         for (int i = 0; i < e.images(); i++) {
             for (int c = 0; c < sorted.length; c++) {
