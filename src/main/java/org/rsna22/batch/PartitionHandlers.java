@@ -13,6 +13,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.core.task.TaskDecorator;
 import org.springframework.messaging.MessageChannel;
 import org.springframework.stereotype.Component;
 
@@ -75,15 +76,11 @@ public class PartitionHandlers {
      * CPU with more than one run at once each run's thread computes on its share of the cores ({@link CpuThreads}).
      */
     public PartitionHandler createTraining(Step worker, int runs, String prefix, DevicePool devices) {
-        PartitionHandler h = create(worker, runs, prefix);
-        if (h instanceof TaskExecutorPartitionHandler local && runs > 1 && devices.cpuOnly()) {
-            int threads = CpuThreads.share(Runtime.getRuntime().availableProcessors(), runs);
-            SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(prefix);
-            executor.setConcurrencyLimit(runs);
-            executor.setTaskDecorator(task -> () -> CpuThreads.during(threads, task));
-            local.setTaskExecutor(executor);
+        if (remote || runs <= 1 || !devices.cpuOnly()) {
+            return create(worker, runs, prefix);
         }
-        return h;
+        int threads = CpuThreads.share(Runtime.getRuntime().availableProcessors(), runs);
+        return local(worker, runs, prefix, task -> () -> CpuThreads.during(threads, task));
     }
 
     /**
@@ -95,8 +92,16 @@ public class PartitionHandlers {
             return new RemotePartitionHandler(worker.getName(), requests::getObject, repository,
                     PartitionStates.jdbc(dataSource, tablePrefix), timing, broker, this::queuedRequests);
         }
+        return local(worker, threads, prefix, null);
+    }
+
+    /** Partitions in this process, at most {@code threads} at once, each task wrapped by {@code decorator} if any. */
+    private static PartitionHandler local(Step worker, int threads, String prefix, TaskDecorator decorator) {
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor(prefix);
         executor.setConcurrencyLimit(threads);
+        if (decorator != null) {
+            executor.setTaskDecorator(decorator);
+        }
         TaskExecutorPartitionHandler h = new TaskExecutorPartitionHandler();
         h.setStep(worker);
         h.setTaskExecutor(executor);

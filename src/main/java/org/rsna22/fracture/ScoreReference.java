@@ -22,10 +22,20 @@ final class ScoreReference {
     private final int first;
     /** Per score, the sorted study maxima. */
     private final float[][] sorted;
+    /** Per score, the mid-rank place of each sorted maximum ((below + equal / 2) / n). */
+    private final double[][] midRanks;
 
     private ScoreReference(int first, float[][] sorted) {
         this.first = first;
         this.sorted = sorted;
+        this.midRanks = new double[sorted.length][];
+        for (int c = 0; c < sorted.length; c++) {
+            float[] r = sorted[c];
+            midRanks[c] = new double[r.length];
+            for (int i = 0; i < r.length; i++) {
+                midRanks[c][i] = (lowerBound(r, r[i]) + upperBound(r, r[i])) / (2.0 * r.length);
+            }
+        }
     }
 
     /**
@@ -82,26 +92,21 @@ final class ScoreReference {
      */
     double place(int c, double v) {
         float[] r = sorted[c];
+        double[] mid = midRanks[c];
         int n = r.length;
         int below = lowerBound(r, v);
         if (upperBound(r, v) > below) {
-            return midRank(r, v);
+            return mid[below];
         }
         if (below == 0) {
-            return r[0] <= 0 ? 0 : midRank(r, r[0]) * Math.max(0, v) / r[0];
+            return r[0] <= 0 ? 0 : mid[0] * Math.max(0, v) / r[0];
         }
         if (below == n) {
             double top = r[n - 1];
-            return top >= 1 ? 1 : 1 - (1 - midRank(r, top)) * Math.max(0, 1 - v) / (1 - top);
+            return top >= 1 ? 1 : 1 - (1 - mid[n - 1]) * Math.max(0, 1 - v) / (1 - top);
         }
         double a = r[below - 1];
-        double b = r[below];
-        double pa = midRank(r, a);
-        return pa + (v - a) / (b - a) * (midRank(r, b) - pa);
-    }
-
-    private static double midRank(float[] r, double v) {
-        return (lowerBound(r, v) + upperBound(r, v)) / (2.0 * r.length);
+        return mid[below - 1] + (v - a) / (r[below] - a) * (mid[below] - mid[below - 1]);
     }
 
     /** How many values are below {@code v}. */
