@@ -8,7 +8,8 @@ public record BboxConfig(String backbone, int width, String torchscriptPath, int
                          int batchSize, int valBatchSize, double lr, double weightDecay, double warmup,
                          double boxLossWeight, double hasBoxLossWeight, List<Double> hasBoxClip, AugmentConfig augment,
                          List<Integer> folds, List<Integer> seeds, Concurrency parallelRuns, int prefetchBatches,
-                         int loaderThreads, BatchLimit limitTrainBatches, BatchLimit limitValBatches) {
+                         int loaderThreads, BatchLimit limitTrainBatches, BatchLimit limitValBatches,
+                         int validateEvery) {
 
     public BboxConfig {
         ConfigChecks.require(List.of("resnet", "efficientnet", "torchscript").contains(backbone),
@@ -25,6 +26,7 @@ public record BboxConfig(String backbone, int width, String torchscriptPath, int
         ConfigChecks.require(prefetchBatches >= 1 && loaderThreads >= 1,
                 "bbox.prefetch_batches and loader_threads must be at least 1");
         ConfigChecks.require(limitTrainBatches.apply(1) >= 1, "bbox.limit_train_batches must train at least one batch");
+        ConfigChecks.require(validateEvery >= 1, "bbox.validate_every must be at least 1");
         folds = List.copyOf(folds);
         seeds = List.copyOf(seeds);
     }

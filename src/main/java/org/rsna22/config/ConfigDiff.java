@@ -10,7 +10,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * The keys in which two resolved configs differ that shape a model or its data, and where that starts in the
  * pipeline. Keys that only say how the work is run (threads, partition sizes, loader threads, prefetching,
- * parallel runs, inference batch sizes, the skip budget) never count: changing them changes no output.
+ * parallel runs, inference batch sizes, which epochs validate, the skip budget) never count: changing them changes no output.
  *
  * @param changes  "section.key: old → new", in the config's order
  * @param firstRun the first model whose runs the changes make stale, in pipeline order ({@link #MODELS})
@@ -26,6 +26,9 @@ public record ConfigDiff(List<String> changes, String firstRun) {
             "bbox.val_batch_size", "bbox.parallel_runs", "bbox.prefetch_batches", "bbox.loader_threads",
             "infer_bbox.batch_size", "infer_bbox.studies_per_partition", "infer_bbox.threads",
             "fracture.studies_per_partition", "fracture.threads", "fracture.parallel_runs");
+
+    /** Which epochs validate: any model's; a validation changes no weight. */
+    private static final String VALIDATE_EVERY = "validate_every";
 
     /** Fracture keys whose first stale model is not M2 (every other fracture key shapes all three models). */
     private static final Map<String, String> FRACTURE_FIRST = Map.ofEntries(
@@ -70,7 +73,7 @@ public record ConfigDiff(List<String> changes, String firstRun) {
 
     /** Adds the changed leaves under {@code path}; returns the index of the first stale model (MAX_VALUE: none). */
     private static int diff(String path, JsonNode a, JsonNode b, List<String> changes) {
-        if (EXECUTION_KEYS.contains(path)) {
+        if (EXECUTION_KEYS.contains(path) || path.endsWith("." + VALIDATE_EVERY)) {
             return Integer.MAX_VALUE;
         }
         if (a != null && b != null && a.isObject() && b.isObject()) {

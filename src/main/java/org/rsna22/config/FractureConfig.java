@@ -159,7 +159,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         SequenceModel m = sliceFracture;
         return new SequenceModel(Math.max(1, imagePretrainEpochs), imagePretrainBatchSize, m.lr(), m.weightDecay(),
                 m.warmup(), m.schedule(), m.nonzeroWeight(), imagePretraining() ? m.folds() : List.of(), m.seeds(),
-                m.limitTrainBatches(), m.limitValBatches(), 0);
+                m.limitTrainBatches(), m.limitValBatches(), 0, m.validateEvery());
     }
 
     /**
@@ -178,8 +178,10 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
     /** The training settings of one of the three models, and its runs (folds × seeds; fold -1 = all data). */
     public record SequenceModel(int epochs, int batchSize, double lr, double weightDecay, double warmup,
                                 String schedule, double nonzeroWeight, List<Integer> folds, List<Integer> seeds,
-                                BatchLimit limitTrainBatches, BatchLimit limitValBatches, int minSteps) {
+                                BatchLimit limitTrainBatches, BatchLimit limitValBatches, int minSteps,
+                                int validateEvery) {
         public SequenceModel {
+            ConfigChecks.require(validateEvery >= 1, "fracture model settings: validate_every must be at least 1");
             ConfigChecks.require(limitTrainBatches.apply(1) >= 1,
                     "fracture model settings: limit_train_batches must train at least one batch");
             ConfigChecks.require(epochs >= 1 && batchSize >= 1 && lr > 0 && !seeds.isEmpty(),

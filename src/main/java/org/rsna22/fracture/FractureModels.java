@@ -101,7 +101,8 @@ public final class FractureModels {
     TrainingSettings settings(String model) {
         SequenceModel m = settingsOf(model);
         return new TrainingSettings("fracture." + model, m.epochs(), m.batchSize(), m.batchSize(), m.lr(),
-                m.weightDecay(), m.warmup(), m.cosine(), 2, 2, m.limitTrainBatches(), m.limitValBatches(), m.minSteps());
+                m.weightDecay(), m.warmup(), m.cosine(), 2, 2, m.limitTrainBatches(), m.limitValBatches(), m.minSteps(),
+                m.validateEvery());
     }
 
     public TrainRun run(String model, int fold, int seed) {

@@ -66,7 +66,8 @@ public final class BoxLocaliserTask implements TrainingTask {
 
     public static TrainingSettings settings(BboxConfig c) {
         return new TrainingSettings("bbox", c.epochs(), c.batchSize(), c.valBatchSize(), c.lr(), c.weightDecay(),
-                c.warmup(), true, c.loaderThreads(), c.prefetchBatches(), c.limitTrainBatches(), c.limitValBatches());
+                c.warmup(), true, c.loaderThreads(), c.prefetchBatches(), c.limitTrainBatches(), c.limitValBatches(),
+                0, c.validateEvery());
     }
 
     /** Optimiser steps of a run of {@code fold} over the given box labels. */

@@ -228,7 +228,8 @@ public final class ModelTrainer implements AutoCloseable {
         double secs = (System.nanoTime() - epochStartNanos) / 1e9;
         List<String> names = task.validationMetricNames();
         int fullValBatches = batches(task.validationSamples(), settings.valBatchSize());
-        int valBatches = settings.limitVal().apply(fullValBatches);
+        // an epoch that does not validate (validate_every) writes its row without validation values, as fold -1 does
+        int valBatches = settings.validates(epoch + 1) ? settings.limitVal().apply(fullValBatches) : 0;
         double[] val;
         if (valBatches == 0) {
             val = new double[names.size() + 1];

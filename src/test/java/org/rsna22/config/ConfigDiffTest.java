@@ -26,6 +26,15 @@ class ConfigDiffTest {
         // how many runs train at once changes no model (as bbox.parallel_runs)
         assertThat(ConfigDiff.of(base, load(tmp, "parallel", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
                 + "  parallel_runs: 2\nbbox:\n  parallel_runs: 2\n")).isEmpty()).isTrue();
+        // nor which epochs validate, in any model (validation changes no weight: ModelTrainerTest)
+        assertThat(ConfigDiff.of(base, load(tmp, "validating", "fracture:\n  box_labels: true\n"
+                + "  image_loss_weight: 1\n  vertebra:\n    validate_every: 2\n  slice_fracture:\n"
+                + "    validate_every: 3\n  study:\n    validate_every: 4\nbbox:\n  validate_every: 2\n")).isEmpty())
+                .isTrue();
+        // a sibling key of the same section still counts
+        assertThat(ConfigDiff.of(base, load(tmp, "epochs", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
+                + "  study:\n    epochs: 4\n    validate_every: 2\n")).changes()).containsExactly(
+                "fracture.study.epochs: 3 → 4");
     }
 
     private static ExperimentConfig load(Path tmp, String name, String yaml) throws Exception {

@@ -24,7 +24,8 @@ import org.rsna22.io.Sha256;
 /**
  * limit_train_batches and limit_val_batches, as PyTorch Lightning has them: a capped run trains and validates on
  * exactly the first batches the cap allows and says so in metrics.csv; an uncapped one runs as before, its
- * metrics.csv without limit columns.
+ * metrics.csv without limit columns. validate_every: the epochs between validate nothing, and the weights are the
+ * same.
  */
 class BatchLimitTest {
 
@@ -40,6 +41,11 @@ class BatchLimitTest {
 
         Counting(BatchLimit train, BatchLimit val) {
             settings = new TrainingSettings("test", 2, 4, 4, 1e-2, 0, 0.1, true, 1, 1, train, val);
+        }
+
+        Counting(int epochs, int validateEvery) {
+            settings = new TrainingSettings("test", epochs, 4, 4, 1e-2, 0, 0.1, true, 1, 1, BatchLimit.ALL,
+                    BatchLimit.ALL, 0, validateEvery);
         }
 
         @Override
@@ -186,5 +192,33 @@ class BatchLimitTest {
         // what a resolved config says is what was given
         assertThat(ConfigLoader.toYaml(config("bbox:\n  limit_train_batches: 4\n  "
                 + "limit_val_batches: 0.5\n"))).contains("limit_train_batches: 4\n", "limit_val_batches: 0.5\n");
+    }
+
+    @Test
+    void validateEveryValidatesEveryNthEpochAndTheLastAndTrainsTheSameWeights() throws Exception {
+        Counting every = new Counting(5, 1);
+        TrainRun all = train(every, "every");
+        assertThat(every.valBatches.get()).isEqualTo(5 * 3);
+        Counting second = new Counting(5, 2);
+        TrainRun some = train(second, "second");
+        assertThat(second.trainBatches.get()).isEqualTo(5 * 10);
+        assertThat(second.valBatches.get()).isEqualTo(3 * 3); // epochs 2, 4 and the last, 5
+        List<String> rows = Files.readAllLines(some.folder().metrics());
+        assertThat(rows).hasSize(6);
+        for (int epoch = 1; epoch <= 5; epoch++) {
+            String valLoss = rows.get(epoch).split(",", -1)[2];
+            assertThat(valLoss.isEmpty()).as("epoch %d validated", epoch).isEqualTo(epoch == 1 || epoch == 3);
+            // the validated epochs measure what validating every epoch measured
+            if (!valLoss.isEmpty()) {
+                assertThat(valLoss).isEqualTo(Files.readAllLines(all.folder().metrics()).get(epoch).split(",")[2]);
+            }
+        }
+        assertThat(Sha256.of(some.model().resolve("linear-0000.params")))
+                .isEqualTo(Sha256.of(all.model().resolve("linear-0000.params")));
+        assertThatThrownBy(() -> new Counting(5, 0)).hasMessageContaining("test.validate_every must be at least 1");
+        assertThatThrownBy(() -> config("bbox:\n  validate_every: 0\n"))
+                .hasMessageContaining("bbox.validate_every must be at least 1");
+        assertThat(config("fracture:\n  study:\n    validate_every: 3\n").fracture().study().validateEvery())
+                .isEqualTo(3);
     }
 }
