@@ -6,7 +6,7 @@ import java.util.SplittableRandom;
 
 /**
  * A synthetic neck CT in patient millimetres: air, a neck of fat and muscle that widens into the shoulders,
- * trachea and oesophagus, and a lordotic spine of C1 (a ring), C2 (with the dens), C3-C7 and thoracic
+ * trachea and oesophagus, and a lordotic spine of C1 (a closed ring), C2 (with the dens), C3-C7 and thoracic
  * vertebrae (cortical shell, cancellous core, posterior arch, spinous and transverse processes) separated by
  * discs; ribs and lung apices beside the thoracic vertebrae. Fractures are low-density cracks through a vertebra,
  * wide enough for the scan's voxels to resolve (see {@link #NeckPhantom}). {@link #render} paints one axial slice
@@ -224,12 +224,16 @@ final class NeckPhantom {
                     value = CORTICAL * 0.8;
                 }
             } else if (v.label() == 1) {
-                // atlas: anterior arch, lateral masses and a posterior arch around the canal
+                // atlas: a closed ring of the anterior arch (its tubercle in front of the dens, an arc on to each
+                // lateral mass), the lateral masses and the posterior arch around the canal. A ring open between
+                // the tubercle and the masses showed two soft-tissue gaps on every C1 slice, drawn as a crack is.
                 double ant2 = sq((x - c[0]) / 5, (y - (c[1] - 13)) / 2.5);
+                double arc2 = sq((x - c[0]) / 14, (y - c[1] + 4) / 11);
+                boolean antArc = arc2 < 1 && arc2 > 0.8 * 0.8 && y < c[1] - 4;
                 double lat2 = Math.min(sq((x - c[0] - 11) / 5, (y - c[1] + 3) / 6),
                         sq((x - c[0] + 11) / 5, (y - c[1] + 3) / 6));
                 double ring2 = sq((x - c[0]) / 12, (y - c[1] - 1) / 10);
-                if (ant2 < 1 || lat2 < 1 || (ring2 < 1 && ring2 > 0.78 * 0.78 && y > c[1])) {
+                if (ant2 < 1 || lat2 < 1 || antArc || (ring2 < 1 && ring2 > 0.78 * 0.78 && y > c[1])) {
                     bone = true;
                     value = ant2 < 1 || lat2 < 1 ? CORTICAL * 0.9 : ARCH;
                 }
