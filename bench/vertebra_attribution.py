@@ -8,7 +8,10 @@ out-of-fold M3 scores in embeddings/EXP/fold*/seed0/) and the dataset's train_bo
    the maximum over images of M3's fracture output for that vertebra, and the maximum over images of M3's image
    crack head times M2's share of that vertebra (the pseudo-labels' C*_pred of the image's middle slice);
 2. on the crack slices (train_bounding_boxes.csv) of studies with exactly one fractured vertebra, how often the
-   vertebra with the largest M2 share, M3's vertebra head and M3's fracture-per-vertebra head is the true one.
+   vertebra with the largest M2 share, M3's vertebra head and M3's fracture-per-vertebra head is the true one;
+3. per fold, the head*M2 AUCs among that fold's studies alone (each fold's M3 scored them: a vertebra lost in one
+   fold only shows here), and on the studies without a fracture, at which vertebra (the largest M2 share of the
+   image) the crack head's maximum sits: where its false alarms are.
 
 Every score is out of fold: M2's shares, M3's scores and M4's predictions of a study come from models that did not
 train on it. Needs numpy only. Usage: vertebra_attribution.py --work W --data D [--experiment demo]
@@ -85,6 +88,8 @@ def main():
     m4 = {lab: [] for lab in LABELS}
     m3frac = {lab: [] for lab in LABELS}
     headshare = {lab: [] for lab in LABELS}
+    folds = []
+    clean_max_at = {}  # fold -> counts of the clean studies' head maximum per vertebra (index 7: no share >= 0.5)
     hits = {"M2 share": 0, "M3 vertebra head": 0, "M3 fracture head": 0}
     crack_images = 0
     for uid, f in sorted(folded.items()):
@@ -99,6 +104,11 @@ def main():
         images = e.shape[0]
         share = np.stack([s[min(3 * i + 1, len(s) - 1)][1] for i in range(images)])  # the middle slice's shares
         head = e[:, 15] if e.shape[1] > 15 else e[:, 14]
+        folds.append(f["fold"])
+        if f["patient_overall"] == "0":
+            at = share[int(np.argmax(head))]
+            counts = clean_max_at.setdefault(f["fold"], [0] * 8)
+            counts[int(np.argmax(at)) if at.max() >= 0.5 else 7] += 1
         for k, lab in enumerate(LABELS):
             truth[lab].append(int(f[lab]))
             m4[lab].append(float(oof[uid][lab]))
@@ -133,6 +143,14 @@ def main():
             print("  %-18s not among the study model's inputs (study_shares: m2)" % k)
             continue
         print("  %-18s names the true vertebra on %5.1f %%" % (k, 100.0 * v / max(1, crack_images)))
+    for fold in sorted(set(folds)):
+        mine = [i for i, f in enumerate(folds) if f == fold]
+        print("fold %s (%d studies): head*M2 AUC %s" % (fold, len(mine), " ".join(
+            "%s %.2f" % (lab.replace("patient_", ""), auc([headshare[lab][i] for i in mine],
+                                                          [truth[lab][i] for i in mine])) for lab in LABELS)))
+        counts = clean_max_at.get(fold, [0] * 8)
+        print("  clean studies' head maximum at %s" % " ".join(
+            "%s %d" % ("C%d" % (v + 1) if v < 7 else "none", c) for v, c in enumerate(counts)))
 
 
 if __name__ == "__main__":
