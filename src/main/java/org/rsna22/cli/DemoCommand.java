@@ -58,7 +58,7 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
 
     /**
      * Runs the same command line again with jemalloc preloaded and waits for it: the demo's minutes are PyTorch's,
-     * which glibc's malloc slows (about 100 s of its 11 minutes on the 2-core VM). A stop of this process stops it.
+     * which glibc's malloc slows (about 100 s of its 10 minutes on the 2-core VM). A stop of this process stops it.
      */
     private static int underJemalloc(List<String> command, PrintWriter log) throws IOException, InterruptedException {
         log.println("the demo starts again with jemalloc preloaded (PyTorch's memory; RSNA22_MALLOC=glibc keeps "
@@ -145,7 +145,7 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
                 cv.get("ratio_to_constant").asDouble());
         if (generated.studies() < LEARNING_STUDIES) {
             log.printf("(%d studies are too few for the fracture models to learn; the demo without --quick or "
-                    + "--studies runs %d, about 11 minutes on 2 cores: docs/experiments.md)%n", generated.studies(),
+                    + "--studies runs %d, about 10 minutes on 2 cores: docs/experiments.md)%n", generated.studies(),
                     LEARNING_STUDIES);
         }
         StringBuilder aucs = new StringBuilder();
