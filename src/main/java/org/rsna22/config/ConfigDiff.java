@@ -10,7 +10,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The keys in which two resolved configs differ that shape a model or its data, and where that starts in the
  * pipeline. Keys that only say how the work is run (threads, partition sizes, loader threads, prefetching,
- * parallel runs, inference batch sizes, which epochs validate, the skip budget) never count: changing them changes no output.
+ * parallel runs, inference batch sizes, which epochs validate, the skip budget) never count: changing them changes
+ * no output.
  *
  * @param changes  "section.key: old → new", in the config's order
  * @param firstRun the first model whose runs the changes make stale, in pipeline order ({@link #MODELS})
