@@ -26,10 +26,10 @@ public record ConfigDiff(List<String> changes, String firstRun) {
             "prepare.max_skip_share", "prepare.studies_per_partition", "prepare.threads",
             "bbox.val_batch_size", "bbox.parallel_runs", "bbox.prefetch_batches", "bbox.loader_threads",
             "infer_bbox.batch_size", "infer_bbox.studies_per_partition", "infer_bbox.threads",
-            "fracture.studies_per_partition", "fracture.threads", "fracture.parallel_runs");
-
-    /** Which epochs validate: any model's; a validation changes no weight. */
-    private static final String VALIDATE_EVERY = "validate_every";
+            "fracture.studies_per_partition", "fracture.threads", "fracture.parallel_runs",
+            // which epochs validate: a validation changes no weight (M3's image pretraining takes slice_fracture's)
+            "bbox.validate_every", "fracture.vertebra.validate_every", "fracture.slice_fracture.validate_every",
+            "fracture.study.validate_every");
 
     /** Fracture keys whose first stale model is not M2 (every other fracture key shapes all three models). */
     private static final Map<String, String> FRACTURE_FIRST = Map.ofEntries(
@@ -74,7 +74,7 @@ public record ConfigDiff(List<String> changes, String firstRun) {
 
     /** Adds the changed leaves under {@code path}; returns the index of the first stale model (MAX_VALUE: none). */
     private static int diff(String path, JsonNode a, JsonNode b, List<String> changes) {
-        if (EXECUTION_KEYS.contains(path) || path.endsWith("." + VALIDATE_EVERY)) {
+        if (EXECUTION_KEYS.contains(path)) {
             return Integer.MAX_VALUE;
         }
         if (a != null && b != null && a.isObject() && b.isObject()) {

@@ -26,7 +26,7 @@ class ConfigDiffTest {
         // how many runs train at once changes no model (as bbox.parallel_runs)
         assertThat(ConfigDiff.of(base, load(tmp, "parallel", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
                 + "  parallel_runs: 2\nbbox:\n  parallel_runs: 2\n")).isEmpty()).isTrue();
-        // nor which epochs validate, in any model (validation changes no weight: ModelTrainerTest)
+        // nor which epochs validate, in any model (validation changes no weight: BatchLimitTest)
         assertThat(ConfigDiff.of(base, load(tmp, "validating", "fracture:\n  box_labels: true\n"
                 + "  image_loss_weight: 1\n  vertebra:\n    validate_every: 2\n  slice_fracture:\n"
                 + "    validate_every: 3\n  study:\n    validate_every: 4\nbbox:\n  validate_every: 2\n")).isEmpty())
