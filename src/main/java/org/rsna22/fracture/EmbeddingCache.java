@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embeddings cache (embeddings/EXPERIMENT/foldK/seedS/UID.emb): what the study model reads of each study, made by
- * the slice-fracture run of a fold. A file that is missing or does not verify is made (again) from the study's crop,
+ * The embeddings cache (embeddings/EXPERIMENT/foldK/seedS/UID.emb, S the first seed): what the study model reads of
+ * each study, made by the slice-fracture runs of a fold ({@link FractureModels#embeddingRuns}). A file that is missing or does not verify is made (again) from the study's crop,
  * with a log line naming a damaged one; the slice-fracture models are loaded the first time one is needed.
  */
 final class EmbeddingCache implements AutoCloseable {
@@ -103,11 +103,11 @@ final class EmbeddingCache implements AutoCloseable {
     private synchronized StudyEmbedding make(int m3Fold, String uid, Path file) throws IOException {
         TrainedModels m3 = loaded.get(m3Fold);
         if (m3 == null) {
-            m3 = new TrainedModels(FractureModels.SLICE_FRACTURE, List.of(models.embeddingRun(m3Fold)),
+            m3 = new TrainedModels(FractureModels.SLICE_FRACTURE, models.embeddingRuns(m3Fold),
                     () -> SequenceTask.network(config, FractureModels.SLICE_OUTPUTS, device), device);
             loaded.put(m3Fold, m3);
         }
-        StudyEmbedding e = FracturePredictions.studyInputs(m3.models().get(0),
+        StudyEmbedding e = FracturePredictions.studyInputs(m3.models(),
                 config.studySharesFromM2() ? vertebra.of(m3Fold) : null, crops, crops.get(uid), config);
         e.write(file);
         return e;

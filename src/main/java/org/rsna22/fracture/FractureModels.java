@@ -274,15 +274,21 @@ public final class FractureModels {
     }
 
     /**
-     * The slice-fracture run of a fold (as {@link #modelFold} gives it) whose embeddings the study model reads: the
-     * run of the first configured seed.
+     * The slice-fracture runs of a fold (as {@link #modelFold} gives it) whose outputs the study model reads: with
+     * {@code study_inputs: scores} the run of every configured seed (their scores averaged, as the original averages
+     * its seeds); with embeddings the run of the first seed alone (the features of two networks do not average).
      */
-    public RunFolder embeddingRun(int m3Fold) {
-        RunFolder run = work.run(experiment.name(), SLICE_FRACTURE, m3Fold, embeddingSeed());
-        if (!Files.isDirectory(run.model())) {
-            throw new IllegalStateException("no finished slice_fracture run at " + run.dir() + " to embed with");
+    public List<RunFolder> embeddingRuns(int m3Fold) {
+        List<Integer> seeds = config.studyReadsScores() ? config.sliceFracture().seeds() : List.of(embeddingSeed());
+        List<RunFolder> runs = new ArrayList<>(seeds.size());
+        for (int seed : seeds) {
+            RunFolder run = work.run(experiment.name(), SLICE_FRACTURE, m3Fold, seed);
+            if (!Files.isDirectory(run.model())) {
+                throw new IllegalStateException("no finished slice_fracture run at " + run.dir() + " to embed with");
+            }
+            runs.add(run);
         }
-        return run;
+        return runs;
     }
 
     /**
@@ -318,7 +324,10 @@ public final class FractureModels {
         return work;
     }
 
-    /** The embedding of a study by the slice-fracture run of {@code m3Fold} and the first configured seed. */
+    /**
+     * The embedding of a study by the slice-fracture runs of {@code m3Fold} ({@link #embeddingRuns}), in the folder of
+     * the first configured seed.
+     */
     Path embeddingFile(int m3Fold, String uid) {
         return work.embedding(experiment.name(), m3Fold, embeddingSeed(), uid);
     }

@@ -74,26 +74,28 @@ final class FracturePredictions {
     }
 
     /**
-     * What the study model reads of every image of a crop, by one slice-fracture model: its CNN features
-     * ({@link #embed}) or, with {@code fracture.study_inputs: scores}, its per-image probabilities ({@link #perImage}).
+     * What the study model reads of every image of a crop, by the slice-fracture models of one fold: the first one's
+     * CNN features ({@link #embed}) or, with {@code fracture.study_inputs: scores}, the per-image probabilities
+     * averaged over all of them, one per seed ({@link #perImage}).
      * With an image head and {@code image_slices: 1}, where an image shows only its middle slice, the head's score
      * of an image is the maximum over its three slices, each shown in turn: a crack a slice or two thick is not missed
      * for lying outside the middle slices. With {@code study_shares: m2} the first 7 values are the shares that
      * {@code vertebraModels} (M2) give the image instead of M3's vertebra outputs, and the image head's score times
      * each share follows the head's.
      *
+     * @param models         the slice-fracture models of one fold, one per seed (at least one)
      * @param vertebraModels the M2 models whose shares are averaged; unused (may be null) unless study_shares is m2
      */
-    static StudyEmbedding studyInputs(Model model, List<Model> vertebraModels, CropStore crops, StudyCrop crop,
+    static StudyEmbedding studyInputs(List<Model> models, List<Model> vertebraModels, CropStore crops, StudyCrop crop,
                                       FractureConfig c) {
         if (!c.studyReadsScores()) {
-            return embed(model, crops, crop);
+            return embed(models.get(0), crops, crop);
         }
         int scores = SequenceTask.scoresPerImage(c);
-        float[][] p = perImage(List.of(model), crops, crop, c.imagesPerWindow(), scores);
+        float[][] p = perImage(models, crops, crop, c.imagesPerWindow(), scores);
         if (c.imageHead() && c.imageSlices() == 1) {
             for (int shift : new int[] {-1, 1}) {
-                float[][] moved = perImage(List.of(model), crops, crop, c.imagesPerWindow(), scores, shift);
+                float[][] moved = perImage(models, crops, crop, c.imagesPerWindow(), scores, shift);
                 for (int i = 0; i < p.length; i++) {
                     p[i][scores - 1] = Math.max(p[i][scores - 1], moved[i][scores - 1]);
                 }

@@ -79,13 +79,13 @@ public final class FractureWork {
     }
 
     /**
-     * embeddings: each study's image embeddings by every slice-fracture run that a study model uses (each fold's run
-     * of the first configured seed, or the all-data one), kept when already there.
+     * embeddings: each study's image embeddings by every slice-fracture run that a study model uses (each fold's runs,
+     * or the all-data ones: {@link FractureModels#embeddingRuns}), kept when already there.
      */
     public static StudyWork embeddings(FractureModels models, FractureConfig c) {
         List<Integer> folds = c.sliceFracture().folds();
         for (int fold : folds) {
-            models.embeddingRun(fold); // fails now, naming the run, when one is not finished
+            models.embeddingRuns(fold); // fails now, naming the run, when one is not finished
         }
         CropStore crops = models.crops();
         return new StudyWork() {

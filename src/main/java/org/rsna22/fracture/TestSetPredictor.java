@@ -37,7 +37,7 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
     private final StudyWork cropWork;
     private final CropStore crops;
     private final FractureConfig config;
-    /** Per slice-fracture fold: the model that embeds for the study models trained on that fold's embeddings. */
+    /** Per slice-fracture fold: the models (one per seed) that embed for the study models trained on that fold's. */
     private final Map<Integer, TrainedModels> embedders = new LinkedHashMap<>();
     /** Per slice-fracture fold: the study models (every fold and seed) that read its embeddings. */
     private final Map<Integer, TrainedModels> studyModels = new LinkedHashMap<>();
@@ -62,7 +62,7 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
         try {
             for (Map.Entry<Integer, List<RunFolder>> e : ensemble.studyRuns().entrySet()) {
                 embedders.put(e.getKey(), new TrainedModels(FractureModels.SLICE_FRACTURE,
-                        List.of(models.embeddingRun(e.getKey())),
+                        models.embeddingRuns(e.getKey()),
                         () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS, device.device()), device.device()));
                 studyModels.put(e.getKey(), new TrainedModels(FractureModels.STUDY, e.getValue(),
                         () -> StudyTask.network(c), device.device()));
@@ -120,8 +120,10 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
             if (usable.runs().isEmpty()) {
                 continue;
             }
-            RunFolder embedder = models.embeddingRun(m3Fold);
-            String problem = SavedModels.problem(embedder.model());
+            String problem = null;
+            for (RunFolder embedder : models.embeddingRuns(m3Fold)) {
+                problem = problem != null ? problem : SavedModels.problem(embedder.model());
+            }
             if (problem != null) {
                 leftOut.add(problem + " (the slice-fracture model whose embeddings the study models of fold " + fold
                         + " read: they are left out with it)");
@@ -153,7 +155,7 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
         double[] sum = new double[8];
         int n = 0;
         for (Map.Entry<Integer, TrainedModels> e : embedders.entrySet()) {
-            StudyEmbedding embedding = FracturePredictions.studyInputs(e.getValue().models().get(0),
+            StudyEmbedding embedding = FracturePredictions.studyInputs(e.getValue().models(),
                     config.studySharesFromM2() ? vertebra.of(e.getKey()) : null, crops, crop, config);
             if (config.quantileScores()) {
                 embedding = references.get(e.getKey()).apply(embedding);

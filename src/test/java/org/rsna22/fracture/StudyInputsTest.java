@@ -62,6 +62,22 @@ class StudyInputsTest {
         }
     }
 
+    /** Stands in for a second M3 (another seed): sequence outputs 0, the image head's raw output 2 whatever it sees. */
+    static final class ConstantHead extends StandIn {
+        @Override
+        NDList outputs(NDArray x, long b, long t) {
+            return new NDList(x.getManager().zeros(new Shape(b, t, FractureModels.SLICE_OUTPUTS)),
+                    x.getManager().full(new Shape(b, t, 1), 2f));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            Shape x = inputShapes[0];
+            return new Shape[] {new Shape(x.get(0), x.get(1), FractureModels.SLICE_OUTPUTS),
+                    new Shape(x.get(0), x.get(1), 1)};
+        }
+    }
+
     /** Stands in for M2: every image's raw share of vertebra k (0-based) is k - 3, whatever it shows. */
     static final class FixedShares extends StandIn {
         @Override
@@ -110,7 +126,7 @@ class StudyInputsTest {
             FractureConfig one = config(tmp, 1);
             CropStore middle = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, one.windowLevel(),
                     one.windowWidth(), 4, true, false);
-            StudyEmbedding e = FracturePredictions.studyInputs(model, null, middle, crop, one);
+            StudyEmbedding e = FracturePredictions.studyInputs(List.of(model), null, middle, crop, one);
             assertThat(e.features()).isEqualTo(FractureModels.SLICE_OUTPUTS + 1);
             float[] v = e.fitted(2);
             int last = FractureModels.SLICE_OUTPUTS;
@@ -124,8 +140,30 @@ class StudyInputsTest {
             FractureConfig three = config(tmp, 3);
             CropStore all = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, three.windowLevel(),
                     three.windowWidth(), 4, false, false);
-            float[] w = FracturePredictions.studyInputs(model, null, all, crop, three).fitted(2);
+            float[] w = FracturePredictions.studyInputs(List.of(model), null, all, crop, three).fitted(2);
             assertThat((double) w[last]).isCloseTo(sigmoid(1.0 / 3), within(1e-6));
+        }
+    }
+
+    @Test
+    void theScoresOfSeveralSeedsAreAveragedPerImageBeforeTheMaximumOverShifts(@TempDir Path tmp) throws Exception {
+        StudyCrop crop = brightThirdSlice();
+        try (Model seed0 = Model.newInstance("mean-of-image"); Model seed1 = Model.newInstance("constant-head")) {
+            seed0.setBlock(new MeanOfImage());
+            seed1.setBlock(new ConstantHead());
+            FractureConfig one = config(tmp, 1);
+            CropStore middle = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, one.windowLevel(),
+                    one.windowWidth(), 4, true, false);
+            StudyEmbedding both = FracturePredictions.studyInputs(List.of(seed0, seed1), null, middle, crop, one);
+            float[] v = both.fitted(2);
+            int head = FractureModels.SLICE_OUTPUTS;
+            // image 0: seed 0 scores σ(1) with the bright slice in the middle, seed 1 σ(2) wherever: their mean
+            assertThat((double) v[head]).isCloseTo((sigmoid(1) + sigmoid(2)) / 2, within(1e-6));
+            // image 1 (air): σ(0) and σ(2)
+            assertThat((double) v[both.features() + head]).isCloseTo((0.5 + sigmoid(2)) / 2, within(1e-6));
+            // the order of the seeds does not matter
+            float[] w = FracturePredictions.studyInputs(List.of(seed1, seed0), null, middle, crop, one).fitted(2);
+            assertThat(w).containsExactly(v, within(1e-6f));
         }
     }
 
@@ -138,7 +176,7 @@ class StudyInputsTest {
             FractureConfig c = config(tmp, 1, "m2");
             CropStore middle = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, c.windowLevel(),
                     c.windowWidth(), 4, true, false);
-            StudyEmbedding e = FracturePredictions.studyInputs(m3, List.of(m2), middle, crop, c);
+            StudyEmbedding e = FracturePredictions.studyInputs(List.of(m3), List.of(m2), middle, crop, c);
             int head = FractureModels.SLICE_OUTPUTS;
             assertThat(e.features()).isEqualTo(head + 1 + 7).isEqualTo(SequenceTask.studyInputSize(c));
             float[] v = e.fitted(2);

@@ -183,14 +183,16 @@ class TrainFractureJobTest {
      * did not train on it). With {@code study_shares: m2} every image's first 7 values are the shares of the M2 of
      * that fold (the same M2 that made the study's pseudo-labels, out of fold), the head times each share follows;
      * the pooled study model trains on them (each score placed among its M3's out-of-fold maxima, study_scores:
-     * quantile), and a test set is predicted with each fold's M2 beside its M3.
+     * quantile), and a test set is predicted with each fold's M2 beside its M3. M3 has two seeds here: the scores the
+     * study model reads are the two seeds' averaged.
      */
     @Test
     void withScoresAndM2SharesThePooledStudyModelReadsOutOfFoldValuesAndPredictsATestSet() throws Exception {
         Path config = shared.resolve("fracture-m2.yaml");
         Files.writeString(config, Files.readString(Path.of(CONFIG))
                 .replace("  image_loss_weight: 1\n", "  image_loss_weight: 1\n  study_inputs: scores\n"
-                        + "  study_shares: m2\n  study_model: max\n  study_scores: quantile\n"));
+                        + "  study_shares: m2\n  study_model: max\n  study_scores: quantile\n")
+                .replace("  slice_fracture:\n", "  slice_fracture:\n    seeds: [0, 1]\n"));
         Path work = withStudyBoxes(shared.resolve("m2"));
         source.disarm();
         assertThat(JobTestSupport.run(runner, "train-fracture", data, work, config.toString()).getStatus())
@@ -231,6 +233,30 @@ class TrainFractureJobTest {
             }
         }
         assertThat(PrepareJobTestSupport.gunzip(w.oofStudyPredictions())).hasSize(7);
+        // the stored inputs are those of both seeds' M3s together, and not those of seed 0's alone
+        ExperimentConfig two = ConfigLoader.load(config.toString());
+        FractureModels fm = new FractureModels(w, two);
+        for (int fold : new int[] {0, 1}) {
+            assertThat(fm.embeddingRuns(fold)).extracting(r -> r.dir().getFileName().toString())
+                    .containsExactly("seed0", "seed1");
+            try (TrainedModels m3 = new TrainedModels(FractureModels.SLICE_FRACTURE, fm.embeddingRuns(fold),
+                    () -> SequenceTask.network(two.fracture(), FractureModels.SLICE_OUTPUTS, Device.cpu()), Device.cpu());
+                 TrainedModels.ByFold m2 = new TrainedModels.ByFold(fm, FractureModels.VERTEBRA,
+                         () -> SequenceTask.network(two.fracture(), 7, Device.cpu()), Device.cpu())) {
+                for (FractureStudy s : studies) {
+                    if (s.fold() != fold) {
+                        continue;
+                    }
+                    float[] stored = StudyEmbedding.read(w.embedding("fracture-m2", fold, 0, s.uid())).values();
+                    float[] both = FracturePredictions.studyInputs(m3.models(), m2.of(fold), crops,
+                            crops.get(s.uid()), two.fracture()).values();
+                    float[] first = FracturePredictions.studyInputs(m3.models().subList(0, 1), m2.of(fold), crops,
+                            crops.get(s.uid()), two.fracture()).values();
+                    assertThat(stored).containsExactly(both, within(1e-6f));
+                    assertThat(stored).isNotEqualTo(first);
+                }
+            }
+        }
         // study_scores: quantile: the reference of each fold's M3 is its maxima over the studies of that fold, so those
         // studies' maxima take the places 1/6, 3/6 and 5/6 (three studies per fold, no ties)
         ExperimentConfig quantile = ConfigLoader.load(config.toString());
