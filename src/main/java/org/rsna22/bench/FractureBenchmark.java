@@ -79,7 +79,7 @@ public final class FractureBenchmark {
                 Integer.toString(w), Integer.toString(c.lstm()), Integer.toString(batch), Integer.toString(c.studyLstm()),
                 Integer.toString(len), Integer.toString(studyBatch),
                 Integer.toString(Runtime.getRuntime().availableProcessors()), Double.toString(seconds),
-                Integer.toString(c.stemStride()), c.pool(), c.torchScript() ? "resnet" : c.backbone());
+                Integer.toString(c.stemStride(c.sliceFracture())), c.pool(), c.torchScript() ? "resnet" : c.backbone());
         PythonPeer.run(Path.of("bench/fracture_pytorch.py"), with(peer, c.torchScript() ? c.torchscriptPath() : null,
                 c.normalisation()), out);
         if (torchscript != null) {

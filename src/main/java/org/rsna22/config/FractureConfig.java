@@ -42,6 +42,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         ConfigChecks.require(List.of("flip", "dihedral").contains(augment),
                 "fracture.augment must be flip or dihedral, not " + augment);
         ConfigChecks.require(stemStride == 1 || stemStride == 2, "fracture.stem_stride must be 1 or 2");
+        ConfigChecks.require(study == null || study.stemStride() == 0,
+                "fracture.study.stem_stride must be 0: the study model reads scores or features, it has no backbone");
         ConfigChecks.require(List.of("avg", "max").contains(pool), "fracture.pool must be avg or max");
         ConfigChecks.require(imageLossWeight >= 0, "fracture.image_loss_weight must not be negative");
         ConfigChecks.require(imageMilWeight >= 0, "fracture.image_mil_weight must not be negative");
@@ -159,7 +161,15 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         SequenceModel m = sliceFracture;
         return new SequenceModel(Math.max(1, imagePretrainEpochs), imagePretrainBatchSize, m.lr(), m.weightDecay(),
                 m.warmup(), m.schedule(), m.nonzeroWeight(), imagePretraining() ? m.folds() : List.of(), m.seeds(),
-                m.limitTrainBatches(), m.limitValBatches(), 0, m.validateEvery());
+                m.limitTrainBatches(), m.limitValBatches(), 0, m.validateEvery(), m.stemStride());
+    }
+
+    /**
+     * The stride of the first convolution of a slice model's backbone: the model's own {@code stem_stride}, or
+     * {@code fracture.stem_stride} where that is 0.
+     */
+    public int stemStride(SequenceModel m) {
+        return m.stemStride() > 0 ? m.stemStride() : stemStride;
     }
 
     /**
@@ -179,9 +189,11 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
     public record SequenceModel(int epochs, int batchSize, double lr, double weightDecay, double warmup,
                                 String schedule, double nonzeroWeight, List<Integer> folds, List<Integer> seeds,
                                 BatchLimit limitTrainBatches, BatchLimit limitValBatches, int minSteps,
-                                int validateEvery) {
+                                int validateEvery, int stemStride) {
         public SequenceModel {
             ConfigChecks.require(validateEvery >= 1, "fracture model settings: validate_every must be at least 1");
+            ConfigChecks.require(stemStride >= 0 && stemStride <= 2,
+                    "fracture model settings: stem_stride must be 1 or 2, or 0 for fracture.stem_stride");
             ConfigChecks.require(limitTrainBatches.apply(1) >= 1,
                     "fracture model settings: limit_train_batches must train at least one batch");
             ConfigChecks.require(epochs >= 1 && batchSize >= 1 && lr > 0 && !seeds.isEmpty(),

@@ -176,7 +176,9 @@ public final class SequenceTask implements TrainingTask {
                 throw new IllegalStateException(e.getMessage(), e);
             }
         } else {
-            cnn = Backbones.of(c.backbone(), c.width(), c.stemStride(), c.maxPool());
+            // M2 (7 outputs) may have a stem stride of its own; M3 and its pretraining share slice_fracture's
+            int stride = c.stemStride(outputs == 7 ? c.vertebra() : c.sliceFracture());
+            cnn = Backbones.of(c.backbone(), c.width(), stride, c.maxPool());
         }
         SequenceNet net = new SequenceNet(cnn, cnnFeatures(c), c.normalisation(), c.lstm(), outputs,
                 imageHead(c, outputs) ? 1 : 0);

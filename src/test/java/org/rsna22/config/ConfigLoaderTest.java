@@ -70,6 +70,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void m2CanHaveAStemStrideOfItsOwnAndTheStudyModelNone(@TempDir Path tmp) throws Exception {
+        Path own = Files.writeString(tmp.resolve("own.yaml"), "fracture:\n  stem_stride: 1\n  vertebra:\n"
+                + "    stem_stride: 2\n");
+        FractureConfig f = ConfigLoader.load(own.toString()).fracture();
+        assertThat(f.stemStride(f.vertebra())).isEqualTo(2);
+        assertThat(f.stemStride(f.sliceFracture())).isEqualTo(1);
+        assertThat(f.stemStride(f.sliceImage())).as("M3's pretraining is M3's network").isEqualTo(1);
+        FractureConfig defaults = ConfigLoader.load("default").fracture();
+        assertThat(defaults.stemStride(defaults.vertebra())).isEqualTo(defaults.stemStride()).isEqualTo(2);
+        Path study = Files.writeString(tmp.resolve("study.yaml"), "fracture:\n  study:\n    stem_stride: 2\n");
+        assertThatThrownBy(() -> ConfigLoader.load(study.toString()))
+                .hasMessageContaining("fracture.study.stem_stride must be 0");
+        Path three = Files.writeString(tmp.resolve("three.yaml"), "fracture:\n  vertebra:\n    stem_stride: 3\n");
+        assertThatThrownBy(() -> ConfigLoader.load(three.toString()))
+                .hasMessageContaining("stem_stride must be 1 or 2, or 0 for fracture.stem_stride");
+    }
+
+    @Test
     void theResolvedConfigReadsBackTheSame(@TempDir Path tmp) throws Exception {
         ExperimentConfig c = ConfigLoader.load("demo");
         Path resolved = Files.writeString(tmp.resolve("demo.yaml"), ConfigLoader.toYaml(c).replaceFirst("name: .*\n", ""));
@@ -83,9 +101,11 @@ class ConfigLoaderTest {
     void aConfigStoredByAnEarlierVersionRestartsWithTheDefaultsOfTheKeysAddedSince() {
         String name = "stored-by-an-earlier-version";
         ExperimentConfig c = ConfigLoader.load("default");
-        // the resolved YAML of a version before fracture.stem_stride, pool, init and the models' schedule existed
+        // the resolved YAML of a version before fracture.stem_stride (and each model's), pool, init and the models'
+        // schedule existed
         String stored = ConfigLoader.toYaml(c).replaceFirst("name: .*\n", "name: \"" + name + "\"\n")
-                .replaceFirst("\n  stem_stride: \\d+", "").replaceFirst("\n  pool: \"?avg\"?", "")
+                .replaceFirst("\n  stem_stride: \\d+", "").replaceAll("\n    stem_stride: \\d+", "")
+                .replaceFirst("\n  pool: \"?avg\"?", "")
                 .replaceFirst("\n  init: \"?djl\"?", "").replaceAll("\n    schedule: \"?cosine\"?", "");
         assertThat(stored).doesNotContain("stem_stride").doesNotContain("schedule").doesNotContain("init:")
                 .contains("name: \"" + name + "\"");

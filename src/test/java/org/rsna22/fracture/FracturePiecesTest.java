@@ -3,6 +3,10 @@ package org.rsna22.fracture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.util.Pair;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +22,25 @@ import org.rsna22.io.geometry.LabelVolume;
 
 /** The fracture stage's pure pieces, with hand-checked values. */
 class FracturePiecesTest {
+
+    @Test
+    void m2sBackboneTakesItsOwnStemStrideAndM3sFractureStemStride(@TempDir Path tmp) throws IOException {
+        Path yaml = Files.writeString(tmp.resolve("strides.yaml"), "fracture:\n  backbone: plain\n  stem_stride: 1\n"
+                + "  vertebra:\n    stem_stride: 2\n");
+        FractureConfig c = ConfigLoader.load(yaml.toString()).fracture();
+        Shape image = new Shape(1, 3, 64, 64);
+        // the backbone's first convolution: 32 x 32 outputs of a 64 x 64 image at stride 2, 64 x 64 at stride 1
+        Block m2 = firstConvolution(SequenceTask.network(c, 7, Device.cpu()));
+        Block m3 = firstConvolution(SequenceTask.network(c, FractureModels.SLICE_OUTPUTS, Device.cpu()));
+        assertThat(m2.getOutputShapes(new Shape[] {image})[0]).isEqualTo(new Shape(1, c.width(), 32, 32));
+        assertThat(m3.getOutputShapes(new Shape[] {image})[0]).isEqualTo(new Shape(1, c.width(), 64, 64));
+    }
+
+    private static Block firstConvolution(Block sequenceNet) {
+        Pair<String, Block> cnn = sequenceNet.getChildren().get(0); // DJL names it "01cnn"
+        assertThat(cnn.getKey()).endsWith("cnn");
+        return cnn.getValue().getChildren().get(0).getValue();
+    }
 
     @Test
     void windowsOverlapByHalfAndTheLastEndsAtTheStudyEnd() {
