@@ -103,6 +103,12 @@ class StudyInputsTest {
         return ConfigLoader.load(yaml.toString()).fracture();
     }
 
+    /** A crop store whose images show their middle slice in every channel (image_slices: 1). */
+    private static CropStore middleSlices(Path tmp, FractureConfig c) {
+        return new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, c.windowLevel(), c.windowWidth(), 4,
+                true, false);
+    }
+
     /** 6 slices = 2 images (slices 0-2 and 3-5); only slice 2, the last of image 0 and never a middle slice, is bright. */
     private static StudyCrop brightThirdSlice() {
         short[][] hu = new short[6][];
@@ -124,8 +130,7 @@ class StudyInputsTest {
         try (Model model = Model.newInstance("mean-of-image")) {
             model.setBlock(new MeanOfImage());
             FractureConfig one = config(tmp, 1);
-            CropStore middle = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, one.windowLevel(),
-                    one.windowWidth(), 4, true, false);
+            CropStore middle = middleSlices(tmp, one);
             StudyEmbedding e = FracturePredictions.studyInputs(List.of(model), null, middle, crop, one);
             assertThat(e.features()).isEqualTo(FractureModels.SLICE_OUTPUTS + 1);
             float[] v = e.fitted(2);
@@ -152,8 +157,7 @@ class StudyInputsTest {
             seed0.setBlock(new MeanOfImage());
             seed1.setBlock(new ConstantHead());
             FractureConfig one = config(tmp, 1);
-            CropStore middle = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, one.windowLevel(),
-                    one.windowWidth(), 4, true, false);
+            CropStore middle = middleSlices(tmp, one);
             StudyEmbedding both = FracturePredictions.studyInputs(List.of(seed0, seed1), null, middle, crop, one);
             float[] v = both.fitted(2);
             int head = FractureModels.SLICE_OUTPUTS;
@@ -174,8 +178,7 @@ class StudyInputsTest {
             m3.setBlock(new MeanOfImage());
             m2.setBlock(new FixedShares());
             FractureConfig c = config(tmp, 1, "m2");
-            CropStore middle = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 2, c.windowLevel(),
-                    c.windowWidth(), 4, true, false);
+            CropStore middle = middleSlices(tmp, c);
             StudyEmbedding e = FracturePredictions.studyInputs(List.of(m3), List.of(m2), middle, crop, c);
             int head = FractureModels.SLICE_OUTPUTS;
             assertThat(e.features()).isEqualTo(head + 1 + 7).isEqualTo(SequenceTask.studyInputSize(c));
