@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embeddings cache (embeddings/EXPERIMENT/foldK/seedS/UID.emb, S the first seed): what the study model reads of
- * each study, made by the slice-fracture runs of a fold ({@link FractureModels#embeddingRuns}). A file that is missing or does not verify is made (again) from the study's crop,
- * with a log line naming a damaged one; the slice-fracture models are loaded the first time one is needed.
+ * each study, made by the slice-fracture runs of a fold ({@link FractureModels#embeddingRuns}). A file that is missing
+ * or does not verify is made (again) from the study's crop, with a log line naming a damaged one; the slice-fracture
+ * models are loaded the first time one is needed.
  */
 final class EmbeddingCache implements AutoCloseable {
 

@@ -120,12 +120,9 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
             if (usable.runs().isEmpty()) {
                 continue;
             }
-            String problem = null;
-            for (RunFolder embedder : models.embeddingRuns(m3Fold)) {
-                problem = problem != null ? problem : SavedModels.problem(embedder.model());
-            }
-            if (problem != null) {
-                leftOut.add(problem + " (the slice-fracture model whose embeddings the study models of fold " + fold
+            List<String> damaged = SavedModels.usable(models.embeddingRuns(m3Fold)).leftOut();
+            if (!damaged.isEmpty()) {
+                leftOut.add(String.join("; ", damaged) + " (the slice-fracture model whose embeddings the study models of fold " + fold
                         + " read: they are left out with it)");
                 continue;
             }
