@@ -2,7 +2,7 @@
 # Does config=demo learn? One `run pipeline config=demo` on each of three generated datasets of N studies (144 by
 # default), and one table row per dataset: the out-of-fold competition metric, the constant prevalence prediction's
 # on the same studies, their ratio, the out-of-fold AUC of patient_overall and of each vertebra, and the pipeline's
-# wall time. The datasets:
+# wall time; under it each AUC's 95 % bootstrap interval and the fractured studies behind it. The datasets:
 #   ours      generate-demo (full labels: 3 in 4 studies segmented, crack boxes for every fractured study)
 #   scarce    generate-demo --seg-fraction 0.25 --box-fraction 0.25 (labels about as scarce as the competition's)
 #   other     bench/other_phantoms.py (phantoms made by other code: other anatomy, noise, DICOM syntaxes)
@@ -67,5 +67,8 @@ wall = int(sys.argv[4])
 print("%-7s %7s %8.4f %9.4f %6.2f  %-44s %d:%02d" % (sys.argv[2], sys.argv[3], cv["metric"],
       cv["prevalence_constant"]["metric"], cv["metric"] / cv["prevalence_constant"]["metric"], aucs, wall // 60,
       wall % 60))
+if "auc_interval" in cv:  # the 95 % bootstrap interval of each AUC and the fractured studies behind it
+    print("        AUC intervals: " + " ".join("%s %.2f-%.2f (%d)" % (k, cv["auc_interval"][k][0], cv["auc_interval"][k][1],
+          cv["fractured"][k]) if cv["auc_interval"].get(k) else "%s -" % k for k in labels))
 EOF
 done

@@ -148,10 +148,7 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
                     + "--studies runs %d, about 10 minutes on 2 cores: docs/experiments.md)%n", generated.studies(),
                     LEARNING_STUDIES);
         }
-        StringBuilder aucs = new StringBuilder();
-        cv.get("auc").properties().forEach(e -> aucs.append(aucs.isEmpty() ? "" : ", ").append(e.getKey()).append(' ')
-                .append(e.getValue().isNull() ? "-" : String.format(Locale.ROOT, "%.2f", e.getValue().asDouble())));
-        log.printf("out-of-fold AUC: %s%n", aucs);
+        log.printf("out-of-fold AUC (95 %% bootstrap interval; fractured studies): %s%n", aucs(cv));
         log.printf("out-of-fold predictions: %s%ncv score: %s%n", w.oofStudyPredictions(), w.cvScore());
         CompetitionMetric.Score test = SubmissionScore.score(w.submission(), testLabels);
         CompetitionMetric.Score constant = SubmissionScore.constantScore(testLabels, w.folds());
@@ -166,5 +163,25 @@ final class DemoCommand extends LaunchingCommand implements Callable<Integer> {
                 w.bboxLabels(), w.skipped());
         log.flush();
         return JobLauncherSupport.COMPLETED;
+    }
+
+    /** Each label's out-of-fold AUC with its interval and positives from cv_score.json: "C1 0.76 (0.61-0.89; 11)". */
+    static String aucs(JsonNode cv) {
+        StringBuilder out = new StringBuilder();
+        cv.get("auc").properties().forEach(e -> {
+            out.append(out.isEmpty() ? "" : ", ").append(e.getKey()).append(' ');
+            if (e.getValue().isNull()) {
+                out.append('-');
+                return;
+            }
+            out.append(String.format(Locale.ROOT, "%.2f", e.getValue().asDouble()));
+            JsonNode interval = cv.path("auc_interval").path(e.getKey());
+            JsonNode fractured = cv.path("fractured").path(e.getKey());
+            if (interval.isArray() && interval.size() == 2 && fractured.isNumber()) {
+                out.append(String.format(Locale.ROOT, " (%.2f-%.2f; %d)", interval.get(0).asDouble(),
+                        interval.get(1).asDouble(), fractured.asInt()));
+            }
+        });
+        return out.toString();
     }
 }

@@ -130,6 +130,8 @@ public class OofTasklet implements Tasklet {
         out.put("per_fold", perFold);
         out.put("per_label", all.perLabel());
         out.put("auc", aucPerLabel(labels, predictions));
+        out.put("auc_interval", aucIntervalPerLabel(labels, predictions));
+        out.put("fractured", fracturedPerLabel(labels));
         Map<String, Object> constantScore = new LinkedHashMap<>();
         constantScore.put("metric", baseline.overall());
         constantScore.put("per_label", baseline.perLabel());
@@ -155,6 +157,38 @@ public class OofTasklet implements Tasklet {
             }
             double auc = ValidationMetrics.auc(scored);
             m.put(CompetitionMetric.TARGETS.get(j), Double.isNaN(auc) ? null : auc);
+        }
+        return m;
+    }
+
+    /** Bootstrap draws behind {@code auc_interval}; each label's generator is seeded with the label's index. */
+    static final int AUC_RESAMPLES = 2000;
+
+    /**
+     * Per label, a 95 % bootstrap interval of the out-of-fold AUC ({@link ValidationMetrics#aucInterval}), so that a
+     * reader sees how far an AUC over a few fractured studies can be trusted; null where the studies hold one class.
+     */
+    static Map<String, double[]> aucIntervalPerLabel(Map<String, int[]> labels, Map<String, double[]> predictions) {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        for (int j = 0; j < CompetitionMetric.TARGETS.size(); j++) {
+            List<double[]> scored = new ArrayList<>();
+            for (Map.Entry<String, int[]> e : labels.entrySet()) {
+                scored.add(new double[] {predictions.get(e.getKey())[j], e.getValue()[j]});
+            }
+            m.put(CompetitionMetric.TARGETS.get(j), ValidationMetrics.aucInterval(scored, AUC_RESAMPLES, j));
+        }
+        return m;
+    }
+
+    /** Per label, how many of the scored studies are fractured there (the positives behind each AUC). */
+    static Map<String, Integer> fracturedPerLabel(Map<String, int[]> labels) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (int j = 0; j < CompetitionMetric.TARGETS.size(); j++) {
+            int n = 0;
+            for (int[] y : labels.values()) {
+                n += y[j];
+            }
+            m.put(CompetitionMetric.TARGETS.get(j), n);
         }
         return m;
     }

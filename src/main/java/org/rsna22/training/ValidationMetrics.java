@@ -1,8 +1,10 @@
 package org.rsna22.training;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /** Validation metrics of the trainers: box IoU and the area under the ROC curve. */
 public final class ValidationMetrics {
@@ -47,5 +49,46 @@ public final class ValidationMetrics {
         }
         long neg = sorted.size() - pos;
         return pos == 0 || neg == 0 ? Double.NaN : (rankSum - pos * (pos + 1) / 2.0) / (pos * (double) neg);
+    }
+
+    /**
+     * A 95 % interval of {@link #auc}: the 2.5th and 97.5th percentiles of the AUC over {@code resamples} stratified
+     * bootstrap draws (the positives drawn with replacement among the positives, the negatives among the negatives,
+     * so every draw holds both classes), from a generator seeded with {@code seed}: the same inputs give the same
+     * interval. With ten positives among 144 studies an AUC moves by about ±0.1 from draw to draw, which a point
+     * value hides. Null where the scores hold one class only.
+     */
+    public static double[] aucInterval(List<double[]> scored, int resamples, long seed) {
+        List<double[]> positives = new ArrayList<>();
+        List<double[]> negatives = new ArrayList<>();
+        for (double[] s : scored) {
+            (s[1] > 0 ? positives : negatives).add(s);
+        }
+        if (positives.isEmpty() || negatives.isEmpty() || resamples < 1) {
+            return null;
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] aucs = new double[resamples];
+        List<double[]> draw = new ArrayList<>(scored.size());
+        for (int r = 0; r < resamples; r++) {
+            draw.clear();
+            for (int i = 0; i < positives.size(); i++) {
+                draw.add(positives.get(random.nextInt(positives.size())));
+            }
+            for (int i = 0; i < negatives.size(); i++) {
+                draw.add(negatives.get(random.nextInt(negatives.size())));
+            }
+            aucs[r] = auc(draw);
+        }
+        Arrays.sort(aucs);
+        return new double[] {percentile(aucs, 0.025), percentile(aucs, 0.975)};
+    }
+
+    /** The q-quantile of sorted values, linear between the two nearest ranks. */
+    static double percentile(double[] sorted, double q) {
+        double at = q * (sorted.length - 1);
+        int lo = (int) Math.floor(at);
+        int hi = Math.min(lo + 1, sorted.length - 1);
+        return sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
     }
 }

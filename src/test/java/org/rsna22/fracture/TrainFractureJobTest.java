@@ -162,6 +162,21 @@ class TrainFractureJobTest {
         assertThat(cv.get("per_fold").has("1")).isTrue();
         assertThat(cv.get("per_label").size()).isEqualTo(8);
         assertThat(cv.get("auc").size()).as("each label's out-of-fold AUC").isEqualTo(8);
+        assertThat(cv.get("auc_interval").size()).as("each label's AUC interval").isEqualTo(8);
+        assertThat(cv.get("fractured").size()).isEqualTo(8);
+        cv.get("auc").properties().forEach(e -> {
+            JsonNode interval = cv.get("auc_interval").get(e.getKey());
+            if (e.getValue().isNull()) {
+                assertThat(interval.isNull()).as(e.getKey() + ": one class, no interval").isTrue();
+            } else {
+                assertThat(interval.get(0).asDouble()).as(e.getKey()).isLessThanOrEqualTo(e.getValue().asDouble());
+                assertThat(interval.get(1).asDouble()).as(e.getKey()).isGreaterThanOrEqualTo(e.getValue().asDouble());
+            }
+        });
+        List<String> train = Files.readAllLines(data.resolve("train.csv"));
+        int c = List.of(train.get(0).split(",")).indexOf("C1");
+        assertThat(cv.get("fractured").get("C1").asInt()).as("the C1 positives behind C1's AUC")
+                .isEqualTo((int) train.stream().skip(1).filter(r -> r.split(",")[c].equals("1")).count());
         assertThat(cv.get("prevalence_constant").get("metric").asDouble()).isPositive();
         assertThat(cv.get("slice_fracture_models").asString()).startsWith("per fold");
         for (String model : MODELS) {
