@@ -34,8 +34,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Every model on a backbone exported by bench/export_backbone.py (torchvision's ResNet-18, random weights, as nothing
- * can be downloaded here): the box localiser, M2 and M3 fine-tune it, M4 reads M3's 512 features; a run of the box
+ * Every model on a backbone exported by bench/export_backbone.py (torchvision's ShuffleNet V2 x0.5, random weights,
+ * as nothing can be downloaded here; depthwise convolutions and a channel shuffle, and a ninth of ResNet-18's cost,
+ * which CompetitionGuideTest and FractureBenchmarkTest export): the box localiser, M2 and M3 fine-tune it, M4 reads
+ * M3's 1,024 features; a run of the box
  * localiser, of M2 and of M3 failed in its second epoch resumes to the uninterrupted run's weights and out-of-fold
  * predictions, byte for byte; a file that does not fit stops the job before it starts.
  */
@@ -60,11 +62,11 @@ class TorchScriptModelsTest {
         ExternalTools.requirePythonModule("torchvision", "python3-torchvision");
         data = shared.resolve("data");
         new DemoDatasetGenerator(new DemoDatasetGenerator.Options(6, 32, 5, 24, 2, true)).generate(data, null);
-        backbone = shared.resolve("resnet18.pt");
+        backbone = shared.resolve("shufflenet.pt");
         String printed = ExternalTools.runOk(List.of(ExternalTools.PYTHON,
-                Path.of("bench/export_backbone.py").toAbsolutePath().toString(), "--arch", "resnet18", "--out",
+                Path.of("bench/export_backbone.py").toAbsolutePath().toString(), "--arch", "shufflenet_v2_x0_5", "--out",
                 backbone.toString(), "--no-weights", "--size", "32"), shared);
-        assertThat(printed).contains("512 features per image");
+        assertThat(printed).contains("1024 features per image");
         config = shared.resolve(EXPERIMENT + ".yaml");
         Files.writeString(config, """
                 prepare:
@@ -123,7 +125,7 @@ class TorchScriptModelsTest {
         assertThat(cv.get("metric").asDouble()).isPositive();
         String uid = oof.get(1).split(",")[0];
         assertThat(StudyEmbedding.read(a.embedding(EXPERIMENT, 0, 0, uid)).features())
-                .as("M4 reads ResNet-18's 512 features per image").isEqualTo(512);
+                .as("M4 reads ShuffleNet's 1,024 features per image").isEqualTo(1024);
         FractureConfig c = ConfigLoader.load(config.toString()).fracture();
         try (Model m2 = Model.newInstance(FractureModels.VERTEBRA)) {
             SequenceNet net = SequenceTask.network(c, 7, Device.cpu());
