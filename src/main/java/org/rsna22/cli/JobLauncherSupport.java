@@ -36,6 +36,10 @@ final class JobLauncherSupport {
     static final int STOPPED = 3;
 
     static final int DEFAULT_PORT = 8022;
+    private static final String DEFAULT_PORT_ARG = "--server.port=" + DEFAULT_PORT;
+
+    /** The default port as this process's own choice, for {@link #startOnAFreePort}, which passes it on as 8022. */
+    static final String AUTO_PORT = DEFAULT_PORT_ARG + "#default";
 
     private JobLauncherSupport() {
     }
@@ -85,11 +89,10 @@ final class JobLauncherSupport {
         String logFile = logging(args, props);
         // as arguments, not default properties: they must win over application.yaml
         args.add("--spring.main.web-application-type=" + (web ? "servlet" : "none"));
-        SpringApplicationBuilder builder = new SpringApplicationBuilder(Rsna22Application.class).properties(props)
-                .registerShutdownHook(false);
         ConfigurableApplicationContext ctx;
         try {
-            ctx = builder.run(args.toArray(String[]::new));
+            ctx = startOnAFreePort(a -> new SpringApplicationBuilder(Rsna22Application.class).properties(props)
+                    .registerShutdownHook(false).run(a), args);
         } catch (RuntimeException e) {
             String why = IoErrors.rootMessage(e);
             String port = args.stream().filter(a -> a.startsWith("--server.port=")).reduce((a, b) -> b)
@@ -207,8 +210,30 @@ final class JobLauncherSupport {
                 return !a.substring("--server.port=".length()).trim().equals("0");
             }
         }
-        args.add("--server.port=" + (portFree(DEFAULT_PORT) ? DEFAULT_PORT : 0));
+        args.add(portFree(DEFAULT_PORT) ? AUTO_PORT : "--server.port=0");
         return true;
+    }
+
+    /**
+     * Starts the application with {@code args}. When this process chose the default port itself (no --server.port
+     * was given) and another job took it between the check and the web server's start, as when a script starts two
+     * jobs at once, it starts again on a free port instead of failing; a port the user chose is never changed.
+     */
+    static <T> T startOnAFreePort(Function<String[], T> start, List<String> args) {
+        boolean auto = args.remove(AUTO_PORT);
+        if (auto) {
+            args.add(DEFAULT_PORT_ARG);
+        }
+        try {
+            return start.apply(args.toArray(String[]::new));
+        } catch (RuntimeException e) {
+            if (!auto || !IoErrors.rootMessage(e).contains("Address already in use")) {
+                throw e;
+            }
+            args.remove(DEFAULT_PORT_ARG);
+            args.add("--server.port=0");
+            return start.apply(args.toArray(String[]::new));
+        }
     }
 
     private static boolean portFree(int port) {

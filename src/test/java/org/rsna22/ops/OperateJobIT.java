@@ -92,6 +92,29 @@ class OperateJobIT {
         assertSameOutputs(work);
     }
 
+    /**
+     * Two jobs started at the same moment without --server.port, as a script starting two folds does: both find 8022
+     * free, one web server takes it, and the other job starts on a free port instead of failing ("port 8022 is taken").
+     */
+    @Test
+    void twoJobsStartedAtOnceBothRunWithAWebServerEach(@TempDir Path tmp) throws Exception {
+        Path tiny = JarProcess.generateDemo(4, 16, 8);
+        List<JarProcess> jobs = new ArrayList<>();
+        for (String name : List.of("a", "b")) {
+            jobs.add(JarProcess.start(tmp.resolve(name + ".log"), "run", "prepare", "data=" + tiny,
+                    "work=" + tmp.resolve("work-" + name), "--rsna22.db-dir=" + tmp.resolve("db-" + name)));
+        }
+        List<String> urls = new ArrayList<>();
+        for (JarProcess p : jobs) {
+            assertThat(p.waitFor(120)).as(p.output()).isZero();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("progress: (http://localhost:\\d+)/")
+                    .matcher(p.output());
+            assertThat(m.find()).as(p.output()).isTrue();
+            urls.add(m.group(1));
+        }
+        assertThat(urls.get(0)).isNotEqualTo(urls.get(1));
+    }
+
     private void killAndRestart(Path tmp, List<String> db) throws Exception {
         int port = Http.freePort();
         Path work = tmp.resolve("work");
