@@ -29,6 +29,7 @@ import org.rsna22.dataset.CompetitionLayout;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.fracture.CropBuilder;
 import org.rsna22.fracture.CropStore;
+import org.rsna22.fracture.FractureModels;
 import org.rsna22.fracture.FractureStudy;
 import org.rsna22.fracture.SequenceTask;
 import org.rsna22.fracture.StudyCrop;
@@ -66,7 +67,7 @@ public final class FractureBenchmark {
         int features = SequenceTask.cnnFeatures(c);
         String backbone = c.torchScript() ? "torchscript " + Path.of(c.torchscriptPath()).getFileName()
                 : c.backbone() + " w" + c.width();
-        sliceModel(SequenceTask.network(c, 15, Device.cpu()), backbone, batch, w, s, seconds, out);
+        sliceModel(SequenceTask.network(c, FractureModels.SLICE_FRACTURE, Device.cpu()), backbone, batch, w, s, seconds, out);
         int len = c.maxStudyLength();
         double study = measure(new StudyNet(c.studyLstm()), new CompetitionLoss(),
                 m -> new NDList(m.randomNormal(new Shape(studyBatch, len, features)), m.ones(new Shape(studyBatch, len))),

@@ -39,7 +39,7 @@ final class EmbeddingCache implements AutoCloseable {
         this.crops = models.crops();
         this.device = device;
         this.vertebra = new TrainedModels.ByFold(models, FractureModels.VERTEBRA,
-                () -> SequenceTask.network(config, 7, device), device);
+                () -> SequenceTask.network(config, FractureModels.VERTEBRA, device), device);
     }
 
     /** Makes the embedding of a study by the slice-fracture run of {@code m3Fold} unless a verified one is there. */
@@ -105,7 +105,7 @@ final class EmbeddingCache implements AutoCloseable {
         TrainedModels m3 = loaded.get(m3Fold);
         if (m3 == null) {
             m3 = new TrainedModels(FractureModels.SLICE_FRACTURE, models.embeddingRuns(m3Fold),
-                    () -> SequenceTask.network(config, FractureModels.SLICE_OUTPUTS, device), device);
+                    () -> SequenceTask.network(config, FractureModels.SLICE_FRACTURE, device), device);
             loaded.put(m3Fold, m3);
         }
         StudyEmbedding e = FracturePredictions.studyInputs(m3.models(),

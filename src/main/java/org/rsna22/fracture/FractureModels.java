@@ -149,7 +149,7 @@ public final class FractureModels {
                 ? new TrainingTask.Start(run(SLICE_IMAGE, fold, seed).model(), SLICE_IMAGE) : null;
         List<String> train = sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold()));
         return new SequenceTask(model, settings(model), config, crops, targets,
-                outputs(model), settingsOf(model).nonzeroWeight(), train,
+                settingsOf(model).nonzeroWeight(), train,
                 sequenceStudies(studies, crops, targets, s -> TrainRun.validatesOn(fold, s.fold())),
                 model.equals(SLICE_IMAGE), start, model.equals(VERTEBRA) ? Set.of() : unlocated(studies));
     }
@@ -242,8 +242,13 @@ public final class FractureModels {
         };
     }
 
-    private static int outputs(String model) {
-        return model.equals(VERTEBRA) ? 7 : SLICE_OUTPUTS;
+    /** Outputs per image of a slice model: M2's 7 vertebrae, M3's (and its image pretraining's) {@link #SLICE_OUTPUTS}. */
+    static int outputs(String model) {
+        return switch (model) {
+            case VERTEBRA -> 7;
+            case SLICE_FRACTURE, SLICE_IMAGE -> SLICE_OUTPUTS;
+            default -> throw new IllegalArgumentException("not a slice model: " + model);
+        };
     }
 
     /**

@@ -76,7 +76,7 @@ public class PseudoLabelsTasklet implements Tasklet {
         long[] done = {0};
         try (DevicePool.Lease device = FractureWork.acquire(models.devices());
              TrainedModels.ByFold byFold = new TrainedModels.ByFold(models, FractureModels.VERTEBRA,
-                     () -> SequenceTask.network(config, 7, device.device()), device.device())) {
+                     () -> SequenceTask.network(config, FractureModels.VERTEBRA, device.device()), device.device())) {
             // written study by study: the rows of the whole training set are never held at once
             CsvFiles.writeGz(work.pseudoLabels(), HEADER, sink -> {
                 for (FractureStudy s : FractureStudy.readAll(work)) {

@@ -72,10 +72,10 @@ public final class SequenceTask implements TrainingTask {
      * @param start         the finished model whose weights the run starts from, or null
      */
     public SequenceTask(String modelName, TrainingSettings settings, FractureConfig config, CropStore crops,
-                        Map<String, Map<Integer, float[]>> targets, int outputs, double nonzeroWeight,
+                        Map<String, Map<Integer, float[]>> targets, double nonzeroWeight,
                         List<String> trainStudies, List<String> validationStudies, boolean singleSlices, Start start)
             throws IOException {
-        this(modelName, settings, config, crops, targets, outputs, nonzeroWeight, trainStudies, validationStudies,
+        this(modelName, settings, config, crops, targets, nonzeroWeight, trainStudies, validationStudies,
                 singleSlices, start, Set.of());
     }
 
@@ -84,7 +84,7 @@ public final class SequenceTask implements TrainingTask {
      *                  without crack boxes: their pseudo-labels mark a whole vertebra, not the images with the crack)
      */
     public SequenceTask(String modelName, TrainingSettings settings, FractureConfig config, CropStore crops,
-                        Map<String, Map<Integer, float[]>> targets, int outputs, double nonzeroWeight,
+                        Map<String, Map<Integer, float[]>> targets, double nonzeroWeight,
                         List<String> trainStudies, List<String> validationStudies, boolean singleSlices, Start start,
                         Set<String> unlocated) throws IOException {
         this.modelName = modelName;
@@ -92,8 +92,8 @@ public final class SequenceTask implements TrainingTask {
         this.config = config;
         this.crops = crops;
         this.targets = targets;
-        this.outputs = outputs;
-        this.imageHead = imageHead(config, outputs);
+        this.outputs = FractureModels.outputs(modelName);
+        this.imageHead = imageHead(config, modelName);
         this.bags = imageHead && !singleSlices && config.imageMilWeight() > 0;
         this.loss = new SequenceMseLoss(nonzeroWeight, imageHead ? config.imageLossWeight() : 0, singleSlices,
                 bags ? config.imageMilWeight() : 0);
@@ -164,10 +164,11 @@ public final class SequenceTask implements TrainingTask {
     }
 
     /**
-     * The network of a slice model with {@code outputs} per image; a TorchScript backbone is loaded on {@code device}
-     * (a file that does not fit is an IllegalStateException naming it: no study is at fault).
+     * The network of slice model {@code model} ({@link FractureModels#VERTEBRA}, {@link FractureModels#SLICE_IMAGE} or
+     * {@link FractureModels#SLICE_FRACTURE}); a TorchScript backbone is loaded on {@code device} (a file that does not
+     * fit is an IllegalStateException naming it: no study is at fault).
      */
-    public static SequenceNet network(FractureConfig c, int outputs, Device device) {
+    public static SequenceNet network(FractureConfig c, String model, Device device) {
         Block cnn;
         if (c.torchScript()) {
             try {
@@ -176,12 +177,12 @@ public final class SequenceTask implements TrainingTask {
                 throw new IllegalStateException(e.getMessage(), e);
             }
         } else {
-            // M2 (7 outputs) may have a stem stride of its own; M3 and its pretraining share slice_fracture's
-            int stride = c.stemStride(outputs == 7 ? c.vertebra() : c.sliceFracture());
+            // M2 may have a stem stride of its own; M3 and its pretraining share slice_fracture's
+            int stride = c.stemStride(model.equals(FractureModels.VERTEBRA) ? c.vertebra() : c.sliceFracture());
             cnn = Backbones.of(c.backbone(), c.width(), stride, c.maxPool());
         }
-        SequenceNet net = new SequenceNet(cnn, cnnFeatures(c), c.normalisation(), c.lstm(), outputs,
-                imageHead(c, outputs) ? 1 : 0);
+        SequenceNet net = new SequenceNet(cnn, cnnFeatures(c), c.normalisation(), c.lstm(),
+                FractureModels.outputs(model), imageHead(c, model) ? 1 : 0);
         if (c.pytorchInit()) {
             // PyTorch's default for convolutions and linear layers: kaiming_uniform with a = √5, ±1/√fan_in
             net.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM,
@@ -196,12 +197,12 @@ public final class SequenceTask implements TrainingTask {
      */
     static int studyInputSize(FractureConfig c) {
         return c.studyReadsScores() ? scoresPerImage(c) + (c.studySharesFromM2() ? 7 : 0)
-                : cnnFeatures(c) + (imageHead(c, FractureModels.SLICE_OUTPUTS) ? 1 : 0);
+                : cnnFeatures(c) + (imageHead(c, FractureModels.SLICE_FRACTURE) ? 1 : 0);
     }
 
     /** M3's probabilities per image: its 15 sequence outputs, and its image head's when it has one. */
     static int scoresPerImage(FractureConfig c) {
-        return FractureModels.SLICE_OUTPUTS + (imageHead(c, FractureModels.SLICE_OUTPUTS) ? 1 : 0);
+        return FractureModels.SLICE_OUTPUTS + (imageHead(c, FractureModels.SLICE_FRACTURE) ? 1 : 0);
     }
 
     /** Features per image of the slice models' CNN: the built-in backbone's, or those read from the TorchScript file. */
@@ -216,9 +217,12 @@ public final class SequenceTask implements TrainingTask {
         }
     }
 
-    /** Only the slice-fracture model has the per-image crack head, and only with {@code fracture.image_loss_weight}. */
-    static boolean imageHead(FractureConfig c, int outputs) {
-        return outputs == FractureModels.SLICE_OUTPUTS && c.imageHead();
+    /**
+     * Only the slice-fracture model (and its image pretraining) has the per-image crack head, and only with
+     * {@code fracture.image_loss_weight}.
+     */
+    static boolean imageHead(FractureConfig c, String model) {
+        return !model.equals(FractureModels.VERTEBRA) && c.imageHead();
     }
 
     @Override
@@ -234,7 +238,7 @@ public final class SequenceTask implements TrainingTask {
     @Override
     public Block block(Device device) {
         if (block == null) {
-            block = network(config, outputs, device);
+            block = network(config, modelName, device);
         }
         return block;
     }

@@ -57,13 +57,13 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
         this.crops = models.crops(Subset.TEST);
         this.config = c;
         this.vertebra = new TrainedModels.ByFold(models, FractureModels.VERTEBRA,
-                () -> SequenceTask.network(c, 7, device.device()), device.device());
+                () -> SequenceTask.network(c, FractureModels.VERTEBRA, device.device()), device.device());
         Ensemble ensemble = ensemble(work, experiment);
         try {
             for (Map.Entry<Integer, List<RunFolder>> e : ensemble.studyRuns().entrySet()) {
                 embedders.put(e.getKey(), new TrainedModels(FractureModels.SLICE_FRACTURE,
                         models.embeddingRuns(e.getKey()),
-                        () -> SequenceTask.network(c, FractureModels.SLICE_OUTPUTS, device.device()), device.device()));
+                        () -> SequenceTask.network(c, FractureModels.SLICE_FRACTURE, device.device()), device.device()));
                 studyModels.put(e.getKey(), new TrainedModels(FractureModels.STUDY, e.getValue(),
                         () -> StudyTask.network(c), device.device()));
                 if (c.studySharesFromM2()) {

@@ -30,8 +30,8 @@ class FracturePiecesTest {
         FractureConfig c = ConfigLoader.load(yaml.toString()).fracture();
         Shape image = new Shape(1, 3, 64, 64);
         // the backbone's first convolution: 32 x 32 outputs of a 64 x 64 image at stride 2, 64 x 64 at stride 1
-        Block m2 = firstConvolution(SequenceTask.network(c, 7, Device.cpu()));
-        Block m3 = firstConvolution(SequenceTask.network(c, FractureModels.SLICE_OUTPUTS, Device.cpu()));
+        Block m2 = firstConvolution(SequenceTask.network(c, FractureModels.VERTEBRA, Device.cpu()));
+        Block m3 = firstConvolution(SequenceTask.network(c, FractureModels.SLICE_FRACTURE, Device.cpu()));
         assertThat(m2.getOutputShapes(new Shape[] {image})[0]).isEqualTo(new Shape(1, c.width(), 32, 32));
         assertThat(m3.getOutputShapes(new Shape[] {image})[0]).isEqualTo(new Shape(1, c.width(), 64, 64));
     }
@@ -287,7 +287,7 @@ class FracturePiecesTest {
             targets.put(uid, t);
         }
         SequenceTask task = new SequenceTask(FractureModels.SLICE_FRACTURE, new org.rsna22.training.TrainingSettings("t",
-                1, 1, 1, 1e-3, 0, 0, false, 1, 1), c, crops, targets, 15, 2, List.of("located", "unlocated"),
+                1, 1, 1, 1e-3, 0, 0, false, 1, 1), c, crops, targets, 2, List.of("located", "unlocated"),
                 List.of(), false, null, Set.of("unlocated"));
         assertThat(task.trainSamples()).isEqualTo(6);
         List<Integer> order = java.util.stream.IntStream.range(0, 6).boxed().toList();
@@ -315,12 +315,13 @@ class FracturePiecesTest {
                 .write(work.crop(Subset.TRAIN, 16, "dot"));
         targets.put("dot", targets.get("located"));
         Path turned = Files.writeString(tmp.resolve("turned.yaml"), Files.readString(yaml) + "  augment: dihedral\n");
-        for (int outputs : new int[] {15, 7, 0}) {
-            // 0: M3 with fracture.augment: flip
-            FractureConfig t = ConfigLoader.load(outputs == 0 ? yaml.toString() : turned.toString()).fracture();
-            SequenceTask dotTask = new SequenceTask("m", new org.rsna22.training.TrainingSettings("t", 1, 1, 1, 1e-3, 0,
-                    0, false, 1, 1), t, crops, targets, outputs == 0 ? 15 : outputs, 2, List.of("dot"), List.of(), false,
-                    null, Set.of());
+        for (String model : new String[] {FractureModels.SLICE_FRACTURE, FractureModels.VERTEBRA, "flip"}) {
+            // "flip": M3 with fracture.augment: flip
+            boolean flip = model.equals("flip");
+            FractureConfig t = ConfigLoader.load(flip ? yaml.toString() : turned.toString()).fracture();
+            SequenceTask dotTask = new SequenceTask(flip ? FractureModels.SLICE_FRACTURE : model,
+                    new org.rsna22.training.TrainingSettings("t", 1, 1, 1, 1e-3, 0, 0, false, 1, 1), t, crops, targets,
+                    2, List.of("dot"), List.of(), false, null, Set.of());
             Set<Integer> places = new java.util.TreeSet<>();
             for (long seed = 0; seed < 64; seed++) {
                 float[] x = dotTask.batch(List.of(0), 0, 1, seed, true).inputs().get(0).data();
@@ -331,14 +332,14 @@ class FracturePiecesTest {
                 places.add(brightest);
             }
             // 1: as it is; 14: mirrored; 241: upside down; 16: transposed; and the turns between
-            assertThat(places).as(outputs + " outputs").isEqualTo(outputs > 0
+            assertThat(places).as(model).isEqualTo(!flip
                     ? Set.of(1, 14, 16, 31, 224, 239, 254, 241) : Set.of(1, 14));
         }
         // without the weight there is no bag label
         Path plain = Files.writeString(tmp.resolve("plain.yaml"), "fracture:\n  crop_size: 16\n  images_per_window: 4\n"
                 + "  box_labels: true\n  image_loss_weight: 1\n");
         assertThat(new SequenceTask(FractureModels.SLICE_FRACTURE, new org.rsna22.training.TrainingSettings("t", 1, 1, 1,
-                1e-3, 0, 0, false, 1, 1), ConfigLoader.load(plain.toString()).fracture(), crops, targets, 15, 2,
+                1e-3, 0, 0, false, 1, 1), ConfigLoader.load(plain.toString()).fracture(), crops, targets, 2,
                 List.of("located", "unlocated"), List.of(), false, null, Set.of("unlocated"))
                 .batch(order, 0, 6, 3, true).labels()).hasSize(3);
     }

@@ -246,7 +246,7 @@ class StudyInputsTest {
             double[] spread = new double[2];
             int i = 0;
             for (FractureConfig cfg : new FractureConfig[] {c, d}) {
-                SequenceNet net = SequenceTask.network(cfg, 7, Device.cpu());
+                SequenceNet net = SequenceTask.network(cfg, FractureModels.VERTEBRA, Device.cpu());
                 net.initialize(nd, DataType.FLOAT32, new Shape(1, 2, 3, 16, 16), new Shape(1, 2));
                 // the second 3x3 convolution: 16 in, fan_in 144
                 Parameter w = net.getParameters().values().stream()

@@ -128,7 +128,7 @@ class TorchScriptModelsTest {
                 .as("M4 reads ShuffleNet's 1,024 features per image").isEqualTo(1024);
         FractureConfig c = ConfigLoader.load(config.toString()).fracture();
         try (Model m2 = Model.newInstance(FractureModels.VERTEBRA)) {
-            SequenceNet net = SequenceTask.network(c, 7, Device.cpu());
+            SequenceNet net = SequenceTask.network(c, FractureModels.VERTEBRA, Device.cpu());
             m2.setBlock(net);
             net.initialize(m2.getNDManager(), DataType.FLOAT32, new Shape(1, 4, 3, 32, 32), new Shape(1, 4));
             float[] exported = firstConvolution(net);

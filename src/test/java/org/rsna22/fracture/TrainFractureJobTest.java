@@ -255,9 +255,9 @@ class TrainFractureJobTest {
             assertThat(fm.embeddingRuns(fold)).extracting(r -> r.dir().getFileName().toString())
                     .containsExactly("seed0", "seed1");
             try (TrainedModels m3 = new TrainedModels(FractureModels.SLICE_FRACTURE, fm.embeddingRuns(fold),
-                    () -> SequenceTask.network(two.fracture(), FractureModels.SLICE_OUTPUTS, Device.cpu()), Device.cpu());
+                    () -> SequenceTask.network(two.fracture(), FractureModels.SLICE_FRACTURE, Device.cpu()), Device.cpu());
                  TrainedModels.ByFold m2 = new TrainedModels.ByFold(fm, FractureModels.VERTEBRA,
-                         () -> SequenceTask.network(two.fracture(), 7, Device.cpu()), Device.cpu())) {
+                         () -> SequenceTask.network(two.fracture(), FractureModels.VERTEBRA, Device.cpu()), Device.cpu())) {
                 for (FractureStudy s : studies) {
                     if (s.fold() != fold) {
                         continue;
@@ -405,7 +405,7 @@ class TrainFractureJobTest {
         try (ModelTrainer trainer = new ModelTrainer(m3, fresh, TrainingListener.all(List.of()));
              Model expected = Model.newInstance(FractureModels.SLICE_IMAGE)) {
             trainer.open();
-            expected.setBlock(SequenceTask.network(config.fracture(), 15, Device.cpu()));
+            expected.setBlock(SequenceTask.network(config.fracture(), FractureModels.SLICE_FRACTURE, Device.cpu()));
             expected.getBlock().initialize(expected.getNDManager(), DataType.FLOAT32, m3.inputShapes());
             expected.load(pretrained, FractureModels.SLICE_IMAGE);
             var a = m3.block(Device.cpu()).getParameters();
