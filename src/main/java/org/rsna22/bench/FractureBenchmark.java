@@ -67,7 +67,8 @@ public final class FractureBenchmark {
         int features = SequenceTask.cnnFeatures(c);
         String backbone = c.torchScript() ? "torchscript " + Path.of(c.torchscriptPath()).getFileName()
                 : c.backbone() + " w" + c.width();
-        sliceModel(SequenceTask.network(c, FractureModels.SLICE_FRACTURE, Device.cpu()), backbone, batch, w, s, seconds, out);
+        sliceModel(SequenceTask.network(c, FractureModels.SLICE_FRACTURE, Device.cpu()), backbone, batch, w, s, seconds,
+                out);
         int len = c.maxStudyLength();
         double study = measure(new StudyNet(c.studyLstm()), new CompetitionLoss(),
                 m -> new NDList(m.randomNormal(new Shape(studyBatch, len, features)), m.ones(new Shape(studyBatch, len))),

@@ -242,7 +242,7 @@ public final class FractureModels {
         };
     }
 
-    /** Outputs per image of a slice model: M2's 7 vertebrae, M3's (and its image pretraining's) {@link #SLICE_OUTPUTS}. */
+    /** Outputs per image of a slice model: M2's 7 vertebrae, M3's and its pretraining's {@link #SLICE_OUTPUTS}. */
     static int outputs(String model) {
         return switch (model) {
             case VERTEBRA -> 7;

@@ -63,7 +63,8 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
             for (Map.Entry<Integer, List<RunFolder>> e : ensemble.studyRuns().entrySet()) {
                 embedders.put(e.getKey(), new TrainedModels(FractureModels.SLICE_FRACTURE,
                         models.embeddingRuns(e.getKey()),
-                        () -> SequenceTask.network(c, FractureModels.SLICE_FRACTURE, device.device()), device.device()));
+                        () -> SequenceTask.network(c, FractureModels.SLICE_FRACTURE, device.device()),
+                        device.device()));
                 studyModels.put(e.getKey(), new TrainedModels(FractureModels.STUDY, e.getValue(),
                         () -> StudyTask.network(c), device.device()));
                 if (c.studySharesFromM2()) {

@@ -64,8 +64,8 @@ class TorchScriptModelsTest {
         new DemoDatasetGenerator(new DemoDatasetGenerator.Options(6, 32, 5, 24, 2, true)).generate(data, null);
         backbone = shared.resolve("shufflenet.pt");
         String printed = ExternalTools.runOk(List.of(ExternalTools.PYTHON,
-                Path.of("bench/export_backbone.py").toAbsolutePath().toString(), "--arch", "shufflenet_v2_x0_5", "--out",
-                backbone.toString(), "--no-weights", "--size", "32"), shared);
+                Path.of("bench/export_backbone.py").toAbsolutePath().toString(), "--arch", "shufflenet_v2_x0_5",
+                "--out", backbone.toString(), "--no-weights", "--size", "32"), shared);
         assertThat(printed).contains("1024 features per image");
         config = shared.resolve(EXPERIMENT + ".yaml");
         Files.writeString(config, """

@@ -255,9 +255,11 @@ class TrainFractureJobTest {
             assertThat(fm.embeddingRuns(fold)).extracting(r -> r.dir().getFileName().toString())
                     .containsExactly("seed0", "seed1");
             try (TrainedModels m3 = new TrainedModels(FractureModels.SLICE_FRACTURE, fm.embeddingRuns(fold),
-                    () -> SequenceTask.network(two.fracture(), FractureModels.SLICE_FRACTURE, Device.cpu()), Device.cpu());
+                    () -> SequenceTask.network(two.fracture(), FractureModels.SLICE_FRACTURE, Device.cpu()),
+                    Device.cpu());
                  TrainedModels.ByFold m2 = new TrainedModels.ByFold(fm, FractureModels.VERTEBRA,
-                         () -> SequenceTask.network(two.fracture(), FractureModels.VERTEBRA, Device.cpu()), Device.cpu())) {
+                         () -> SequenceTask.network(two.fracture(), FractureModels.VERTEBRA, Device.cpu()),
+                         Device.cpu())) {
                 for (FractureStudy s : studies) {
                     if (s.fold() != fold) {
                         continue;

@@ -41,7 +41,7 @@ public final class JarProcess {
     public static JarProcess start(Map<String, String> env, Path log, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                // C1 only: these jars live seconds to a minute, where C2's compiling costs the 2 cores more than it gives
+                // C1 only: these jars live seconds to a minute; C2's compiling costs the 2 cores more than it gives
                 "-XX:TieredStopAtLevel=1"));
         cmd.addAll(launch());
         cmd.addAll(List.of(args));
