@@ -151,11 +151,7 @@ public class OofTasklet implements Tasklet {
     static Map<String, Double> aucPerLabel(Map<String, int[]> labels, Map<String, double[]> predictions) {
         Map<String, Double> m = new LinkedHashMap<>();
         for (int j = 0; j < CompetitionMetric.TARGETS.size(); j++) {
-            List<double[]> scored = new ArrayList<>();
-            for (Map.Entry<String, int[]> e : labels.entrySet()) {
-                scored.add(new double[] {predictions.get(e.getKey())[j], e.getValue()[j]});
-            }
-            double auc = ValidationMetrics.auc(scored);
+            double auc = ValidationMetrics.auc(scored(labels, predictions, j));
             m.put(CompetitionMetric.TARGETS.get(j), Double.isNaN(auc) ? null : auc);
         }
         return m;
@@ -171,13 +167,19 @@ public class OofTasklet implements Tasklet {
     static Map<String, double[]> aucIntervalPerLabel(Map<String, int[]> labels, Map<String, double[]> predictions) {
         Map<String, double[]> m = new LinkedHashMap<>();
         for (int j = 0; j < CompetitionMetric.TARGETS.size(); j++) {
-            List<double[]> scored = new ArrayList<>();
-            for (Map.Entry<String, int[]> e : labels.entrySet()) {
-                scored.add(new double[] {predictions.get(e.getKey())[j], e.getValue()[j]});
-            }
-            m.put(CompetitionMetric.TARGETS.get(j), ValidationMetrics.aucInterval(scored, AUC_RESAMPLES, j));
+            m.put(CompetitionMetric.TARGETS.get(j),
+                    ValidationMetrics.aucInterval(scored(labels, predictions, j), AUC_RESAMPLES, j));
         }
         return m;
+    }
+
+    /** Label {@code j} of every study as {score, label} pairs, the form ValidationMetrics reads. */
+    private static List<double[]> scored(Map<String, int[]> labels, Map<String, double[]> predictions, int j) {
+        List<double[]> scored = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : labels.entrySet()) {
+            scored.add(new double[] {predictions.get(e.getKey())[j], e.getValue()[j]});
+        }
+        return scored;
     }
 
     /** Per label, how many of the scored studies are fractured there (the positives behind each AUC). */

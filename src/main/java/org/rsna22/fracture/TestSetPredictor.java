@@ -123,8 +123,8 @@ public class TestSetPredictor implements ItemProcessor<FractureStudy, String>, S
             }
             List<String> damaged = SavedModels.usable(models.embeddingRuns(m3Fold)).leftOut();
             if (!damaged.isEmpty()) {
-                leftOut.add(String.join("; ", damaged) + " (the slice-fracture model whose embeddings the study models of fold " + fold
-                        + " read: they are left out with it)");
+                leftOut.add(String.join("; ", damaged) + " (the slice-fracture model whose embeddings the study models of "
+                        + "fold " + fold + " read: they are left out with it)");
                 continue;
             }
             byEmbedding.computeIfAbsent(m3Fold, k -> new ArrayList<>()).addAll(usable.runs());
