@@ -38,9 +38,6 @@ final class JobLauncherSupport {
     static final int DEFAULT_PORT = 8022;
     private static final String DEFAULT_PORT_ARG = "--server.port=" + DEFAULT_PORT;
 
-    /** The default port as this process's own choice, for {@link #startOnAFreePort}, which passes it on as 8022. */
-    static final String AUTO_PORT = DEFAULT_PORT_ARG + "#default";
-
     private JobLauncherSupport() {
     }
 
@@ -92,7 +89,7 @@ final class JobLauncherSupport {
         ConfigurableApplicationContext ctx;
         try {
             ctx = startOnAFreePort(a -> new SpringApplicationBuilder(Rsna22Application.class).properties(props)
-                    .registerShutdownHook(false).run(a), args);
+                    .registerShutdownHook(false).run(a), args, launch.springArgs());
         } catch (RuntimeException e) {
             String why = IoErrors.rootMessage(e);
             String port = args.stream().filter(a -> a.startsWith("--server.port=")).reduce((a, b) -> b)
@@ -210,20 +207,18 @@ final class JobLauncherSupport {
                 return !a.substring("--server.port=".length()).trim().equals("0");
             }
         }
-        args.add(portFree(DEFAULT_PORT) ? AUTO_PORT : "--server.port=0");
+        args.add(portFree(DEFAULT_PORT) ? DEFAULT_PORT_ARG : "--server.port=0");
         return true;
     }
 
     /**
-     * Starts the application with {@code args}. When this process chose the default port itself (no --server.port
-     * was given) and another job took it between the check and the web server's start, as when a script starts two
-     * jobs at once, it starts again on a free port instead of failing; a port the user chose is never changed.
+     * Starts the application with {@code args}. When this process chose the default port itself (it is in
+     * {@code args} but not in what the user {@code given}) and another job took it between the check and the web
+     * server's start, as when a script starts two jobs at once, it starts again on a free port instead of failing; a
+     * port the user chose is never changed.
      */
-    static <T> T startOnAFreePort(Function<String[], T> start, List<String> args) {
-        boolean auto = args.remove(AUTO_PORT);
-        if (auto) {
-            args.add(DEFAULT_PORT_ARG);
-        }
+    static <T> T startOnAFreePort(Function<String[], T> start, List<String> args, List<String> given) {
+        boolean auto = args.contains(DEFAULT_PORT_ARG) && !given.contains(DEFAULT_PORT_ARG);
         try {
             return start.apply(args.toArray(String[]::new));
         } catch (RuntimeException e) {

@@ -33,8 +33,8 @@ class JobLauncherSupportTest {
     @Test
     void theDefaultPortTakenByAJobStartedAtTheSameMomentFallsBackToAFreePort() {
         Start start = new Start("--server.port=8022");
-        List<String> args = new ArrayList<>(List.of("--rsna22.db-dir=x", JobLauncherSupport.AUTO_PORT));
-        assertThat(JobLauncherSupport.startOnAFreePort(start, args))
+        List<String> args = new ArrayList<>(List.of("--rsna22.db-dir=x", "--server.port=8022"));
+        assertThat(JobLauncherSupport.startOnAFreePort(start, args, List.of("--rsna22.db-dir=x")))
                 .isEqualTo("started with --rsna22.db-dir=x --server.port=0");
         assertThat(start.calls).containsExactly(List.of("--rsna22.db-dir=x", "--server.port=8022"),
                 List.of("--rsna22.db-dir=x", "--server.port=0"));
@@ -45,13 +45,14 @@ class JobLauncherSupportTest {
     void aPortTheUserChoseIsNeverChangedAndOtherFailuresAreNotRetried() {
         Start taken = new Start("--server.port=8022");
         assertThatThrownBy(() -> JobLauncherSupport.startOnAFreePort(taken,
-                new ArrayList<>(List.of("--server.port=8022")))).hasRootCauseMessage("Address already in use");
+                new ArrayList<>(List.of("--server.port=8022")), List.of("--server.port=8022")))
+                .hasRootCauseMessage("Address already in use");
         assertThat(taken.calls).hasSize(1);
 
         java.util.function.Function<String[], String> broken = a -> {
             throw new IllegalStateException("no job repository");
         };
         assertThatThrownBy(() -> JobLauncherSupport.startOnAFreePort(broken,
-                new ArrayList<>(List.of(JobLauncherSupport.AUTO_PORT)))).hasMessage("no job repository");
+                new ArrayList<>(List.of("--server.port=8022")), List.of())).hasMessage("no job repository");
     }
 }
