@@ -55,16 +55,18 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         ConfigChecks.require(List.of("m3", "m2").contains(studyShares), "fracture.study_shares must be m3 or m2");
         ConfigChecks.require(!"m2".equals(studyShares) || "scores".equals(studyInputs) && imageLossWeight > 0,
                 "fracture.study_shares: m2 needs study_inputs: scores and an image head (image_loss_weight above 0)");
-        ConfigChecks.require(List.of("lstm", "max").contains(studyModel), "fracture.study_model must be lstm or max");
-        ConfigChecks.require(!"max".equals(studyModel) || "m2".equals(studyShares),
-                "fracture.study_model: max reads the image head times M2's shares: it needs study_shares: m2");
+        ConfigChecks.require(List.of("lstm", "max", "max_shared").contains(studyModel),
+                "fracture.study_model must be lstm, max or max_shared, not " + studyModel);
+        ConfigChecks.require("lstm".equals(studyModel) || "m2".equals(studyShares),
+                "fracture.study_model: " + studyModel + " reads the image head times M2's shares: it needs "
+                        + "study_shares: m2");
         ConfigChecks.require(List.of("raw", "quantile").contains(studyScores),
                 "fracture.study_scores must be raw or quantile, not " + studyScores);
-        ConfigChecks.require(!"quantile".equals(studyScores) || "max".equals(studyModel)
+        ConfigChecks.require(!"quantile".equals(studyScores) || !"lstm".equals(studyModel)
                         && !study.folds().contains(-1) && sliceFracture.folds().containsAll(study.folds()),
                 "fracture.study_scores: quantile places each score among the maxima that the M3 of a fold gave the "
-                        + "training studies of that fold: it needs study_model: max, fracture.study.folds without -1 "
-                        + "(an all-data run has no out-of-fold studies) and an M3 per study fold (slice_fracture.folds "
+                        + "training studies of that fold: it needs study_model: max or max_shared, fracture.study.folds "
+                        + "without -1 (an all-data run has no out-of-fold studies) and an M3 per study fold (slice_fracture.folds "
                         + sliceFracture.folds() + " must hold every fold of study.folds " + study.folds() + ")");
         ConfigChecks.require(!"m2".equals(studyShares) || vertebra.folds().containsAll(sliceFracture.folds()),
                 "fracture.study_shares: m2 reads, beside each M3, the M2 of the same fold: fracture.vertebra.folds "
@@ -140,7 +142,15 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
      * rather than the LSTM of SPEC §8.
      */
     public boolean pooledStudyModel() {
-        return "max".equals(studyModel);
+        return !"lstm".equals(studyModel);
+    }
+
+    /**
+     * With the pooled study model, whether the seven vertebrae share one scale and each also reads patient_overall's
+     * score ({@code max_shared}) rather than each label having a scale of its own ({@code max}).
+     */
+    public boolean sharedStudyScale() {
+        return "max_shared".equals(studyModel);
     }
 
     /** Whether each windowed slice is scaled by its own minimum and maximum (SPEC §6) rather than the window's. */

@@ -77,10 +77,10 @@ public final class StudyTask implements TrainingTask {
     /**
      * The study model that {@code fracture.study_model} names: SPEC §8's LSTM, or per label the maximum of one score
      * over the images ({@link PooledStudyNet}, reading the image head and the head × M2 share values that
-     * {@code study_shares: m2} puts after M3's 15 outputs).
+     * {@code study_shares: m2} puts after M3's 15 outputs; with {@code max_shared} the vertebrae share a scale).
      */
     static Block network(FractureConfig config) {
-        return config.pooledStudyModel() ? new PooledStudyNet(FractureModels.SLICE_OUTPUTS)
+        return config.pooledStudyModel() ? new PooledStudyNet(FractureModels.SLICE_OUTPUTS, config.sharedStudyScale())
                 : new StudyNet(config.studyLstm());
     }
 

@@ -228,6 +228,17 @@ class StudyInputsTest {
         Path fine = Files.writeString(tmp.resolve("fine.yaml"), pooled + "  study_model: max\n  vertebra:\n"
                 + "    folds: [0, 1]\n  slice_fracture:\n    folds: [0, 1]\n  study:\n    folds: [0, 1]\n");
         assertThat(ConfigLoader.load(fine.toString()).fracture().quantileScores()).isTrue();
+        assertThat(ConfigLoader.load(fine.toString()).fracture().sharedStudyScale()).isFalse();
+        Path shared = Files.writeString(tmp.resolve("shared.yaml"), Files.readString(fine)
+                .replace("study_model: max\n", "study_model: max_shared\n"));
+        assertThat(ConfigLoader.load(shared.toString()).fracture().pooledStudyModel()).isTrue();
+        assertThat(ConfigLoader.load(shared.toString()).fracture().sharedStudyScale()).isTrue();
+        Path noShares = Files.writeString(tmp.resolve("noshares.yaml"), "fracture:\n  study_model: max_shared\n");
+        assertThatThrownBy(() -> ConfigLoader.load(noShares.toString()))
+                .hasMessageContaining("fracture.study_model: max_shared reads the image head times M2's shares");
+        Path unknown = Files.writeString(tmp.resolve("unknown.yaml"), "fracture:\n  study_model: mean\n");
+        assertThatThrownBy(() -> ConfigLoader.load(unknown.toString()))
+                .hasMessageContaining("fracture.study_model must be lstm, max or max_shared, not mean");
         Path bad = Files.writeString(tmp.resolve("bad.yaml"), "fracture:\n  study_scores: ranks\n");
         assertThatThrownBy(() -> ConfigLoader.load(bad.toString()))
                 .hasMessageContaining("fracture.study_scores must be raw or quantile, not ranks");

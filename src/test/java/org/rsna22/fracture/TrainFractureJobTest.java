@@ -197,16 +197,16 @@ class TrainFractureJobTest {
      * {@code study_inputs: scores}: the study model reads each study's probabilities by the M3 of its own fold (which
      * did not train on it). With {@code study_shares: m2} every image's first 7 values are the shares of the M2 of
      * that fold (the same M2 that made the study's pseudo-labels, out of fold), the head times each share follows;
-     * the pooled study model trains on them (each score placed among its M3's out-of-fold maxima, study_scores:
-     * quantile), and a test set is predicted with each fold's M2 beside its M3. M3 has two seeds here: the scores the
-     * study model reads are the two seeds' averaged.
+     * the pooled study model (its vertebrae sharing a scale, as the demo's) trains on them (each score placed among
+     * its M3's out-of-fold maxima, study_scores: quantile), and a test set is predicted with each fold's M2 beside its
+     * M3. M3 has two seeds here: the scores the study model reads are the two seeds' averaged.
      */
     @Test
     void withScoresAndM2SharesThePooledStudyModelReadsOutOfFoldValuesAndPredictsATestSet() throws Exception {
         Path config = shared.resolve("fracture-m2.yaml");
         Files.writeString(config, Files.readString(Path.of(CONFIG))
                 .replace("  image_loss_weight: 1\n", "  image_loss_weight: 1\n  study_inputs: scores\n"
-                        + "  study_shares: m2\n  study_model: max\n  study_scores: quantile\n")
+                        + "  study_shares: m2\n  study_model: max_shared\n  study_scores: quantile\n")
                 .replace("  slice_fracture:\n", "  slice_fracture:\n    seeds: [0, 1]\n"));
         Path work = withStudyBoxes(shared.resolve("m2"));
         source.disarm();
