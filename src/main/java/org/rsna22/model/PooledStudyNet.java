@@ -18,11 +18,12 @@ import ai.djl.util.PairList;
  * scores are 8 consecutive values of every image's vector from {@code first} on: patient_overall's, then C1..C7's.
  * Inputs: (B, L, F) and mask (B, L); output: (B, 8) logits in TARGETS order.
  *
- * <p>Per label ({@code shared} false, 16 weights) every label has a scale of its own. Shared (11 weights) the seven
- * vertebrae share one scale, each keeps its offset, and each also reads patient_overall's logit through one weight
- * that starts at 0: a vertebra with a dozen fractured training studies cannot fit a scale of its own (one that
- * happened to score low in the other folds gets a scale that ranks it backwards), and whether the neck is broken at
- * all says something about each vertebra.
+ * <p>Per label ({@code shared} false, 16 weights) every label has a scale of its own. Shared (12 weights) the seven
+ * vertebrae share one scale, each keeps its offset, and each also reads patient_overall's logit through one weight;
+ * patient_overall also reads the largest of the vertebrae's logits through one weight (both start at 0). A vertebra
+ * with a dozen fractured training studies cannot fit a scale of its own (one that happened to score low in the other
+ * folds gets a scale that ranks it backwards); whether the neck is broken at all says something about each
+ * vertebra, and a crack score inside a vertebra more about the neck than one outside every vertebra (a rib's joint).
  */
 public final class PooledStudyNet extends AbstractBlock {
 
@@ -37,6 +38,8 @@ public final class PooledStudyNet extends AbstractBlock {
     private final Parameter offset;
     /** Shared only: the weight of patient_overall's logit in each vertebra's. */
     private final Parameter overall;
+    /** Shared only: the weight of the largest vertebra logit in patient_overall's. */
+    private final Parameter vertebrae;
 
     /** A scale of its own per label: {@code PooledStudyNet(first, false)}. */
     public PooledStudyNet(int first) {
@@ -57,6 +60,8 @@ public final class PooledStudyNet extends AbstractBlock {
                 .optShape(new Shape(8)).optInitializer(new ConstantInitializer(0)).build());
         this.overall = shared ? addParameter(Parameter.builder().setName("overall").setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(1)).optInitializer(new ConstantInitializer(0)).build()) : null;
+        this.vertebrae = shared ? addParameter(Parameter.builder().setName("vertebrae").setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(1)).optInitializer(new ConstantInitializer(0)).build()) : null;
     }
 
     @Override
@@ -73,9 +78,11 @@ public final class PooledStudyNet extends AbstractBlock {
             return new NDList(logit.mul(a).add(b));
         }
         NDArray c = ps.getValue(overall, x.getDevice(), training);
+        NDArray d = ps.getValue(vertebrae, x.getDevice(), training);
         NDArray whole = logit.get(":, 0:1");                                    // (B, 1): patient_overall's
-        NDArray vertebrae = logit.get(":, 1:").mul(a.get("1:2")).add(whole.mul(c));
-        return new NDList(whole.mul(a.get("0:1")).concat(vertebrae, 1).add(b));
+        NDArray each = logit.get(":, 1:");                                      // (B, 7): C1..C7's
+        NDArray neck = whole.mul(a.get("0:1")).add(each.max(new int[] {1}, true).mul(d));
+        return new NDList(neck.concat(each.mul(a.get("1:2")).add(whole.mul(c)), 1).add(b));
     }
 
     @Override

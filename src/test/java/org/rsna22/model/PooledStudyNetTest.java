@@ -108,20 +108,22 @@ class PooledStudyNetTest {
     }
 
     @Test
-    void sharedTheVertebraeHaveOneScaleAndReadPatientOverallsLogit() {
+    void sharedTheVertebraeHaveOneScaleAndReadPatientOverallsLogitWhichReadsTheLargestVertebras() {
         try (Model model = Model.newInstance("pooled")) {
             PooledStudyNet net = new PooledStudyNet(2, true);
             model.setBlock(net);
             NDManager m = model.getNDManager();
             net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 10), new Shape(1, 3));
-            assertThat(net.getParameters().keys()).containsExactly("scale", "offset", "overall");
+            assertThat(net.getParameters().keys()).containsExactly("scale", "offset", "overall", "vertebrae");
             net.getParameters().get("scale").getArray().set(new float[] {2, 3});
             net.getParameters().get("offset").getArray().set(new float[] {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f,
                 0.8f});
             net.getParameters().get("overall").getArray().set(new float[] {0.5f});
+            net.getParameters().get("vertebrae").getArray().set(new float[] {0.25f});
             float[] z = net.forward(new ParameterStore(m, false), inputs(m), false).singletonOrThrow().toFloatArray();
             double whole = logit(Math.max(0.1 + 0.1 * 2, 0.1 + 0.5)); // study 0, patient_overall (peak at image 0)
-            assertThat((double) z[0]).isCloseTo(2 * whole + 0.1, within(1e-4));
+            // the largest vertebra logit: C2's and C5's, which peak at image 2 (0.8)
+            assertThat((double) z[0]).isCloseTo(2 * whole + 0.25 * logit(0.8) + 0.1, within(1e-4));
             for (int j = 1; j < 8; j++) {
                 int peak = j % 3;
                 double own = logit(Math.max(0.1 + 0.1 * 2, 0.1 + 0.1 * peak + 0.5));
