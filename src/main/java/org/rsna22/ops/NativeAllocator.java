@@ -23,6 +23,9 @@ import java.util.Optional;
 public final class NativeAllocator {
 
     /** Where Debian, Ubuntu, Fedora and Alpine install jemalloc's library. */
+    /** jemalloc's settings that keep freed pages for the next batch, as {@link #preloadJemalloc} and ./rsna22 set them. */
+    static final String KEEP_PAGES = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
+
     static final List<Path> JEMALLOC = List.of(Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"),
             Path.of("/usr/lib/aarch64-linux-gnu/libjemalloc.so.2"), Path.of("/usr/lib64/libjemalloc.so.2"),
             Path.of("/usr/lib/libjemalloc.so.2"));
@@ -124,7 +127,7 @@ public final class NativeAllocator {
         Optional<Path> lib = jemalloc();
         if (lib.isPresent() && !env.containsKey("LD_PRELOAD") && !"glibc".equals(env.get("RSNA22_MALLOC"))) {
             env.put("LD_PRELOAD", lib.get().toString());
-            env.put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
+            env.put("MALLOC_CONF", KEEP_PAGES);
         }
     }
 
@@ -155,20 +158,35 @@ public final class NativeAllocator {
     }
 
     /**
-     * One line for a user who starts a job with glibc's malloc: what it costs and how to start with jemalloc; empty
-     * when another allocator serves the process (or glibc was chosen on purpose: RSNA22_MALLOC=glibc).
+     * One line for a user who starts a job with glibc's malloc, or with jemalloc at its default of returning freed
+     * pages after 10 seconds: what it costs and how to start as ./rsna22 does; empty when the process runs as
+     * ./rsna22 starts it, on another allocator, or glibc was chosen on purpose (RSNA22_MALLOC=glibc).
      */
     public static Optional<String> advice() {
-        if (!"glibc".equals(inUse()) || "glibc".equals(System.getenv("RSNA22_MALLOC"))) {
+        if ("glibc".equals(System.getenv("RSNA22_MALLOC"))) {
             return Optional.empty();
         }
-        return Optional.of(advice(jemalloc()));
+        return advice(inUse(), System.getenv("MALLOC_CONF"), jemalloc());
+    }
+
+    static Optional<String> advice(String inUse, String mallocConf, Optional<Path> jemalloc) {
+        if ("glibc".equals(inUse)) {
+            return Optional.of(advice(jemalloc));
+        }
+        if ("jemalloc".equals(inUse) && (mallocConf == null || !mallocConf.contains("dirty_decay_ms:-1"))) {
+            return Optional.of("note: jemalloc serves PyTorch's memory here but returns freed pages to the kernel after "
+                    + "10 s (its default), and training faults them in again (M3's pretraining at 0.6 batches/s instead "
+                    + "of 5.6 on a 2-core VM); set MALLOC_CONF=" + KEEP_PAGES + " as ./rsna22 does "
+                    + "(RSNA22_MALLOC=glibc silences this)");
+        }
+        return Optional.empty();
     }
 
     static String advice(Optional<Path> jemalloc) {
         return "note: PyTorch's memory comes from glibc's malloc in this process, which returns each batch's tensors to "
                 + "the kernel and faults them in again (4.3x slower infer-bbox on a 2-core VM where page faults are dear); "
-                + jemalloc.map(p -> "start with ./rsna22 COMMAND, or LD_PRELOAD=" + p + " java -jar ...")
+                + jemalloc.map(p -> "start with ./rsna22 COMMAND, or LD_PRELOAD=" + p + " MALLOC_CONF=" + KEEP_PAGES
+                                + " java -jar ...")
                         .orElse("install jemalloc (Debian: libjemalloc2) and start with ./rsna22 COMMAND")
                 + " (RSNA22_MALLOC=glibc silences this)";
     }

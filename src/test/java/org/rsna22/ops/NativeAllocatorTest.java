@@ -78,6 +78,20 @@ class NativeAllocatorTest {
         assertThat(NativeAllocator.advice(Optional.of(lib))).contains("glibc's malloc").contains("./rsna22 COMMAND")
                 .contains("LD_PRELOAD=" + lib).contains("RSNA22_MALLOC=glibc");
         assertThat(NativeAllocator.advice(Optional.empty())).contains("libjemalloc2").doesNotContain("LD_PRELOAD");
+        // what the advice says to run is what ./rsna22 runs: jemalloc that keeps its freed pages
+        assertThat(NativeAllocator.advice(Optional.of(lib))).contains("MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1");
+    }
+
+    @Test
+    void jemallocAtItsDefaultDecayGetsAdviceAsRsna22StartsItDoesNot() {
+        Optional<Path> lib = Optional.of(Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"));
+        assertThat(NativeAllocator.advice("jemalloc", null, lib)).hasValueSatisfying(line -> assertThat(line)
+                .contains("returns freed pages").contains("MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1"));
+        assertThat(NativeAllocator.advice("jemalloc", "background_thread:true", lib)).isPresent();
+        assertThat(NativeAllocator.advice("jemalloc", "dirty_decay_ms:-1,muzzy_decay_ms:-1", lib)).isEmpty();
+        assertThat(NativeAllocator.advice("glibc", null, lib)).hasValueSatisfying(line -> assertThat(line)
+                .contains("glibc's malloc"));
+        assertThat(NativeAllocator.advice("tcmalloc", null, lib)).isEmpty();
     }
 
     @Test
