@@ -48,7 +48,8 @@ public final class PooledStudyNet extends AbstractBlock {
 
     /**
      * @param first  the index of patient_overall's score in every image's vector; C1..C7's follow it
-     * @param shared whether the vertebrae share one scale and read patient_overall's logit
+     * @param shared whether the vertebrae share one scale and read patient_overall's logit, which reads the largest
+     *               vertebra's
      */
     public PooledStudyNet(int first, boolean shared) {
         super(shared ? SHARED_VERSION : VERSION);

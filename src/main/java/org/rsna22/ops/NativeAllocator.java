@@ -23,7 +23,7 @@ import java.util.Optional;
 public final class NativeAllocator {
 
     /** Where Debian, Ubuntu, Fedora and Alpine install jemalloc's library. */
-    /** jemalloc's settings that keep freed pages for the next batch, as {@link #preloadJemalloc} and ./rsna22 set them. */
+    /** jemalloc's settings that keep freed pages for the next batch, as {@link #preloadJemalloc} and ./rsna22 set. */
     static final String KEEP_PAGES = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
 
     static final List<Path> JEMALLOC = List.of(Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"),
@@ -174,9 +174,9 @@ public final class NativeAllocator {
             return Optional.of(advice(jemalloc));
         }
         if ("jemalloc".equals(inUse) && (mallocConf == null || !mallocConf.contains("dirty_decay_ms:-1"))) {
-            return Optional.of("note: jemalloc serves PyTorch's memory here but returns freed pages to the kernel after "
-                    + "10 s (its default), and training faults them in again (M3's pretraining at 0.6 batches/s instead "
-                    + "of 5.6 on a 2-core VM); set MALLOC_CONF=" + KEEP_PAGES + " as ./rsna22 does "
+            return Optional.of("note: jemalloc serves PyTorch's memory here but returns freed pages to the kernel "
+                    + "after 10 s (its default), and training faults them in again (M3's pretraining at 0.6 batches/s "
+                    + "instead of 5.6 on a 2-core VM); set MALLOC_CONF=" + KEEP_PAGES + " as ./rsna22 does "
                     + "(RSNA22_MALLOC=glibc silences this)");
         }
         return Optional.empty();

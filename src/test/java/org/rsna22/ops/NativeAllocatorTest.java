@@ -79,7 +79,8 @@ class NativeAllocatorTest {
                 .contains("LD_PRELOAD=" + lib).contains("RSNA22_MALLOC=glibc");
         assertThat(NativeAllocator.advice(Optional.empty())).contains("libjemalloc2").doesNotContain("LD_PRELOAD");
         // what the advice says to run is what ./rsna22 runs: jemalloc that keeps its freed pages
-        assertThat(NativeAllocator.advice(Optional.of(lib))).contains("MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1");
+        assertThat(NativeAllocator.advice(Optional.of(lib)))
+                .contains("MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1");
     }
 
     @Test
