@@ -67,7 +67,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                 "fracture.study_scores: quantile places each score among the maxima that the M3 of a fold gave the "
                         + "training studies of that fold: it needs study_model: max or max_shared, "
                         + "fracture.study.folds without -1 (an all-data run has no out-of-fold studies) and an M3 per "
-                        + "study fold (slice_fracture.folds " + sliceFracture.folds() + " must hold every fold of study.folds " + study.folds() + ")");
+                        + "study fold (slice_fracture.folds " + sliceFracture.folds() + " must hold every fold of "
+                        + "study.folds " + study.folds() + ")");
         ConfigChecks.require(!"m2".equals(studyShares) || vertebra.folds().containsAll(sliceFracture.folds()),
                 "fracture.study_shares: m2 reads, beside each M3, the M2 of the same fold: fracture.vertebra.folds "
                         + vertebra.folds() + " must hold every fold of fracture.slice_fracture.folds " + sliceFracture.folds());

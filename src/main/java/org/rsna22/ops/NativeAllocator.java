@@ -22,10 +22,10 @@ import java.util.Optional;
  */
 public final class NativeAllocator {
 
-    /** Where Debian, Ubuntu, Fedora and Alpine install jemalloc's library. */
     /** jemalloc's settings that keep freed pages for the next batch, as {@link #preloadJemalloc} and ./rsna22 set. */
     static final String KEEP_PAGES = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
 
+    /** Where Debian, Ubuntu, Fedora and Alpine install jemalloc's library. */
     static final List<Path> JEMALLOC = List.of(Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"),
             Path.of("/usr/lib/aarch64-linux-gnu/libjemalloc.so.2"), Path.of("/usr/lib64/libjemalloc.so.2"),
             Path.of("/usr/lib/libjemalloc.so.2"));

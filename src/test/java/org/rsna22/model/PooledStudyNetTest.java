@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -20,6 +21,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -170,7 +172,7 @@ class PooledStudyNetTest {
                 }
                 // two new studies alike in every score but C1's
                 float[] probe = new float[2 * 8];
-                java.util.Arrays.fill(probe, 0.5f);
+                Arrays.fill(probe, 0.5f);
                 probe[1] = 0.3f;
                 probe[8 + 1] = 0.7f;
                 float[] z = net.forward(new ParameterStore(m, false), new NDList(m.create(probe, new Shape(2, 1, 8)),
@@ -201,7 +203,7 @@ class PooledStudyNetTest {
             perLabel.initialize(m, DataType.FLOAT32, new Shape(1, 3, 10), new Shape(1, 3));
             assertThatThrownBy(() -> perLabel.loadParameters(m,
                     new DataInputStream(new ByteArrayInputStream(bytes.toByteArray()))))
-                    .isInstanceOf(ai.djl.MalformedModelException.class);
+                    .isInstanceOf(MalformedModelException.class);
         }
     }
 }
