@@ -43,6 +43,7 @@ public record ConfigDiff(List<String> changes, String firstRun) {
             Map.entry("fracture.study_lstm", "study"),
             Map.entry("fracture.max_study_length", "study"),
             Map.entry("fracture.study_inputs", "study"),
+            Map.entry("fracture.test_time_turns", "study"),
             Map.entry("fracture.study_shares", "study"),
             Map.entry("fracture.study_model", "study"),
             Map.entry("fracture.study_scores", "study"));

@@ -26,6 +26,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 public final class ConfigLoader {
 
     public static final String DEFAULT = "default";
+    /** config/default.yaml as first read ({@link #defaults()}); guarded by PINNED. */
+    private static ObjectNode defaults;
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -166,7 +168,7 @@ public final class ConfigLoader {
      * @param stored whether {@code override} is a resolved config stored earlier (see {@link #REMOVED})
      */
     private static ExperimentConfig overDefaults(ObjectNode override, String label, String source, boolean stored) {
-        ObjectNode merged = (ObjectNode) read(DEFAULT);
+        ObjectNode merged = defaults();
         merge(merged, override, "", stored);
         merged.put("name", label);
         try {
@@ -184,6 +186,24 @@ public final class ConfigLoader {
     /** The resolved config as YAML, to be written beside the results it produced. */
     public static String toYaml(ExperimentConfig config) {
         return YAML.writeValueAsString(config);
+    }
+
+    /**
+     * config/default.yaml as this process first read it (a copy to merge into): a job that runs for hours resolves
+     * its pinned config over the defaults it started with, not over an edit of the file made since (the file of a
+     * newer checkout, whose keys this jar may not know, failed a running pipeline at its next step).
+     */
+    private static ObjectNode defaults() {
+        synchronized (PINNED) {
+            if (defaults == null) {
+                JsonNode read = read(DEFAULT);
+                if (!read.isObject()) {
+                    throw new IllegalArgumentException("config " + DEFAULT + " is not a YAML mapping");
+                }
+                defaults = (ObjectNode) read;
+            }
+            return defaults.deepCopy();
+        }
     }
 
     private static JsonNode read(String name) {

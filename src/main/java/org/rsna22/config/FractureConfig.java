@@ -11,7 +11,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              String torchscriptPath, List<Double> mean, List<Double> std, int width,
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
-                             int imageSlices, String augment, double imageLossWeight, double imageMilWeight,
+                             int imageSlices, String augment, int testTimeTurns, double imageLossWeight, double imageMilWeight,
                              String studyInputs, String studyShares, String studyModel, String studyScores,
                              int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
                              String init, Concurrency parallelRuns) {
@@ -41,6 +41,11 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         ConfigChecks.require(imageSlices == 1 || imageSlices == 3, "fracture.image_slices must be 3 or 1");
         ConfigChecks.require(List.of("flip", "dihedral").contains(augment),
                 "fracture.augment must be flip or dihedral, not " + augment);
+        ConfigChecks.require(List.of(1, 2, 4, 8).contains(testTimeTurns),
+                "fracture.test_time_turns must be 1, 2, 4 or 8, not " + testTimeTurns);
+        ConfigChecks.require(testTimeTurns <= 2 || "dihedral".equals(augment),
+                "fracture.test_time_turns above 2 shows the slice models images turned in ways they were not trained "
+                        + "on: it needs augment: dihedral (augment: flip trains mirrors only: test_time_turns 1 or 2)");
         ConfigChecks.require(stemStride == 1 || stemStride == 2, "fracture.stem_stride must be 1 or 2");
         ConfigChecks.require(study == null || study.stemStride() == 0,
                 "fracture.study.stem_stride must be 0: the study model reads scores or features, it has no backbone");

@@ -26,17 +26,22 @@ final class FracturePredictions {
      * images × outputs values (with an image head, {@link SequenceNet}'s second output follows the first).
      */
     static float[][] perImage(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs) {
-        return perImage(models, crops, crop, window, outputs, 0);
+        return perImage(models, crops, crop, window, outputs, 0, 1);
     }
 
-    /** {@link #perImage} with every image's slices moved {@code shift} slices towards the feet (-1, 0 or 1). */
+    /**
+     * {@link #perImage} with every image's slices moved {@code shift} slices towards the feet (-1, 0 or 1), averaged
+     * over the first {@code turns} of the square's symmetries of every window ({@link SequenceTask#turn}: 1, the
+     * images as they are; 2, and mirrored left to right; 4, and mirrored top to bottom and both ways; 8, and
+     * transposed): test-time augmentation.
+     */
     static float[][] perImage(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs,
-                              int shift) {
+                              int shift, int turns) {
         int images = CropStore.images(crop.slices());
         double[][] sum = new double[images][outputs];
         int[] count = new int[images];
         try (NoGrad g = NoGrad.enter()) {
-            windows(models, crops, crop, window, outputs, shift, sum, count);
+            windows(models, crops, crop, window, outputs, shift, turns, sum, count);
         }
         float[][] out = new float[images][outputs];
         for (int i = 0; i < images; i++) {
@@ -47,26 +52,42 @@ final class FracturePredictions {
         return out;
     }
 
-    /** Adds σ(output) of every window's images into {@code sum} and counts the windows of each image. */
+    /**
+     * Adds σ(output) of every window's images, each of the first {@code turns} symmetries, into {@code sum} and counts
+     * the windows of each image. The turns of a window go through the network as one batch.
+     */
     private static void windows(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs, int shift,
-                                double[][] sum, int[] count) {
+                                int turns, double[][] sum, int[] count) {
         int images = CropStore.images(crop.slices());
         int size = crops.size();
+        int image = 3 * size * size;
+        int turned = window * image;
         for (int first : SequenceTask.windowStarts(images, window)) {
-            float[] x = new float[window * 3 * size * size];
-            float[] pos = new float[window];
+            float[] x = new float[turns * turned];
+            float[] pos = new float[turns * window];
             float[] mask = new float[window];
             SequenceTask.fillWindow(crops, crop, first, shift, window, x, pos, mask, 0);
+            for (int turn = 1; turn < turns; turn++) {
+                System.arraycopy(x, 0, x, turn * turned, turned);
+                System.arraycopy(pos, 0, pos, turn * window, window);
+                for (int t = 0; t < window; t++) {
+                    SequenceTask.turn(x, turn * turned + t * image, 3, size, turn);
+                }
+            }
             for (Model m : models) {
                 try (NDManager nd = m.getNDManager().newSubManager()) {
-                    NDList in = new NDList(nd.create(x, new Shape(1, window, 3, size, size)), nd.create(pos, new Shape(1, window)));
+                    NDList in = new NDList(nd.create(x, new Shape(turns, window, 3, size, size)),
+                            nd.create(pos, new Shape(turns, window)));
                     NDList o = m.getBlock().forward(new ParameterStore(nd, false), in, false);
                     float[] z = (o.size() == 1 ? o.singletonOrThrow() : NDArrays.concat(o, -1)).toFloatArray();
-                    for (int t = 0; t < window && first + t < images; t++) {
-                        for (int k = 0; k < outputs; k++) {
-                            sum[first + t][k] += 1 / (1 + Math.exp(-z[t * outputs + k]));
+                    for (int turn = 0; turn < turns; turn++) {
+                        for (int t = 0; t < window && first + t < images; t++) {
+                            int at = (turn * window + t) * outputs;
+                            for (int k = 0; k < outputs; k++) {
+                                sum[first + t][k] += 1 / (1 + Math.exp(-z[at + k]));
+                            }
+                            count[first + t]++;
                         }
-                        count[first + t]++;
                     }
                 }
             }
@@ -92,17 +113,18 @@ final class FracturePredictions {
             return embed(models.get(0), crops, crop);
         }
         int scores = SequenceTask.scoresPerImage(c);
-        float[][] p = perImage(models, crops, crop, c.imagesPerWindow(), scores);
+        int turns = c.testTimeTurns();
+        float[][] p = perImage(models, crops, crop, c.imagesPerWindow(), scores, 0, turns);
         if (c.imageHead() && c.imageSlices() == 1) {
             for (int shift : new int[] {-1, 1}) {
-                float[][] moved = perImage(models, crops, crop, c.imagesPerWindow(), scores, shift);
+                float[][] moved = perImage(models, crops, crop, c.imagesPerWindow(), scores, shift, turns);
                 for (int i = 0; i < p.length; i++) {
                     p[i][scores - 1] = Math.max(p[i][scores - 1], moved[i][scores - 1]);
                 }
             }
         }
         float[][] shares = c.studySharesFromM2()
-                ? perImage(vertebraModels, crops, crop, c.imagesPerWindow(), 7) : null;
+                ? perImage(vertebraModels, crops, crop, c.imagesPerWindow(), 7, 0, turns) : null;
         int values = SequenceTask.studyInputSize(c);
         float[] flat = new float[p.length * values];
         for (int i = 0; i < p.length; i++) {

@@ -21,6 +21,9 @@ class ConfigDiffTest {
                 + "  image_loss_weight: 1\n  augment: dihedral\n"));
         assertThat(turned.firstRun()).isEqualTo("vertebra");
         assertThat(turned.changes()).containsExactly("fracture.augment: flip → dihedral");
+        // test-time turns change what the study model reads, no slice model
+        assertThat(ConfigDiff.of(base, load(tmp, "tta", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
+                + "  test_time_turns: 2\n")).firstRun()).isEqualTo("study");
         assertThat(ConfigDiff.of(base, load(tmp, "threads", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
                 + "  threads: 3\n")).isEmpty()).isTrue();
         // how many runs train at once changes no model (as bbox.parallel_runs)

@@ -78,6 +78,25 @@ class StudyInputsTest {
         }
     }
 
+    /**
+     * Stands in for an M3 that looks at one corner: sequence outputs 0, the image head's raw output the value of the
+     * image's top-left pixel, so that the study inputs show which way the image was turned.
+     */
+    static final class TopLeftPixel extends StandIn {
+        @Override
+        NDList outputs(NDArray x, long b, long t) {
+            return new NDList(x.getManager().zeros(new Shape(b, t, FractureModels.SLICE_OUTPUTS)),
+                    x.get(":, :, 0, 0, 0").reshape(b, t, 1));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            Shape x = inputShapes[0];
+            return new Shape[] {new Shape(x.get(0), x.get(1), FractureModels.SLICE_OUTPUTS),
+                    new Shape(x.get(0), x.get(1), 1)};
+        }
+    }
+
     /** Stands in for M2: every image's raw share of vertebra k (0-based) is k - 3, whatever it shows. */
     static final class FixedShares extends StandIn {
         @Override
@@ -169,6 +188,58 @@ class StudyInputsTest {
             float[] w = FracturePredictions.studyInputs(List.of(seed1, seed0), null, middle, crop, one).fitted(2);
             assertThat(w).containsExactly(v, within(1e-6f));
         }
+    }
+
+    @Test
+    void testTimeTurnsAverageTheScoresOverTheImagesMirrorsAndTransposes(@TempDir Path tmp) throws Exception {
+        // image 0 (slices 0-2): bright (1 after the window) in its top-left pixel only; image 1 (slices 3-5): air
+        short[][] hu = new short[6][];
+        for (int s = 0; s < 6; s++) {
+            short corner = (short) (s < 3 ? 1300 : -500);
+            hu[s] = new short[] {corner, -500, -500, -500};
+        }
+        StudyCrop crop = new StudyCrop("1.2.3", 2, new int[] {1, 2, 3, 4, 5, 6}, new int[] {0, 0, 2}, hu);
+        int head = FractureModels.SLICE_OUTPUTS;
+        // the top-left pixel of image 0 as each turn shows it: 1 as it is and transposed, 0 after any mirror
+        double bright = sigmoid(1);
+        double dark = 0.5;
+        double[] expected = {bright, (bright + dark) / 2, (bright + 3 * dark) / 4, (2 * bright + 6 * dark) / 8};
+        int[] turns = {1, 2, 4, 8};
+        try (Model model = Model.newInstance("top-left")) {
+            model.setBlock(new TopLeftPixel());
+            for (int i = 0; i < turns.length; i++) {
+                FractureConfig c = turned(tmp, turns[i]);
+                assertThat(c.testTimeTurns()).isEqualTo(turns[i]);
+                float[] v = FracturePredictions.studyInputs(List.of(model), null, middleSlices(tmp, c), crop, c)
+                        .fitted(2);
+                assertThat((double) v[head]).as("image 0, %d turns", turns[i]).isCloseTo(expected[i], within(1e-6));
+                assertThat((double) v[head + 1 + head]).as("image 1 (air), %d turns", turns[i])
+                        .isCloseTo(dark, within(1e-6));
+                // the sequence outputs are averaged over the turns too (all 0 here: σ = 0.5)
+                assertThat((double) v[0]).isCloseTo(0.5, within(1e-6));
+            }
+        }
+    }
+
+    @Test
+    void testTimeTurnsAreOneTwoFourOrEightAndBeyondTwoNeedTheDihedralTraining(@TempDir Path tmp) throws Exception {
+        Path three = Files.writeString(tmp.resolve("three.yaml"), "fracture:\n  test_time_turns: 3\n");
+        assertThatThrownBy(() -> ConfigLoader.load(three.toString()))
+                .hasMessageContaining("fracture.test_time_turns must be 1, 2, 4 or 8, not 3");
+        Path flip = Files.writeString(tmp.resolve("flip.yaml"), "fracture:\n  test_time_turns: 4\n");
+        assertThatThrownBy(() -> ConfigLoader.load(flip.toString()))
+                .hasMessageContaining("it needs augment: dihedral");
+        Path mirror = Files.writeString(tmp.resolve("mirror.yaml"), "fracture:\n  test_time_turns: 2\n");
+        assertThat(ConfigLoader.load(mirror.toString()).fracture().testTimeTurns()).isEqualTo(2);
+        assertThat(ConfigLoader.load("default").fracture().testTimeTurns()).isEqualTo(1);
+    }
+
+    private static FractureConfig turned(Path tmp, int turns) throws Exception {
+        Path yaml = Files.writeString(tmp.resolve("turns" + turns + ".yaml"), "fracture:\n"
+                + "  crop_size: 16\n  images_per_window: 2\n  image_slices: 1\n  augment: dihedral\n"
+                + "  test_time_turns: " + turns + "\n  image_loss_weight: 1\n  study_inputs: scores\n"
+                + "  window_scaling: fixed\n");
+        return ConfigLoader.load(yaml.toString()).fracture();
     }
 
     @Test
