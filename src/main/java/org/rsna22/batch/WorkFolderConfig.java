@@ -111,9 +111,7 @@ final class WorkFolderConfig {
                 removed.add(work.runs(exp).resolve(model));
             }
         }
-        // what the study model reads of each image: M3's scores, M2's shares with study_shares: m2, how many turns
-        if (diff.stales("slice_fracture") || diff.changes().stream().anyMatch(c -> c.startsWith("fracture.study_inputs")
-                || c.startsWith("fracture.study_shares") || c.startsWith("fracture.test_time_turns"))) {
+        if (diff.stalesEmbeddings()) {
             removed.add(work.embeddings(exp));
         }
         removed.add(work.submission());

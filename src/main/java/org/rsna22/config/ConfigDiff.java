@@ -57,6 +57,19 @@ public record ConfigDiff(List<String> changes, String firstRun) {
         return firstRun != null && MODELS.indexOf(model) >= MODELS.indexOf(firstRun);
     }
 
+    /** Keys that change what the stored embeddings hold (what the study model reads of each image), M3 aside. */
+    private static final List<String> EMBEDDING_KEYS = List.of("fracture.study_inputs", "fracture.study_shares",
+            "fracture.test_time_turns");
+
+    /**
+     * Whether the stored embeddings are stale: made by a stale M3, or reading each image otherwise (inputs, shares,
+     * test-time turns).
+     */
+    public boolean stalesEmbeddings() {
+        return stales("slice_fracture") || changes.stream().anyMatch(c -> EMBEDDING_KEYS.stream()
+                .anyMatch(k -> c.startsWith(k + ":")));
+    }
+
     /** The differences from {@code before} (what the runs were trained with) to {@code after}. */
     public static ConfigDiff of(ExperimentConfig before, ExperimentConfig after) {
         JsonNode a = ConfigLoader.tree(before);

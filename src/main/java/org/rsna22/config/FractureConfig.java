@@ -43,6 +43,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                 "fracture.augment must be flip or dihedral, not " + augment);
         ConfigChecks.require(List.of(1, 2, 4, 8).contains(testTimeTurns),
                 "fracture.test_time_turns must be 1, 2, 4 or 8, not " + testTimeTurns);
+        ConfigChecks.require(testTimeTurns == 1 || "scores".equals(studyInputs),
+                "fracture.test_time_turns averages the scores the study model reads: it needs study_inputs: scores");
         ConfigChecks.require(testTimeTurns <= 2 || "dihedral".equals(augment),
                 "fracture.test_time_turns above 2 shows the slice models images turned in ways they were not trained "
                         + "on: it needs augment: dihedral (augment: flip trains mirrors only: test_time_turns 1 or 2)");

@@ -21,9 +21,19 @@ class ConfigDiffTest {
                 + "  image_loss_weight: 1\n  augment: dihedral\n"));
         assertThat(turned.firstRun()).isEqualTo("vertebra");
         assertThat(turned.changes()).containsExactly("fracture.augment: flip → dihedral");
-        // test-time turns change what the study model reads, no slice model
-        assertThat(ConfigDiff.of(base, load(tmp, "tta", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
-                + "  test_time_turns: 2\n")).firstRun()).isEqualTo("study");
+        // test-time turns change what the study model reads, no slice model: the embeddings are made again
+        String scores = "fracture:\n  box_labels: true\n  image_loss_weight: 1\n  study_inputs: scores\n";
+        ConfigDiff tta = ConfigDiff.of(load(tmp, "scores", scores), load(tmp, "tta", scores + "  test_time_turns: 2\n"));
+        assertThat(tta.changes()).containsExactly("fracture.test_time_turns: 1 → 2");
+        assertThat(tta.firstRun()).isEqualTo("study");
+        assertThat(tta.stalesEmbeddings()).isTrue();
+        // a change of the study model's own training keeps them; one of M3 does not
+        ConfigDiff studyEpochs = ConfigDiff.of(base, load(tmp, "studyepochs", "fracture:\n  box_labels: true\n"
+                + "  image_loss_weight: 1\n  study:\n    epochs: 4\n"));
+        assertThat(studyEpochs.firstRun()).isEqualTo("study");
+        assertThat(studyEpochs.stalesEmbeddings()).isFalse();
+        assertThat(ConfigDiff.of(base, load(tmp, "bags2", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
+                + "  image_mil_weight: 1\n")).stalesEmbeddings()).isTrue();
         assertThat(ConfigDiff.of(base, load(tmp, "threads", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
                 + "  threads: 3\n")).isEmpty()).isTrue();
         // how many runs train at once changes no model (as bbox.parallel_runs)

@@ -223,13 +223,17 @@ class StudyInputsTest {
 
     @Test
     void testTimeTurnsAreOneTwoFourOrEightAndBeyondTwoNeedTheDihedralTraining(@TempDir Path tmp) throws Exception {
-        Path three = Files.writeString(tmp.resolve("three.yaml"), "fracture:\n  test_time_turns: 3\n");
+        Path features = Files.writeString(tmp.resolve("features.yaml"), "fracture:\n  test_time_turns: 2\n");
+        assertThatThrownBy(() -> ConfigLoader.load(features.toString()))
+                .hasMessageContaining("it needs study_inputs: scores");
+        String scores = "fracture:\n  study_inputs: scores\n  image_loss_weight: 1\n";
+        Path three = Files.writeString(tmp.resolve("three.yaml"), scores + "  test_time_turns: 3\n");
         assertThatThrownBy(() -> ConfigLoader.load(three.toString()))
                 .hasMessageContaining("fracture.test_time_turns must be 1, 2, 4 or 8, not 3");
-        Path flip = Files.writeString(tmp.resolve("flip.yaml"), "fracture:\n  test_time_turns: 4\n");
+        Path flip = Files.writeString(tmp.resolve("flip.yaml"), scores + "  test_time_turns: 4\n");
         assertThatThrownBy(() -> ConfigLoader.load(flip.toString()))
                 .hasMessageContaining("it needs augment: dihedral");
-        Path mirror = Files.writeString(tmp.resolve("mirror.yaml"), "fracture:\n  test_time_turns: 2\n");
+        Path mirror = Files.writeString(tmp.resolve("mirror.yaml"), scores + "  test_time_turns: 2\n");
         assertThat(ConfigLoader.load(mirror.toString()).fracture().testTimeTurns()).isEqualTo(2);
         assertThat(ConfigLoader.load("default").fracture().testTimeTurns()).isEqualTo(1);
     }
