@@ -48,6 +48,10 @@ public record ConfigDiff(List<String> changes, String firstRun) {
             Map.entry("fracture.study_model", "study"),
             Map.entry("fracture.study_scores", "study"));
 
+    /** Keys that change what the stored embeddings hold (what the study model reads of each image), M3 aside. */
+    private static final List<String> EMBEDDING_KEYS = List.of("fracture.study_inputs", "fracture.study_shares",
+            "fracture.test_time_turns");
+
     public boolean isEmpty() {
         return changes.isEmpty();
     }
@@ -56,10 +60,6 @@ public record ConfigDiff(List<String> changes, String firstRun) {
     public boolean stales(String model) {
         return firstRun != null && MODELS.indexOf(model) >= MODELS.indexOf(firstRun);
     }
-
-    /** Keys that change what the stored embeddings hold (what the study model reads of each image), M3 aside. */
-    private static final List<String> EMBEDDING_KEYS = List.of("fracture.study_inputs", "fracture.study_shares",
-            "fracture.test_time_turns");
 
     /**
      * Whether the stored embeddings are stale: made by a stale M3, or reading each image otherwise (inputs, shares,

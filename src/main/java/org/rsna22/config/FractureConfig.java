@@ -11,8 +11,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              String torchscriptPath, List<Double> mean, List<Double> std, int width,
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
-                             int imageSlices, String augment, int testTimeTurns, double imageLossWeight, double imageMilWeight,
-                             String studyInputs, String studyShares, String studyModel, String studyScores,
+                             int imageSlices, String augment, int testTimeTurns, double imageLossWeight,
+                             double imageMilWeight, String studyInputs, String studyShares, String studyModel, String studyScores,
                              int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
                              String init, Concurrency parallelRuns) {
 

@@ -102,7 +102,8 @@ final class FracturePredictions {
      * of an image is the maximum over its three slices, each shown in turn: a crack a slice or two thick is not missed
      * for lying outside the middle slices. With {@code study_shares: m2} the first 7 values are the shares that
      * {@code vertebraModels} (M2) give the image instead of M3's vertebra outputs, and the image head's score times
-     * each share follows the head's.
+     * each share follows the head's. Every score is the mean over {@code fracture.test_time_turns} symmetries of the
+     * image ({@link #perImage}).
      *
      * @param models         the slice-fracture models of one fold, one per seed (at least one)
      * @param vertebraModels the M2 models whose shares are averaged; unused (may be null) unless study_shares is m2

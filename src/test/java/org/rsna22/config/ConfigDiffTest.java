@@ -23,7 +23,8 @@ class ConfigDiffTest {
         assertThat(turned.changes()).containsExactly("fracture.augment: flip → dihedral");
         // test-time turns change what the study model reads, no slice model: the embeddings are made again
         String scores = "fracture:\n  box_labels: true\n  image_loss_weight: 1\n  study_inputs: scores\n";
-        ConfigDiff tta = ConfigDiff.of(load(tmp, "scores", scores), load(tmp, "tta", scores + "  test_time_turns: 2\n"));
+        ConfigDiff tta = ConfigDiff.of(load(tmp, "scores", scores),
+                load(tmp, "tta", scores + "  test_time_turns: 2\n"));
         assertThat(tta.changes()).containsExactly("fracture.test_time_turns: 1 → 2");
         assertThat(tta.firstRun()).isEqualTo("study");
         assertThat(tta.stalesEmbeddings()).isTrue();
