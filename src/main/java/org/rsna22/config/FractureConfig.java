@@ -12,8 +12,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
                              int imageSlices, String augment, int testTimeTurns, double imageLossWeight,
-                             double imageMilWeight, String studyInputs, String studyShares, String studyModel, String studyScores,
-                             int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
+                             double imageMilWeight, String studyInputs, String studyShares, String studyModel,
+                             String studyScores, int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
                              String init, Concurrency parallelRuns) {
 
     /** ImageNet's per-channel mean and standard deviation: what pretrained TorchScript backbones expect by default. */

@@ -115,9 +115,15 @@ class StudyInputsTest {
     }
 
     private static FractureConfig config(Path tmp, int imageSlices, String shares) throws Exception {
-        Path yaml = Files.writeString(tmp.resolve("slices" + imageSlices + shares + ".yaml"), "fracture:\n"
+        return config(tmp, imageSlices, shares, 1);
+    }
+
+    /** The test config; with {@code turns} above 1, trained on all 8 turns and scored over that many. */
+    private static FractureConfig config(Path tmp, int imageSlices, String shares, int turns) throws Exception {
+        Path yaml = Files.writeString(tmp.resolve("slices" + imageSlices + shares + turns + ".yaml"), "fracture:\n"
                 + "  crop_size: 16\n  images_per_window: 2\n  image_slices: " + imageSlices + "\n"
                 + "  image_loss_weight: 1\n  study_inputs: scores\n  study_shares: " + shares + "\n"
+                + (turns > 1 ? "  augment: dihedral\n" : "") + "  test_time_turns: " + turns + "\n"
                 + "  window_scaling: fixed\n  vertebra:\n    folds: [0, 1]\n  slice_fracture:\n    folds: [0, 1]\n");
         return ConfigLoader.load(yaml.toString()).fracture();
     }
@@ -208,7 +214,7 @@ class StudyInputsTest {
         try (Model model = Model.newInstance("top-left")) {
             model.setBlock(new TopLeftPixel());
             for (int i = 0; i < turns.length; i++) {
-                FractureConfig c = turned(tmp, turns[i]);
+                FractureConfig c = config(tmp, 1, "m3", turns[i]);
                 assertThat(c.testTimeTurns()).isEqualTo(turns[i]);
                 float[] v = FracturePredictions.studyInputs(List.of(model), null, middleSlices(tmp, c), crop, c)
                         .fitted(2);
@@ -236,14 +242,6 @@ class StudyInputsTest {
         Path mirror = Files.writeString(tmp.resolve("mirror.yaml"), scores + "  test_time_turns: 2\n");
         assertThat(ConfigLoader.load(mirror.toString()).fracture().testTimeTurns()).isEqualTo(2);
         assertThat(ConfigLoader.load("default").fracture().testTimeTurns()).isEqualTo(1);
-    }
-
-    private static FractureConfig turned(Path tmp, int turns) throws Exception {
-        Path yaml = Files.writeString(tmp.resolve("turns" + turns + ".yaml"), "fracture:\n"
-                + "  crop_size: 16\n  images_per_window: 2\n  image_slices: 1\n  augment: dihedral\n"
-                + "  test_time_turns: " + turns + "\n  image_loss_weight: 1\n  study_inputs: scores\n"
-                + "  window_scaling: fixed\n");
-        return ConfigLoader.load(yaml.toString()).fracture();
     }
 
     @Test
