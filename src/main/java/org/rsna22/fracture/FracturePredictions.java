@@ -37,11 +37,26 @@ final class FracturePredictions {
      */
     static float[][] perImage(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs,
                               int shift, int turns) {
+        return perImage(models, crops, crop, window, outputs, shift, turns, true);
+    }
+
+    /**
+     * {@link #perImage}; without {@code sequence} only the image head's values of a {@link SequenceNet} are computed
+     * (the others stay 0), its CNN and head once per image.
+     */
+    private static float[][] perImage(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs,
+                                      int shift, int turns, boolean sequence) {
         int images = CropStore.images(crop.slices());
         double[][] sum = new double[images][outputs];
         int[] count = new int[images];
         try (NoGrad g = NoGrad.enter()) {
-            windows(models, crops, crop, window, outputs, shift, turns, sum, count);
+            for (Model m : models) {
+                if (m.getBlock() instanceof SequenceNet net) {
+                    imagesOnce(m, net, crops, crop, window, outputs, shift, turns, sequence, sum, count);
+                } else { // a block that is not a SequenceNet (a test's stand-in) runs on whole windows of images
+                    windows(m, crops, crop, window, outputs, shift, turns, sum, count);
+                }
+            }
         }
         float[][] out = new float[images][outputs];
         for (int i = 0; i < images; i++) {
@@ -53,10 +68,115 @@ final class FracturePredictions {
     }
 
     /**
-     * Adds σ(output) of every window's images, each of the first {@code turns} symmetries, into {@code sum} and counts
-     * the windows of each image. The turns of a window go through the network as one batch.
+     * The image head's score of every image of a crop ({@code outputs} values per image, the head's last), its slices
+     * moved {@code shift} slices, averaged over the models and {@code turns} symmetries.
      */
-    private static void windows(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs, int shift,
+    static float[] headScores(List<Model> models, CropStore crops, StudyCrop crop, int window, int outputs, int shift,
+                              int turns) {
+        float[][] p = perImage(models, crops, crop, window, outputs, shift, turns, false);
+        float[] out = new float[p.length];
+        for (int i = 0; i < p.length; i++) {
+            out[i] = p[i][outputs - 1];
+        }
+        return out;
+    }
+
+    /**
+     * Adds σ(output) of every window's images by one model, each of the first {@code turns} symmetries, into
+     * {@code sum} and counts the windows of each image: {@link SequenceNet} in evaluation gives an image the same
+     * CNN features in every window, so the CNN (and the image head) run once per image and symmetry and only the
+     * sequence part runs per window (the same values as whole windows up to rounding, in a third to a half of the
+     * time). Without {@code sequence} only the image head's values are added, once per image and symmetry.
+     */
+    private static void imagesOnce(Model m, SequenceNet net, CropStore crops, StudyCrop crop, int window, int outputs,
+                                   int shift, int turns, boolean sequence, double[][] sum, int[] count) {
+        int images = CropStore.images(crop.slices());
+        int f = net.features();
+        int e = net.embeddingSize();
+        int heads = e - f;
+        int sequenceOutputs = outputs - heads;
+        float[][] embedded = embeddings(m, net, crops, crop, window, shift, turns);
+        List<Integer> starts = SequenceTask.windowStarts(images, window);
+        for (float[] emb : embedded) {
+            if (!sequence) {
+                for (int img = 0; img < images; img++) {
+                    addSigmoids(emb, img * e + f, heads, sum[img], sequenceOutputs);
+                    count[img]++;
+                }
+                continue;
+            }
+            float[] x = new float[starts.size() * window * f];
+            float[] pos = new float[starts.size() * window];
+            for (int w = 0; w < starts.size(); w++) {
+                for (int t = 0; t < window; t++) { // past the end the last image repeats, as in SequenceTask.fillWindow
+                    int img = Math.min(images - 1, starts.get(w) + t);
+                    System.arraycopy(emb, img * e, x, (w * window + t) * f, f);
+                    pos[w * window + t] = img;
+                }
+            }
+            float[] z;
+            try (NDManager nd = m.getNDManager().newSubManager()) {
+                z = net.sequence(new ParameterStore(nd, false), nd.create(x, new Shape(starts.size(), window, f)),
+                        nd.create(pos, new Shape(starts.size(), window)), false).toFloatArray();
+            }
+            for (int w = 0; w < starts.size(); w++) {
+                for (int t = 0; t < window && starts.get(w) + t < images; t++) {
+                    int img = starts.get(w) + t;
+                    addSigmoids(z, (w * window + t) * sequenceOutputs, sequenceOutputs, sum[img], 0);
+                    addSigmoids(emb, img * e + f, heads, sum[img], sequenceOutputs);
+                    count[img]++;
+                }
+            }
+        }
+    }
+
+    private static void addSigmoids(float[] z, int from, int n, double[] sum, int to) {
+        for (int k = 0; k < n; k++) {
+            sum[to + k] += 1 / (1 + Math.exp(-z[from + k]));
+        }
+    }
+
+    /**
+     * {@link SequenceNet#studyEmbedding} of every image of a crop, its slices moved {@code shift} slices, for each of
+     * the first {@code turns} symmetries: [turn][image × embeddingSize]. {@code batch} images with all their turns
+     * go through the network at once.
+     */
+    private static float[][] embeddings(Model m, SequenceNet net, CropStore crops, StudyCrop crop, int batch,
+                                        int shift, int turns) {
+        int images = CropStore.images(crop.slices());
+        int size = crops.size();
+        int plane = 3 * size * size;
+        int e = net.embeddingSize();
+        float[][] out = new float[turns][images * e];
+        for (int from = 0; from < images; from += batch) {
+            int n = Math.min(batch, images - from);
+            float[] x = new float[turns * n * plane];
+            for (int i = 0; i < n; i++) {
+                crops.image(crop, from + i, shift, x, i * plane);
+            }
+            for (int turn = 1; turn < turns; turn++) {
+                System.arraycopy(x, 0, x, turn * n * plane, n * plane);
+                for (int i = 0; i < n; i++) {
+                    SequenceTask.turn(x, (turn * n + i) * plane, 3, size, turn);
+                }
+            }
+            try (NDManager nd = m.getNDManager().newSubManager()) {
+                float[] v = net.studyEmbedding(new ParameterStore(nd, false),
+                        nd.create(x, new Shape(turns * n, 3, size, size)), false).toFloatArray();
+                for (int turn = 0; turn < turns; turn++) {
+                    System.arraycopy(v, turn * n * e, out[turn], from * e, n * e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Adds σ(output) of every window's images by one model, each of the first {@code turns} symmetries, into
+     * {@code sum} and counts the windows of each image; the turns of a window go through the network as one batch.
+     * For blocks that are not a {@link SequenceNet}.
+     */
+    private static void windows(Model m, CropStore crops, StudyCrop crop, int window, int outputs, int shift,
                                 int turns, double[][] sum, int[] count) {
         int images = CropStore.images(crop.slices());
         int size = crops.size();
@@ -74,20 +194,15 @@ final class FracturePredictions {
                     SequenceTask.turn(x, turn * turned + t * image, 3, size, turn);
                 }
             }
-            for (Model m : models) {
-                try (NDManager nd = m.getNDManager().newSubManager()) {
-                    NDList in = new NDList(nd.create(x, new Shape(turns, window, 3, size, size)),
-                            nd.create(pos, new Shape(turns, window)));
-                    NDList o = m.getBlock().forward(new ParameterStore(nd, false), in, false);
-                    float[] z = (o.size() == 1 ? o.singletonOrThrow() : NDArrays.concat(o, -1)).toFloatArray();
-                    for (int turn = 0; turn < turns; turn++) {
-                        for (int t = 0; t < window && first + t < images; t++) {
-                            int at = (turn * window + t) * outputs;
-                            for (int k = 0; k < outputs; k++) {
-                                sum[first + t][k] += 1 / (1 + Math.exp(-z[at + k]));
-                            }
-                            count[first + t]++;
-                        }
+            try (NDManager nd = m.getNDManager().newSubManager()) {
+                NDList in = new NDList(nd.create(x, new Shape(turns, window, 3, size, size)),
+                        nd.create(pos, new Shape(turns, window)));
+                NDList o = m.getBlock().forward(new ParameterStore(nd, false), in, false);
+                float[] z = (o.size() == 1 ? o.singletonOrThrow() : NDArrays.concat(o, -1)).toFloatArray();
+                for (int turn = 0; turn < turns; turn++) {
+                    for (int t = 0; t < window && first + t < images; t++) {
+                        addSigmoids(z, (turn * window + t) * outputs, outputs, sum[first + t], 0);
+                        count[first + t]++;
                     }
                 }
             }
@@ -118,9 +233,9 @@ final class FracturePredictions {
         float[][] p = perImage(models, crops, crop, c.imagesPerWindow(), scores, 0, turns);
         if (c.imageHead() && c.imageSlices() == 1) {
             for (int shift : new int[] {-1, 1}) {
-                float[][] moved = perImage(models, crops, crop, c.imagesPerWindow(), scores, shift, turns);
+                float[] moved = headScores(models, crops, crop, c.imagesPerWindow(), scores, shift, turns);
                 for (int i = 0; i < p.length; i++) {
-                    p[i][scores - 1] = Math.max(p[i][scores - 1], moved[i][scores - 1]);
+                    p[i][scores - 1] = Math.max(p[i][scores - 1], moved[i]);
                 }
             }
         }
@@ -145,26 +260,10 @@ final class FracturePredictions {
     /** The CNN features of every image of a crop by one slice-fracture model. */
     static StudyEmbedding embed(Model model, CropStore crops, StudyCrop crop) {
         SequenceNet net = (SequenceNet) model.getBlock();
-        int images = CropStore.images(crop.slices());
-        int size = crops.size();
-        int plane = 3 * size * size;
-        int features = net.embeddingSize();
-        float[] values = new float[images * features];
         try (NoGrad g = NoGrad.enter()) {
-            for (int from = 0; from < images; from += EMBED_BATCH) {
-                int n = Math.min(EMBED_BATCH, images - from);
-                float[] x = new float[n * plane];
-                for (int i = 0; i < n; i++) {
-                    crops.image(crop, from + i, x, i * plane);
-                }
-                try (NDManager nd = model.getNDManager().newSubManager()) {
-                    NDArray f = net.studyEmbedding(new ParameterStore(nd, false),
-                            nd.create(x, new Shape(n, 3, size, size)), false);
-                    System.arraycopy(f.toFloatArray(), 0, values, from * features, n * features);
-                }
-            }
+            return new StudyEmbedding(crop.studyUid(), CropStore.images(crop.slices()), net.embeddingSize(),
+                    embeddings(model, net, crops, crop, EMBED_BATCH, 0, 1)[0]);
         }
-        return new StudyEmbedding(crop.studyUid(), images, features, values);
     }
 
     /** The 8 probabilities of a study (TARGETS order), averaged over the study models. */

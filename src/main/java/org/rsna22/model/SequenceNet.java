@@ -85,13 +85,23 @@ public final class SequenceNet extends AbstractBlock {
         long b = s.get(0);
         long t = s.get(1);
         NDArray f = embed(ps, x.reshape(b * t, s.get(2), s.get(3), s.get(4)), training).reshape(b, t, features);
-        NDArray seq = f.add(PositionEmbedding.sinusoidal(inputs.get(1), features));
-        NDArray h = lstm.forward(ps, new NDList(seq), training).singletonOrThrow();
-        NDArray out = head.forward(ps, new NDList(h), training).singletonOrThrow();
+        NDArray out = sequence(ps, f, inputs.get(1), training);
         if (imageHead == null) {
             return new NDList(out);
         }
         return new NDList(out, imageHead.forward(ps, new NDList(f), training).singletonOrThrow());
+    }
+
+    /**
+     * The sequence head's raw outputs (B, T, outputs) from the CNN features of windows of images (B, T, features) and
+     * their positions (B, T): the first output of {@link #forward} without the CNN. In evaluation an image's features
+     * do not depend on the window it is in, so a prediction can run the CNN once per image ({@link #studyEmbedding})
+     * and the windows through this alone.
+     */
+    public NDArray sequence(ParameterStore ps, NDArray features, NDArray positions, boolean training) {
+        NDArray seq = features.add(PositionEmbedding.sinusoidal(positions, this.features));
+        NDArray h = lstm.forward(ps, new NDList(seq), training).singletonOrThrow();
+        return head.forward(ps, new NDList(h), training).singletonOrThrow();
     }
 
     /** Length of a {@link #studyEmbedding} vector: the CNN features, then the image head's outputs if any. */

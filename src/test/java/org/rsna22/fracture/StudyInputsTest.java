@@ -244,6 +244,79 @@ class StudyInputsTest {
         assertThat(ConfigLoader.load("default").fracture().testTimeTurns()).isEqualTo(1);
     }
 
+    /** Hides a network's type, so that the predictions run it on whole windows of images as any block. */
+    static final class WholeWindows extends StandIn {
+        private final SequenceNet net;
+
+        WholeWindows(SequenceNet net) {
+            this.net = net;
+        }
+
+        @Override
+        NDList outputs(NDArray x, long b, long t) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+                                         PairList<String, Object> params) {
+            return net.forward(ps, inputs, training);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return net.getOutputShapes(inputShapes);
+        }
+    }
+
+    @Test
+    void aSequenceNetsCnnRunsOncePerImageWithTheValuesOfWholeWindows(@TempDir Path tmp) throws Exception {
+        Path yaml = Files.writeString(tmp.resolve("m3.yaml"), "fracture:\n  crop_size: 16\n  images_per_window: 4\n"
+                + "  backbone: plain\n  width: 16\n  lstm: 8\n  image_slices: 1\n  image_loss_weight: 1\n"
+                + "  study_inputs: scores\n  augment: dihedral\n  window_scaling: fixed\n");
+        FractureConfig c = ConfigLoader.load(yaml.toString()).fracture();
+        // 31 slices: 11 images (the last one short), windows of 4 at stride 2 cover them 1-2 times
+        java.util.Random rnd = new java.util.Random(7);
+        short[][] hu = new short[31][256];
+        int[] numbers = new int[31];
+        for (int s = 0; s < hu.length; s++) {
+            numbers[s] = s + 1;
+            for (int i = 0; i < 256; i++) {
+                hu[s][i] = (short) (rnd.nextInt(1800) - 400);
+            }
+        }
+        StudyCrop crop = new StudyCrop("1.2.3", 16, numbers, new int[] {0, 0, 16}, hu);
+        CropStore crops = new CropStore(new WorkLayout(tmp), WorkLayout.Subset.TRAIN, 16, c.windowLevel(),
+                c.windowWidth(), 4, true, false);
+        int outputs = SequenceTask.scoresPerImage(c);
+        try (Model fast = Model.newInstance("m3"); Model slow = Model.newInstance("m3-windows")) {
+            SequenceNet net = SequenceTask.network(c, FractureModels.SLICE_FRACTURE, Device.cpu());
+            fast.setBlock(net);
+            net.initialize(fast.getNDManager(), DataType.FLOAT32, new Shape(1, 4, 3, 16, 16), new Shape(1, 4));
+            slow.setBlock(new WholeWindows(net));
+            for (int turns : new int[] {1, 8}) {
+                for (int shift : new int[] {-1, 0, 1}) {
+                    float[][] once = FracturePredictions.perImage(List.of(fast), crops, crop, 4, outputs, shift, turns);
+                    float[][] windows = FracturePredictions.perImage(List.of(slow), crops, crop, 4, outputs, shift,
+                            turns);
+                    float[] head = FracturePredictions.headScores(List.of(fast), crops, crop, 4, outputs, shift, turns);
+                    assertThat(once).hasNumberOfRows(11);
+                    for (int i = 0; i < 11; i++) {
+                        for (int k = 0; k < outputs; k++) {
+                            assertThat(once[i][k]).as("image %d output %d, %d turns, shift %d", i, k, turns, shift)
+                                    .isCloseTo(windows[i][k], within(1e-5f));
+                        }
+                        assertThat(head[i]).isCloseTo(windows[i][outputs - 1], within(1e-5f));
+                    }
+                }
+            }
+            // and the scores vary between images: the comparison is not between constants
+            float[][] p = FracturePredictions.perImage(List.of(fast), crops, crop, 4, outputs, 0, 1);
+            assertThat(p[0][outputs - 1]).isNotCloseTo(p[5][outputs - 1], within(1e-6f));
+            assertThat(p[0][0]).isNotCloseTo(p[5][0], within(1e-6f));
+        }
+    }
+
     @Test
     void withM2SharesTheStudyReadsM2sSharesAndTheImageHeadTimesEachShare(@TempDir Path tmp) throws Exception {
         StudyCrop crop = brightThirdSlice();
