@@ -6,8 +6,11 @@
 #   ours      generate-demo (full labels: 3 in 4 studies segmented, crack boxes for every fractured study)
 #   scarce    generate-demo --seg-fraction 0.25 --box-fraction 0.25 (labels about as scarce as the competition's)
 #   other     bench/other_phantoms.py (phantoms made by other code: other anatomy, noise, DICOM syntaxes)
+# and, only with --only, one scarcity at a time (which of the two labels does "scarce" lack?):
+#   segs      generate-demo --seg-fraction 0.25 (segmentations for a quarter of the studies, every crack boxed)
+#   boxes     generate-demo --box-fraction 0.25 (crack boxes for a quarter of the fractured studies)
 #
-#   bench/learning.sh [--studies N] [--only ours|scarce|other] [--config NAME]
+#   bench/learning.sh [--studies N] [--only ours|scarce|other|segs|boxes] [--config NAME]
 #
 # Needs the packaged jar; `other` needs Debian's python3 with numpy and pydicom (apt-get install python3-pydicom).
 # Runs with jemalloc preloaded where installed, as ./rsna22 does. Everything goes to data/learning/ (git-ignored);
@@ -23,6 +26,10 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
+case ${ONLY:-ours} in
+  ours|scarce|other|segs|boxes) ;;
+  *) echo "unknown dataset $ONLY (ours, scarce, other, segs or boxes)" >&2; exit 2;;
+esac
 D=data/learning
 mkdir -p "$D"
 cp target/rsna22.jar "$D/rsna22.jar" # a build during the run must not change the classes
@@ -40,13 +47,18 @@ dataset() { # name -> generates $D/<name>-<N> unless present
     ours) LD_PRELOAD= java -jar "$JAR" generate-demo --out "$out" --studies "$STUDIES" > "$out.log" 2>&1;;
     scarce) LD_PRELOAD= java -jar "$JAR" generate-demo --out "$out" --studies "$STUDIES" --seg-fraction 0.25 \
       --box-fraction 0.25 > "$out.log" 2>&1;;
+    segs) LD_PRELOAD= java -jar "$JAR" generate-demo --out "$out" --studies "$STUDIES" --seg-fraction 0.25 \
+      > "$out.log" 2>&1;;
+    boxes) LD_PRELOAD= java -jar "$JAR" generate-demo --out "$out" --studies "$STUDIES" --box-fraction 0.25 \
+      > "$out.log" 2>&1;;
     other) LD_PRELOAD= /usr/bin/python3 bench/other_phantoms.py --out "$out" --studies "$STUDIES" --size 96 \
       > "$out.log" 2>&1;;
   esac
 }
 
 printf '%-7s %7s %8s %9s %6s  %-44s %s\n' data studies OOF constant ratio "AUC overall C1 C2 C3 C4 C5 C6 C7" wall
-for name in ours scarce other; do
+for name in ours scarce other segs boxes; do
+  [ -z "$ONLY" ] && [ "$name" = segs -o "$name" = boxes ] && continue
   [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
   dataset "$name"
   work="$D/$name-$STUDIES-work"
