@@ -154,12 +154,7 @@ final class FracturePredictions {
             for (int i = 0; i < n; i++) {
                 crops.image(crop, from + i, shift, x, i * plane);
             }
-            for (int turn = 1; turn < turns; turn++) {
-                System.arraycopy(x, 0, x, turn * n * plane, n * plane);
-                for (int i = 0; i < n; i++) {
-                    SequenceTask.turn(x, (turn * n + i) * plane, 3, size, turn);
-                }
-            }
+            addTurns(x, n, size, turns);
             try (NDManager nd = m.getNDManager().newSubManager()) {
                 float[] v = net.studyEmbedding(new ParameterStore(nd, false),
                         nd.create(x, new Shape(turns * n, 3, size, size)), false).toFloatArray();
@@ -169,6 +164,20 @@ final class FracturePredictions {
             }
         }
         return out;
+    }
+
+    /**
+     * Fills turn slots 1..turns-1 of {@code x}: the first {@code images} images (3 planes of size×size each) copied
+     * after themselves once per turn, each copy turned by that turn's symmetry ({@link SequenceTask#turn}).
+     */
+    private static void addTurns(float[] x, int images, int size, int turns) {
+        int plane = 3 * size * size;
+        for (int turn = 1; turn < turns; turn++) {
+            System.arraycopy(x, 0, x, turn * images * plane, images * plane);
+            for (int i = 0; i < images; i++) {
+                SequenceTask.turn(x, (turn * images + i) * plane, 3, size, turn);
+            }
+        }
     }
 
     /**
@@ -187,12 +196,9 @@ final class FracturePredictions {
             float[] pos = new float[turns * window];
             float[] mask = new float[window];
             SequenceTask.fillWindow(crops, crop, first, shift, window, x, pos, mask, 0);
+            addTurns(x, window, size, turns);
             for (int turn = 1; turn < turns; turn++) {
-                System.arraycopy(x, 0, x, turn * turned, turned);
                 System.arraycopy(pos, 0, pos, turn * window, window);
-                for (int t = 0; t < window; t++) {
-                    SequenceTask.turn(x, turn * turned + t * image, 3, size, turn);
-                }
             }
             try (NDManager nd = m.getNDManager().newSubManager()) {
                 NDList in = new NDList(nd.create(x, new Shape(turns, window, 3, size, size)),
