@@ -16,6 +16,7 @@ import org.rsna22.fracture.FractureModels;
 import org.rsna22.fracture.FractureStudy;
 import org.rsna22.fracture.FractureWork;
 import org.rsna22.fracture.OofTasklet;
+import org.rsna22.fracture.PseudoBoxesTasklet;
 import org.rsna22.fracture.PseudoLabelsTasklet;
 import org.rsna22.fracture.StudyPartitionTasklet;
 import org.rsna22.fracture.VertebraLabelsTasklet;
@@ -42,8 +43,9 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The train-fracture job (SPEC §6-8): studyCrops (partitioned over studies) → vertebraLabels → trainVertebra (M2,
- * fold × seed) → pseudoLabels → trainSliceImage (M3's image pretraining, when configured) → trainSliceFracture (M3)
- * → embeddings (partitioned over studies) → trainStudy (M4)
+ * fold × seed) → pseudoLabels → trainCrackImage, trainCrackFinder and pseudoBoxes (with fracture.pseudo_boxes: a
+ * first M3 and its pretraining locate the cracks of the fractured studies without crack boxes) → trainSliceImage (M3's
+ * image pretraining, when configured) → trainSliceFracture (M3) → embeddings (partitioned over studies) → trainStudy (M4)
  * → oof (out-of-fold predictions and cv_score.json).
  */
 @Configuration
@@ -69,10 +71,12 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     public Job trainFractureJob(JobRepository repository, JobOwnerListener owner, Step studyCrops, Step vertebraLabels,
-                                Step trainVertebra, Step pseudoLabels, Step trainSliceImage,
-                                Step trainSliceFracture, Step embeddings, Step trainStudy, Step oof) {
+                                Step trainVertebra, Step pseudoLabels, Step trainCrackImage, Step trainCrackFinder,
+                                Step pseudoBoxes, Step trainSliceImage, Step trainSliceFracture, Step embeddings,
+                                Step trainStudy, Step oof) {
         return new JobBuilder(JOB, repository).listener(owner).start(studyCrops).next(vertebraLabels)
-                .next(trainVertebra).next(pseudoLabels).next(trainSliceImage).next(trainSliceFracture)
+                .next(trainVertebra).next(pseudoLabels).next(trainCrackImage).next(trainCrackFinder).next(pseudoBoxes)
+                .next(trainSliceImage).next(trainSliceFracture)
                 .next(embeddings).next(trainStudy).next(oof).build();
     }
 
@@ -182,6 +186,19 @@ public class TrainFractureJobConfiguration {
     }
 
     @Bean
+    public Step pseudoBoxes(JobRepository repository, PlatformTransactionManager tx, PseudoBoxesTasklet tasklet) {
+        return new StepBuilder("pseudoBoxes", repository).tasklet(tasklet, tx).build();
+    }
+
+    @Bean
+    @StepScope
+    public PseudoBoxesTasklet pseudoBoxesTasklet(@Value(DATA) String data, @Value(WORK) String work,
+                                                 @Value(CONFIG) String config, DicomSource dicom) {
+        ExperimentConfig c = ConfigLoader.load(config);
+        return new PseudoBoxesTasklet(WorkLayout.of(work), models(data, work, c, dicom), c.fracture());
+    }
+
+    @Bean
     public Step oof(JobRepository repository, PlatformTransactionManager tx, OofTasklet tasklet) {
         return new StepBuilder("oof", repository).tasklet(tasklet, tx).build();
     }
@@ -221,6 +238,32 @@ public class TrainFractureJobConfiguration {
     @StepScope
     public PartitionHandler trainSliceImageHandler(Step trainSliceImagePartition, @Value(CONFIG) String config, PartitionHandlers handlers) {
         return trainHandler(trainSliceImagePartition, config, handlers, "trainSliceImage-");
+    }
+
+    /** The crack finder's image pretraining: no partitions unless the crack finder trains and M3 is pretrained. */
+    @Bean
+    public Step trainCrackImage(JobRepository repository, Step trainCrackImagePartition,
+            @Qualifier("crackImageRuns") Partitioner partitioner, @Qualifier("trainCrackImageHandler") PartitionHandler handler) {
+        return trainStep("trainCrackImage", repository, trainCrackImagePartition, partitioner, handler);
+    }
+
+    @Bean
+    @StepScope
+    public PartitionHandler trainCrackImageHandler(Step trainCrackImagePartition, @Value(CONFIG) String config, PartitionHandlers handlers) {
+        return trainHandler(trainCrackImagePartition, config, handlers, "trainCrackImage-");
+    }
+
+    /** The crack finder (fracture.pseudo_boxes): no partitions unless some fractured study has no crack box. */
+    @Bean
+    public Step trainCrackFinder(JobRepository repository, Step trainCrackFinderPartition,
+            @Qualifier("crackFinderRuns") Partitioner partitioner, @Qualifier("trainCrackFinderHandler") PartitionHandler handler) {
+        return trainStep("trainCrackFinder", repository, trainCrackFinderPartition, partitioner, handler);
+    }
+
+    @Bean
+    @StepScope
+    public PartitionHandler trainCrackFinderHandler(Step trainCrackFinderPartition, @Value(CONFIG) String config, PartitionHandlers handlers) {
+        return trainHandler(trainCrackFinderPartition, config, handlers, "trainCrackFinder-");
     }
 
     @Bean
@@ -267,6 +310,27 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     @StepScope
+    public Partitioner crackFinderRuns(@Value(DATA) String data, @Value(WORK) String work, @Value(CONFIG) String config)
+            throws IOException {
+        return crackRuns(data, work, config, FractureModels.CRACK_FINDER);
+    }
+
+    @Bean
+    @StepScope
+    public Partitioner crackImageRuns(@Value(DATA) String data, @Value(WORK) String work, @Value(CONFIG) String config)
+            throws IOException {
+        return crackRuns(data, work, config, FractureModels.CRACK_IMAGE);
+    }
+
+    /** The runs of a crack model: none unless the crack finder trains (fracture.pseudo_boxes and unboxed cracks). */
+    private Partitioner crackRuns(String data, String work, String config, String model) throws IOException {
+        FractureModels models = new FractureModels(WorkLayout.of(work), ConfigLoader.load(config), null, devices,
+                new CompetitionLayout(Path.of(data)).boundingBoxesCsv());
+        return models.crackFinderTrains() ? runs(work, config, model) : grid -> Map.of();
+    }
+
+    @Bean
+    @StepScope
     public Partitioner studyRuns(@Value(WORK) String work, @Value(CONFIG) String config) {
         return runs(work, config, FractureModels.STUDY);
     }
@@ -281,6 +345,18 @@ public class TrainFractureJobConfiguration {
     public Step trainSliceImagePartition(JobRepository repository, PlatformTransactionManager tx,
                                          @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
         return new StepBuilder("trainSliceImagePartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    }
+
+    @Bean
+    public Step trainCrackImagePartition(JobRepository repository, PlatformTransactionManager tx,
+                                         @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
+        return new StepBuilder("trainCrackImagePartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    }
+
+    @Bean
+    public Step trainCrackFinderPartition(JobRepository repository, PlatformTransactionManager tx,
+                                          @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
+        return new StepBuilder("trainCrackFinderPartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
     }
 
     @Bean

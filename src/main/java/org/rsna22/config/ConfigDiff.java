@@ -19,7 +19,8 @@ import tools.jackson.databind.JsonNode;
 public record ConfigDiff(List<String> changes, String firstRun) {
 
     /** The models in pipeline order: the box localiser, then the fracture stage's. */
-    public static final List<String> MODELS = List.of("bbox", "vertebra", "slice_image", "slice_fracture", "study");
+    public static final List<String> MODELS = List.of("bbox", "vertebra", "crack_image", "crack_finder",
+            "slice_image", "slice_fracture", "study");
 
     /** Keys that change how a job runs, never what it computes. */
     private static final Set<String> EXECUTION_KEYS = Set.of(
@@ -33,12 +34,13 @@ public record ConfigDiff(List<String> changes, String firstRun) {
 
     /** Fracture keys whose first stale model is not M2 (every other fracture key shapes all three models). */
     private static final Map<String, String> FRACTURE_FIRST = Map.ofEntries(
-            Map.entry("fracture.slice_fracture", "slice_image"),
-            Map.entry("fracture.image_pretrain_epochs", "slice_image"),
-            Map.entry("fracture.image_pretrain_batch_size", "slice_image"),
-            Map.entry("fracture.box_labels", "slice_image"),
-            Map.entry("fracture.image_loss_weight", "slice_image"),
-            Map.entry("fracture.image_mil_weight", "slice_fracture"),
+            Map.entry("fracture.slice_fracture", "crack_image"),
+            Map.entry("fracture.image_pretrain_epochs", "crack_image"),
+            Map.entry("fracture.image_pretrain_batch_size", "crack_image"),
+            Map.entry("fracture.box_labels", "crack_image"),
+            Map.entry("fracture.image_loss_weight", "crack_image"),
+            Map.entry("fracture.image_mil_weight", "crack_finder"),
+            Map.entry("fracture.pseudo_boxes", "crack_image"),
             Map.entry("fracture.study", "study"),
             Map.entry("fracture.study_lstm", "study"),
             Map.entry("fracture.max_study_length", "study"),

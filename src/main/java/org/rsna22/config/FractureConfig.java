@@ -12,7 +12,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
                              int imageSlices, String augment, int testTimeTurns, double imageLossWeight,
-                             double imageMilWeight, String studyInputs, String studyShares, String studyModel,
+                             double imageMilWeight, boolean pseudoBoxes, String studyInputs, String studyShares, String studyModel,
                              String studyScores, int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
                              String init, Concurrency parallelRuns) {
 
@@ -57,6 +57,9 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         ConfigChecks.require(imageMilWeight == 0 || boxLabels && imageLossWeight > 0,
                 "fracture.image_mil_weight teaches M3's crack head from the fractured studies without crack boxes: it "
                         + "needs box_labels: true and image_loss_weight above 0");
+        ConfigChecks.require(!pseudoBoxes || boxLabels && imageLossWeight > 0,
+                "fracture.pseudo_boxes locates the cracks of the fractured studies without crack boxes with M3's crack "
+                        + "head: it needs box_labels: true and image_loss_weight above 0");
         ConfigChecks.require(List.of("features", "scores").contains(studyInputs),
                 "fracture.study_inputs must be features or scores");
         ConfigChecks.require(List.of("m3", "m2").contains(studyShares), "fracture.study_shares must be m3 or m2");

@@ -118,6 +118,14 @@ public record WorkLayout(Path root) {
         return root.resolve("train_image_pseu_v04_crop.csv.gz");
     }
 
+    /**
+     * With fracture.pseudo_boxes, the crack slices that each fold's crack finder located in its unboxed fractured
+     * training studies (fold,StudyInstanceUID,slice_number,score).
+     */
+    public Path pseudoBoxes() {
+        return root.resolve("pseudo_boxes.csv.gz");
+    }
+
     /** Out-of-fold study predictions: StudyInstanceUID, patient_overall, C1..C7. */
     public Path oofStudyPredictions() {
         return root.resolve("oof_study_pred_v01.csv.gz");

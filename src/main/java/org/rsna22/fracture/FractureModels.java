@@ -40,6 +40,14 @@ public final class FractureModels {
     public static final String SLICE_IMAGE = "slice_image";
     public static final String STUDY = "study";
     /**
+     * With fracture.pseudo_boxes, a first M3 (slice_fracture's settings, trained as M3 is, from {@link #CRACK_IMAGE})
+     * that locates the cracks of the fractured studies without crack boxes for M3 and its pretraining
+     * ({@link PseudoBoxes}).
+     */
+    public static final String CRACK_FINDER = "crack_finder";
+    /** The crack finder's image pretraining: slice_image's settings, without the located cracks. */
+    public static final String CRACK_IMAGE = "crack_image";
+    /**
      * What each store's crops kept in memory may take: 256 MiB is every crop of a small dataset, or about 8 studies of
      * 256-pixel crops; the training draws windows across studies, so a crop is read from the cache files again.
      */
@@ -90,8 +98,8 @@ public final class FractureModels {
     public SequenceModel settingsOf(String model) {
         return switch (model) {
             case VERTEBRA -> config.vertebra();
-            case SLICE_FRACTURE -> config.sliceFracture();
-            case SLICE_IMAGE -> config.sliceImage();
+            case SLICE_FRACTURE, CRACK_FINDER -> config.sliceFracture();
+            case SLICE_IMAGE, CRACK_IMAGE -> config.sliceImage();
             case STUDY -> config.study();
             default -> throw new IllegalArgumentException("unknown fracture model " + model);
         };
@@ -145,13 +153,41 @@ public final class FractureModels {
         }
         CropStore crops = crops();
         Map<String, Map<Integer, float[]>> targets = targets(model);
-        TrainingTask.Start start = model.equals(SLICE_FRACTURE) && config.imagePretraining()
-                ? new TrainingTask.Start(run(SLICE_IMAGE, fold, seed).model(), SLICE_IMAGE) : null;
+        Set<String> unlocated = model.equals(VERTEBRA) ? Set.of() : unlocated(studies);
+        if ((model.equals(SLICE_FRACTURE) || model.equals(SLICE_IMAGE)) && config.pseudoBoxes() && !unlocated.isEmpty()) {
+            if (!Files.isRegularFile(work.pseudoBoxes())) {
+                throw new IllegalStateException("fracture.pseudo_boxes is on and " + unlocated.size()
+                        + " fractured studies have no crack box, but " + work.pseudoBoxes() + " is missing: "
+                        + "the pseudoBoxes step of train-fracture writes it; run train-fracture again");
+            }
+            Map<String, List<Integer>> located = PseudoBoxes.read(work.pseudoBoxes(), fold);
+            located.keySet().retainAll(unlocated);
+            targets = PseudoBoxes.apply(targets, located);
+            unlocated = new HashSet<>(unlocated);
+            unlocated.removeAll(located.keySet());
+        }
+        String pretraining = model.equals(CRACK_FINDER) ? CRACK_IMAGE : SLICE_IMAGE;
+        TrainingTask.Start start = (model.equals(SLICE_FRACTURE) || model.equals(CRACK_FINDER))
+                && config.imagePretraining()
+                ? new TrainingTask.Start(run(pretraining, fold, seed).model(), pretraining) : null;
         List<String> train = sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold()));
         return new SequenceTask(model, settings(model), config, crops, targets,
                 settingsOf(model).nonzeroWeight(), train,
                 sequenceStudies(studies, crops, targets, s -> TrainRun.validatesOn(fold, s.fold())),
-                model.equals(SLICE_IMAGE), start, model.equals(VERTEBRA) ? Set.of() : unlocated(studies));
+                pretrains(model), start, unlocated);
+    }
+
+    /** Whether a slice model is an image pretraining: single slices rather than windows. */
+    private static boolean pretrains(String model) {
+        return model.equals(SLICE_IMAGE) || model.equals(CRACK_IMAGE);
+    }
+
+    /**
+     * Whether the crack finder (and its pretraining, when M3 has one) trains: with {@code fracture.pseudo_boxes} and
+     * some fractured study without a crack box ({@link #unlocated}).
+     */
+    public boolean crackFinderTrains() throws IOException {
+        return config.pseudoBoxes() && !unlocated(FractureStudy.readAll(work)).isEmpty();
     }
 
     /**
@@ -189,7 +225,7 @@ public final class FractureModels {
 
     /** The training samples a slice model's run has on {@code train}: windows, or single slices when pretraining. */
     private long samples(String model, CropStore crops, List<String> train) throws IOException {
-        return SequenceTask.sampleCount(crops, train, config.imagesPerWindow(), model.equals(SLICE_IMAGE));
+        return SequenceTask.sampleCount(crops, train, config.imagesPerWindow(), pretrains(model));
     }
 
     private List<FractureStudy> studyTrain(List<FractureStudy> studies, int fold) throws IOException {
@@ -237,7 +273,7 @@ public final class FractureModels {
     private Map<String, Map<Integer, float[]>> targets(String model) throws IOException {
         return switch (model) {
             case VERTEBRA -> vertebraTargets();
-            case SLICE_FRACTURE, SLICE_IMAGE -> pseudoTargets();
+            case SLICE_FRACTURE, SLICE_IMAGE, CRACK_FINDER, CRACK_IMAGE -> pseudoTargets();
             default -> throw new IllegalArgumentException("unknown slice model " + model);
         };
     }
@@ -246,7 +282,7 @@ public final class FractureModels {
     static int outputs(String model) {
         return switch (model) {
             case VERTEBRA -> 7;
-            case SLICE_FRACTURE, SLICE_IMAGE -> SLICE_OUTPUTS;
+            case SLICE_FRACTURE, SLICE_IMAGE, CRACK_FINDER, CRACK_IMAGE -> SLICE_OUTPUTS;
             default -> throw new IllegalArgumentException("not a slice model: " + model);
         };
     }

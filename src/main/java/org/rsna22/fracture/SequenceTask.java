@@ -225,6 +225,16 @@ public final class SequenceTask implements TrainingTask {
         return !model.equals(FractureModels.VERTEBRA) && c.imageHead();
     }
 
+    /** Per study and slice number, the targets the task trains on. */
+    Map<String, Map<Integer, float[]>> targets() {
+        return targets;
+    }
+
+    /** The studies whose images stay out of the image head's loss and AUC. */
+    Set<String> unlocated() {
+        return unlocated;
+    }
+
     @Override
     public String modelName() {
         return modelName;

@@ -13,9 +13,18 @@ class ConfigDiffTest {
     @Test
     void eachChangeStalesTheRunsFromTheFirstModelItShapes(@TempDir Path tmp) throws Exception {
         ExperimentConfig base = load(tmp, "base", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n");
-        // the bag term only enters M3's sequence training: its pretraining and M2 stay
+        // the bag term only enters the sequence training of the crack finder and M3 (and M3's pretraining reads what
+        // the crack finder finds): M2 and the crack finder's pretraining stay
         assertThat(ConfigDiff.of(base, load(tmp, "bags", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
-                + "  image_mil_weight: 1\n")).firstRun()).isEqualTo("slice_fracture");
+                + "  image_mil_weight: 1\n")).firstRun()).isEqualTo("crack_finder");
+        // self-training: the crack finder's pretraining and all after it (M3's pretraining reads the cracks it
+        // finds), M2 kept
+        ConfigDiff pseudo = ConfigDiff.of(base, load(tmp, "pseudo", "fracture:\n  box_labels: true\n"
+                + "  image_loss_weight: 1\n  pseudo_boxes: true\n"));
+        assertThat(pseudo.firstRun()).isEqualTo("crack_image");
+        assertThat(pseudo.stales("vertebra")).isFalse();
+        assertThat(pseudo.stales("slice_image")).isTrue();
+        assertThat(pseudo.stalesEmbeddings()).isTrue();
         // the turns are M2's too
         ConfigDiff turned = ConfigDiff.of(base, load(tmp, "turned", "fracture:\n  box_labels: true\n"
                 + "  image_loss_weight: 1\n  augment: dihedral\n"));

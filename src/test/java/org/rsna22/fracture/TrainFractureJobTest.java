@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.rsna22.batch.JobRunner;
 import org.rsna22.config.ConfigLoader;
 import org.rsna22.config.ExperimentConfig;
+import org.rsna22.dataset.CsvFiles;
 import org.rsna22.dataset.WorkLayout;
 import org.rsna22.demo.DemoDatasetGenerator;
 import org.rsna22.testsupport.FailingDicomSource;
@@ -185,6 +187,10 @@ class TrainFractureJobTest {
                 assertThat(Files.readAllLines(w.run("fracture-test", model, fold, 0).metrics())).hasSize(4);
             }
         }
+        // every fractured study has its crack boxes: no crack finder trains, and no crack slice is made up
+        assertThat(w.runs("fracture-test").resolve(FractureModels.CRACK_IMAGE)).doesNotExist();
+        assertThat(w.runs("fracture-test").resolve(FractureModels.CRACK_FINDER)).doesNotExist();
+        assertThat(PrepareJobTestSupport.gunzip(w.pseudoBoxes())).containsExactly(PseudoBoxes.HEADER);
         // M3's per-image crack head (image_loss_weight): its AUC is logged, and its value follows the 128 CNN
         // features in every vector the study model reads
         assertThat(Files.readAllLines(w.run("fracture-test", FractureModels.SLICE_FRACTURE, 0, 0).metrics()).get(0))
@@ -323,10 +329,7 @@ class TrainFractureJobTest {
      */
     @Test
     void fracturedStudiesWithoutCrackBoxesTrainOnPseudoLabelsAndArePredicted() throws Exception {
-        // the same phantoms (the same images) with the crack boxes of half of the fractured studies
-        Path scarce = shared.resolve("scarce-data");
-        new DemoDatasetGenerator(new DemoDatasetGenerator.Options(6, 32, 5, 24, 2, 1.0, 0.5, false))
-                .generate(scarce, null);
+        Path scarce = scarceData();
         Map<String, Set<Integer>> boxed = PseudoLabelsTasklet.fractureSlices(scarce.resolve("train_bounding_boxes.csv"));
         Map<String, int[]> labels = new HashMap<>();
         for (String row : Files.readAllLines(scarce.resolve("train.csv")).subList(1, 7)) {
@@ -339,10 +342,7 @@ class TrainFractureJobTest {
         assertThat(PseudoLabelsTasklet.fractureSlices(data.resolve("train_bounding_boxes.csv")).keySet())
                 .as("the full dataset boxes every fractured study").containsExactlyInAnyOrderElementsOf(fractured);
 
-        Path work = withStudyBoxes(shared.resolve("scarce"));
-        source.disarm();
-        assertThat(JobTestSupport.run(runner, "train-fracture", scarce, work, CONFIG).getStatus())
-                .isEqualTo(BatchStatus.COMPLETED);
+        Path work = scarceReference();
         WorkLayout w = new WorkLayout(work);
 
         Map<String, Integer> rows = new HashMap<>();
@@ -378,12 +378,119 @@ class TrainFractureJobTest {
                         .sum()).sum();
         assertThat(unboxedTarget).as("a fractured study without boxes has crack targets").isPositive();
 
+        // a crack finder (and its pretraining) trained for each fold; any crack slices it located in the unboxed fractured studies it
+        // trained on lie in a fractured vertebra (this test's M2, 3 epochs on 6 studies, gives every slice about 0.47
+        // of every vertebra, so it may locate none: PseudoBoxesTest covers the choice)
+        Map<String, Integer> foldOf = new HashMap<>();
+        FractureStudy.readAll(w).forEach(s -> foldOf.put(s.uid(), s.fold()));
+        FractureModels scarceModels = new FractureModels(w, ConfigLoader.load(CONFIG), null, null,
+                scarce.resolve("train_bounding_boxes.csv"));
+        Map<String, Map<Integer, float[]>> targets = scarceModels.pseudoTargets();
+        for (int fold : new int[] {0, 1}) {
+            assertThat(w.run("fracture-test", FractureModels.CRACK_IMAGE, fold, 0).model()).isDirectory();
+            assertThat(w.run("fracture-test", FractureModels.CRACK_FINDER, fold, 0).model()).isDirectory();
+            for (Map.Entry<String, List<Integer>> e : PseudoBoxes.read(w.pseudoBoxes(), fold).entrySet()) {
+                assertThat(unlocated).contains(e.getKey());
+                assertThat(foldOf.get(e.getKey())).as("a training study of fold " + fold).isNotEqualTo(fold);
+                for (int slice : e.getValue()) {
+                    float[] t = targets.get(e.getKey()).get(slice);
+                    assertThat(java.util.stream.IntStream.range(0, 7).anyMatch(k -> labels.get(e.getKey())[1 + k] == 1
+                            && t[k] >= PseudoBoxes.MIN_SHARE)).as(e.getKey() + " slice " + slice + " in a fractured "
+                            + "vertebra").isTrue();
+                }
+            }
+        }
+        // M3 and its pretraining of a fold train the image head on the crack slices of the fold's own rows, as on a
+        // box's slices
+        String study = unlocated.iterator().next();
+        int trainedBy = 1 - foldOf.get(study);
+        int crackSlice = targets.get(study).entrySet().stream().filter(t -> t.getValue()[14] > 0).findFirst()
+                .orElseThrow().getKey();
+        Path kept = Files.copy(w.pseudoBoxes(), shared.resolve("pseudo_boxes-kept.csv.gz"));
+        try {
+            CsvFiles.writeGz(w.pseudoBoxes(), PseudoBoxes.HEADER, List.of(trainedBy + "," + study + "," + crackSlice
+                    + ",0.9000"));
+            for (String model : List.of(FractureModels.SLICE_IMAGE, FractureModels.SLICE_FRACTURE)) {
+                SequenceTask m3 = (SequenceTask) scarceModels.task(model, trainedBy, 0, ai.djl.Device.cpu());
+                assertThat(m3.unlocated()).as(model).isEqualTo(unlocated.stream().filter(u -> !u.equals(study))
+                        .collect(Collectors.toSet()));
+                m3.targets().get(study).forEach((slice, t) -> assertThat(t[14]).as(model + " slice " + slice)
+                        .isEqualTo(slice == crackSlice ? targets.get(study).get(slice)[14] : 0f));
+            }
+            SequenceTask finder = (SequenceTask) scarceModels.task(FractureModels.CRACK_FINDER, trainedBy, 0,
+                    ai.djl.Device.cpu());
+            assertThat(finder.unlocated()).as("the crack finder reads no crack slices").isEqualTo(unlocated);
+            SequenceTask other = (SequenceTask) scarceModels.task(FractureModels.SLICE_FRACTURE, 1 - trainedBy, 0,
+                    ai.djl.Device.cpu());
+            assertThat(other.unlocated()).as("another fold's rows are not read").isEqualTo(unlocated);
+        } finally {
+            Files.move(kept, w.pseudoBoxes(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+
         List<String> oof = PrepareJobTestSupport.gunzip(w.oofStudyPredictions());
         assertThat(oof.subList(1, oof.size()).stream().map(r -> r.split(",")[0]))
                 .as("every study predicted out of fold").containsExactlyInAnyOrderElementsOf(labels.keySet());
         JsonNode cv = JsonMapper.builder().build().readTree(Files.readString(w.cvScore()));
         assertThat(cv.get("studies").asInt()).isEqualTo(6);
         assertThat(Files.readString(w.skipped())).as("no study skipped").doesNotContain("1.2.826");
+    }
+
+    static Path scarceData;
+    static Path scarceReference;
+
+    /** The same phantoms (the same images) with the crack boxes of half of the fractured studies. */
+    private static Path scarceData() throws IOException {
+        if (scarceData == null) {
+            Path scarce = shared.resolve("scarce-data");
+            new DemoDatasetGenerator(new DemoDatasetGenerator.Options(6, 32, 5, 24, 2, 1.0, 0.5, false))
+                    .generate(scarce, null);
+            scarceData = scarce;
+        }
+        return scarceData;
+    }
+
+    /** An uninterrupted train-fracture on {@link #scarceData} (run once). */
+    private Path scarceReference() throws Exception {
+        if (scarceReference == null) {
+            Path work = withStudyBoxes(shared.resolve("scarce"));
+            source.disarm();
+            assertThat(JobTestSupport.run(runner, "train-fracture", scarceData(), work, CONFIG).getStatus())
+                    .isEqualTo(BatchStatus.COMPLETED);
+            scarceReference = work;
+        }
+        return scarceReference;
+    }
+
+    /**
+     * With crack boxes for some fractured studies only: the job failed in the second epoch of a run of the crack
+     * finder's pretraining, then of the crack finder, then of M3's pretraining (after the crack slices were written)
+     * resumes to the uninterrupted run's crack slices, weights and predictions.
+     */
+    @Test
+    void aSelfTrainingRunFailedInItsSecondEpochResumesToTheSameCrackSlicesAndWeights() throws Exception {
+        Path ref = scarceReference();
+        Path work = withStudyBoxes(shared.resolve("scarce-resumed"));
+        for (String model : List.of(FractureModels.CRACK_IMAGE, FractureModels.CRACK_FINDER, FractureModels.SLICE_IMAGE)) {
+            FailingEpoch.FAIL.set("fracture-test/" + model + "/fold0-seed0");
+            JobExecution failed = JobTestSupport.run(runner, "train-fracture", scarceData(), work, CONFIG);
+            assertThat(failed.getStatus()).as("run failed in " + model).isEqualTo(BatchStatus.FAILED);
+            assertThat(new WorkLayout(work).run("fracture-test", model, 0, 0).checkpoint(1)).isDirectory();
+        }
+        assertThat(new WorkLayout(work).pseudoBoxes()).as("written before M3's pretraining failed").isRegularFile();
+        JobExecution resumed = JobTestSupport.run(runner, "train-fracture", scarceData(), work, CONFIG);
+        assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        WorkLayout a = new WorkLayout(ref);
+        WorkLayout b = new WorkLayout(work);
+        assertThat(PrepareJobTestSupport.gunzip(b.pseudoBoxes())).isEqualTo(PrepareJobTestSupport.gunzip(a.pseudoBoxes()));
+        for (String model : List.of(FractureModels.CRACK_IMAGE, FractureModels.CRACK_FINDER, FractureModels.SLICE_IMAGE,
+                FractureModels.SLICE_FRACTURE)) {
+            for (int fold : new int[] {0, 1}) {
+                Path wa = a.run("fracture-test", model, fold, 0).model().resolve(model + "-0000.params");
+                Path wb = b.run("fracture-test", model, fold, 0).model().resolve(model + "-0000.params");
+                assertThat(Files.readAllBytes(wb)).as(model + " weights of fold " + fold).isEqualTo(Files.readAllBytes(wa));
+            }
+        }
+        assertThat(Files.readAllBytes(b.oofStudyPredictions())).isEqualTo(Files.readAllBytes(a.oofStudyPredictions()));
     }
 
     @Test

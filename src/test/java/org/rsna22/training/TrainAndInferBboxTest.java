@@ -90,7 +90,8 @@ class TrainAndInferBboxTest {
                 .sorted().toList();
         assertThat(partitionSteps).contains("sliceMetadataPartition", "bboxLabelsPartition", "trainBboxPartition",
                 "inferBboxPartition", "studyCropsPartition", "embeddingsPartition", "trainVertebraPartition",
-                "trainSliceImagePartition", "trainSliceFracturePartition", "trainStudyPartition", "inferFracturePartition");
+                "trainSliceImagePartition", "trainCrackImagePartition", "trainCrackFinderPartition", "trainSliceFracturePartition", "trainStudyPartition",
+                "inferFracturePartition");
         for (String name : partitionSteps) {
             assertThat(steps.get(name)).as(name).isNotNull();
             assertThat(steps.get(name).getName()).isEqualTo(name);
