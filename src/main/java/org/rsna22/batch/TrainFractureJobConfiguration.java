@@ -37,15 +37,17 @@ import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The train-fracture job (SPEC §6-8): studyCrops (partitioned over studies) → vertebraLabels → trainVertebra (M2,
- * fold × seed) → pseudoLabels → trainCrackImage, trainCrackFinder and pseudoBoxes (with fracture.pseudo_boxes: a
- * first M3 and its pretraining locate the cracks of the fractured studies without crack boxes) → trainSliceImage (M3's
- * image pretraining, when configured) → trainSliceFracture (M3) → embeddings (partitioned over studies) → trainStudy (M4)
+ * fold × seed) → pseudoLabels → trainCrackImage1, trainCrackFinder1, pseudoBoxes1, trainCrackImage2, trainCrackFinder2,
+ * pseudoBoxes2 (rounds of self-training with fracture.pseudo_box_rounds: an M3 and its pretraining locate the cracks of
+ * the fractured studies without crack boxes for the next round) → trainSliceImage (M3's image pretraining, when
+ * configured) → trainSliceFracture (M3) → embeddings (partitioned over studies) → trainStudy (M4)
  * → oof (out-of-fold predictions and cv_score.json).
  */
 @Configuration
@@ -71,11 +73,13 @@ public class TrainFractureJobConfiguration {
 
     @Bean
     public Job trainFractureJob(JobRepository repository, JobOwnerListener owner, Step studyCrops, Step vertebraLabels,
-                                Step trainVertebra, Step pseudoLabels, Step trainCrackImage, Step trainCrackFinder,
-                                Step pseudoBoxes, Step trainSliceImage, Step trainSliceFracture, Step embeddings,
+                                Step trainVertebra, Step pseudoLabels, Step trainCrackImage1, Step trainCrackFinder1,
+                                Step pseudoBoxes1, Step trainCrackImage2, Step trainCrackFinder2, Step pseudoBoxes2,
+                                Step trainSliceImage, Step trainSliceFracture, Step embeddings,
                                 Step trainStudy, Step oof) {
         return new JobBuilder(JOB, repository).listener(owner).start(studyCrops).next(vertebraLabels)
-                .next(trainVertebra).next(pseudoLabels).next(trainCrackImage).next(trainCrackFinder).next(pseudoBoxes)
+                .next(trainVertebra).next(pseudoLabels).next(trainCrackImage1).next(trainCrackFinder1).next(pseudoBoxes1)
+                .next(trainCrackImage2).next(trainCrackFinder2).next(pseudoBoxes2)
                 .next(trainSliceImage).next(trainSliceFracture)
                 .next(embeddings).next(trainStudy).next(oof).build();
     }
@@ -186,16 +190,23 @@ public class TrainFractureJobConfiguration {
     }
 
     @Bean
-    public Step pseudoBoxes(JobRepository repository, PlatformTransactionManager tx, PseudoBoxesTasklet tasklet) {
-        return new StepBuilder("pseudoBoxes", repository).tasklet(tasklet, tx).build();
+    public Step pseudoBoxes1(JobRepository repository, PlatformTransactionManager tx, PseudoBoxesTasklet tasklet) {
+        return new StepBuilder("pseudoBoxes1", repository).tasklet(tasklet, tx).build();
     }
 
     @Bean
+    public Step pseudoBoxes2(JobRepository repository, PlatformTransactionManager tx, PseudoBoxesTasklet tasklet) {
+        return new StepBuilder("pseudoBoxes2", repository).tasklet(tasklet, tx).build();
+    }
+
+    /** The crack slices of a self-training round: the round is the step name's last digit (pseudoBoxes1). */
+    @Bean
     @StepScope
     public PseudoBoxesTasklet pseudoBoxesTasklet(@Value(DATA) String data, @Value(WORK) String work,
-                                                 @Value(CONFIG) String config, DicomSource dicom) {
+                                                 @Value(CONFIG) String config, @Value(PARTITION) String stepName,
+                                                 DicomSource dicom) {
         ExperimentConfig c = ConfigLoader.load(config);
-        return new PseudoBoxesTasklet(WorkLayout.of(work), models(data, work, c, dicom), c.fracture());
+        return new PseudoBoxesTasklet(WorkLayout.of(work), models(data, work, c, dicom), c.fracture(), round(stepName));
     }
 
     @Bean
@@ -240,30 +251,40 @@ public class TrainFractureJobConfiguration {
         return trainHandler(trainSliceImagePartition, config, handlers, "trainSliceImage-");
     }
 
-    /** The crack finder's image pretraining: no partitions unless the crack finder trains and M3 is pretrained. */
+    // the self-training rounds (fracture.pseudo_box_rounds): no partitions in a round beyond the configured ones, or
+    // when every fractured study has its crack boxes; a crack pretraining none unless M3 is pretrained
+
     @Bean
-    public Step trainCrackImage(JobRepository repository, Step trainCrackImagePartition,
-            @Qualifier("crackImageRuns") Partitioner partitioner, @Qualifier("trainCrackImageHandler") PartitionHandler handler) {
-        return trainStep("trainCrackImage", repository, trainCrackImagePartition, partitioner, handler);
+    public Step trainCrackImage1(JobRepository repository, Step trainCrackImage1Partition,
+            @Qualifier("crackRuns") Partitioner partitioner, @Qualifier("crackHandler") PartitionHandler handler) {
+        return trainStep("trainCrackImage1", repository, trainCrackImage1Partition, partitioner, handler);
     }
 
+    @Bean
+    public Step trainCrackFinder1(JobRepository repository, Step trainCrackFinder1Partition,
+            @Qualifier("crackRuns") Partitioner partitioner, @Qualifier("crackHandler") PartitionHandler handler) {
+        return trainStep("trainCrackFinder1", repository, trainCrackFinder1Partition, partitioner, handler);
+    }
+
+    @Bean
+    public Step trainCrackImage2(JobRepository repository, Step trainCrackImage2Partition,
+            @Qualifier("crackRuns") Partitioner partitioner, @Qualifier("crackHandler") PartitionHandler handler) {
+        return trainStep("trainCrackImage2", repository, trainCrackImage2Partition, partitioner, handler);
+    }
+
+    @Bean
+    public Step trainCrackFinder2(JobRepository repository, Step trainCrackFinder2Partition,
+            @Qualifier("crackRuns") Partitioner partitioner, @Qualifier("crackHandler") PartitionHandler handler) {
+        return trainStep("trainCrackFinder2", repository, trainCrackFinder2Partition, partitioner, handler);
+    }
+
+    /** The partition step of a crack model's manager step (trainCrackImage1 → trainCrackImage1Partition). */
     @Bean
     @StepScope
-    public PartitionHandler trainCrackImageHandler(Step trainCrackImagePartition, @Value(CONFIG) String config, PartitionHandlers handlers) {
-        return trainHandler(trainCrackImagePartition, config, handlers, "trainCrackImage-");
-    }
-
-    /** The crack finder (fracture.pseudo_boxes): no partitions unless some fractured study has no crack box. */
-    @Bean
-    public Step trainCrackFinder(JobRepository repository, Step trainCrackFinderPartition,
-            @Qualifier("crackFinderRuns") Partitioner partitioner, @Qualifier("trainCrackFinderHandler") PartitionHandler handler) {
-        return trainStep("trainCrackFinder", repository, trainCrackFinderPartition, partitioner, handler);
-    }
-
-    @Bean
-    @StepScope
-    public PartitionHandler trainCrackFinderHandler(Step trainCrackFinderPartition, @Value(CONFIG) String config, PartitionHandlers handlers) {
-        return trainHandler(trainCrackFinderPartition, config, handlers, "trainCrackFinder-");
+    public PartitionHandler crackHandler(@Value(PARTITION) String stepName, @Value(CONFIG) String config,
+                                         PartitionHandlers handlers, ApplicationContext context) {
+        Step partition = context.getBean(stepName + "Partition", Step.class);
+        return trainHandler(partition, config, handlers, stepName + "-");
     }
 
     @Bean
@@ -308,25 +329,20 @@ public class TrainFractureJobConfiguration {
         return runs(work, config, FractureModels.SLICE_IMAGE);
     }
 
+    /**
+     * The runs of the crack model a manager step trains (trainCrackFinder2 → crack_finder_2): none unless its round
+     * trains (fracture.pseudo_box_rounds and fractured studies without crack boxes).
+     */
     @Bean
     @StepScope
-    public Partitioner crackFinderRuns(@Value(DATA) String data, @Value(WORK) String work, @Value(CONFIG) String config)
-            throws IOException {
-        return crackRuns(data, work, config, FractureModels.CRACK_FINDER);
-    }
-
-    @Bean
-    @StepScope
-    public Partitioner crackImageRuns(@Value(DATA) String data, @Value(WORK) String work, @Value(CONFIG) String config)
-            throws IOException {
-        return crackRuns(data, work, config, FractureModels.CRACK_IMAGE);
-    }
-
-    /** The runs of a crack model: none unless the crack finder trains (fracture.pseudo_boxes and unboxed cracks). */
-    private Partitioner crackRuns(String data, String work, String config, String model) throws IOException {
+    public Partitioner crackRuns(@Value(DATA) String data, @Value(WORK) String work, @Value(CONFIG) String config,
+                                 @Value(PARTITION) String stepName) throws IOException {
+        int round = round(stepName);
+        String model = stepName.startsWith("trainCrackImage") ? FractureModels.crackImage(round)
+                : FractureModels.crackFinder(round);
         FractureModels models = new FractureModels(WorkLayout.of(work), ConfigLoader.load(config), null, devices,
                 new CompetitionLayout(Path.of(data)).boundingBoxesCsv());
-        return models.crackFinderTrains() ? runs(work, config, model) : grid -> Map.of();
+        return models.crackRoundTrains(round) ? runs(work, config, model) : grid -> Map.of();
     }
 
     @Bean
@@ -348,15 +364,27 @@ public class TrainFractureJobConfiguration {
     }
 
     @Bean
-    public Step trainCrackImagePartition(JobRepository repository, PlatformTransactionManager tx,
-                                         @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
-        return new StepBuilder("trainCrackImagePartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    public Step trainCrackImage1Partition(JobRepository repository, PlatformTransactionManager tx,
+            @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
+        return new StepBuilder("trainCrackImage1Partition", repository).tasklet(tasklet, tx).listener(tasklet).build();
     }
 
     @Bean
-    public Step trainCrackFinderPartition(JobRepository repository, PlatformTransactionManager tx,
-                                          @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
-        return new StepBuilder("trainCrackFinderPartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    public Step trainCrackFinder1Partition(JobRepository repository, PlatformTransactionManager tx,
+            @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
+        return new StepBuilder("trainCrackFinder1Partition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    }
+
+    @Bean
+    public Step trainCrackImage2Partition(JobRepository repository, PlatformTransactionManager tx,
+            @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
+        return new StepBuilder("trainCrackImage2Partition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+    }
+
+    @Bean
+    public Step trainCrackFinder2Partition(JobRepository repository, PlatformTransactionManager tx,
+            @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
+        return new StepBuilder("trainCrackFinder2Partition", repository).tasklet(tasklet, tx).listener(tasklet).build();
     }
 
     @Bean
@@ -437,6 +465,11 @@ public class TrainFractureJobConfiguration {
             parts.values().forEach(ctx -> ctx.putString(MODEL, model));
             return parts;
         };
+    }
+
+    /** The self-training round of a step: its name's last digit (trainCrackFinder2, pseudoBoxes1). */
+    private static int round(String stepName) {
+        return stepName.charAt(stepName.length() - 1) - '0';
     }
 
     /** "studyCropsPartition:studies-0003" → "studies-0003". */

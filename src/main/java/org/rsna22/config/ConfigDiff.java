@@ -19,8 +19,8 @@ import tools.jackson.databind.JsonNode;
 public record ConfigDiff(List<String> changes, String firstRun) {
 
     /** The models in pipeline order: the box localiser, then the fracture stage's. */
-    public static final List<String> MODELS = List.of("bbox", "vertebra", "crack_image", "crack_finder",
-            "slice_image", "slice_fracture", "study");
+    public static final List<String> MODELS = List.of("bbox", "vertebra", "crack_image_1", "crack_finder_1",
+            "crack_image_2", "crack_finder_2", "slice_image", "slice_fracture", "study");
 
     /** Keys that change how a job runs, never what it computes. */
     private static final Set<String> EXECUTION_KEYS = Set.of(
@@ -34,13 +34,13 @@ public record ConfigDiff(List<String> changes, String firstRun) {
 
     /** Fracture keys whose first stale model is not M2 (every other fracture key shapes all three models). */
     private static final Map<String, String> FRACTURE_FIRST = Map.ofEntries(
-            Map.entry("fracture.slice_fracture", "crack_image"),
-            Map.entry("fracture.image_pretrain_epochs", "crack_image"),
-            Map.entry("fracture.image_pretrain_batch_size", "crack_image"),
-            Map.entry("fracture.box_labels", "crack_image"),
-            Map.entry("fracture.image_loss_weight", "crack_image"),
-            Map.entry("fracture.image_mil_weight", "crack_finder"),
-            Map.entry("fracture.pseudo_boxes", "crack_image"),
+            Map.entry("fracture.slice_fracture", "crack_image_1"),
+            Map.entry("fracture.image_pretrain_epochs", "crack_image_1"),
+            Map.entry("fracture.image_pretrain_batch_size", "crack_image_1"),
+            Map.entry("fracture.box_labels", "crack_image_1"),
+            Map.entry("fracture.image_loss_weight", "crack_image_1"),
+            Map.entry("fracture.image_mil_weight", "crack_finder_1"),
+            Map.entry("fracture.pseudo_box_rounds", "crack_image_1"),
             Map.entry("fracture.study", "study"),
             Map.entry("fracture.study_lstm", "study"),
             Map.entry("fracture.max_study_length", "study"),

@@ -12,7 +12,7 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
                              int imageSlices, String augment, int testTimeTurns, double imageLossWeight,
-                             double imageMilWeight, boolean pseudoBoxes, String studyInputs, String studyShares, String studyModel,
+                             double imageMilWeight, int pseudoBoxRounds, String studyInputs, String studyShares, String studyModel,
                              String studyScores, int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
                              String init, Concurrency parallelRuns) {
 
@@ -22,6 +22,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
 
     /** Narrower backbones trip the engine: see {@link #WIDTH_REASON}. */
     public static final int MIN_WIDTH = 16;
+    /** Self-training rounds the train-fracture job has steps for (fracture.pseudo_box_rounds). */
+    public static final int MAX_PSEUDO_BOX_ROUNDS = 2;
     static final String WIDTH_REASON = ": with 8 filters in the first convolution, PyTorch 2.5.1 on CPU (DJL 0.33) "
             + "returns NaN gradients for that layer after a few steps, at any learning rate";
 
@@ -57,9 +59,11 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
         ConfigChecks.require(imageMilWeight == 0 || boxLabels && imageLossWeight > 0,
                 "fracture.image_mil_weight teaches M3's crack head from the fractured studies without crack boxes: it "
                         + "needs box_labels: true and image_loss_weight above 0");
-        ConfigChecks.require(!pseudoBoxes || boxLabels && imageLossWeight > 0,
-                "fracture.pseudo_boxes locates the cracks of the fractured studies without crack boxes with M3's crack "
-                        + "head: it needs box_labels: true and image_loss_weight above 0");
+        ConfigChecks.require(pseudoBoxRounds >= 0 && pseudoBoxRounds <= MAX_PSEUDO_BOX_ROUNDS,
+                "fracture.pseudo_box_rounds must be 0 to " + MAX_PSEUDO_BOX_ROUNDS + ", not " + pseudoBoxRounds);
+        ConfigChecks.require(pseudoBoxRounds == 0 || boxLabels && imageLossWeight > 0,
+                "fracture.pseudo_box_rounds locates the cracks of the fractured studies without crack boxes with M3's "
+                        + "crack head: it needs box_labels: true and image_loss_weight above 0");
         ConfigChecks.require(List.of("features", "scores").contains(studyInputs),
                 "fracture.study_inputs must be features or scores");
         ConfigChecks.require(List.of("m3", "m2").contains(studyShares), "fracture.study_shares must be m3 or m2");
@@ -117,6 +121,11 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
     /** Whether the slice models' training images take any of the square's 8 symmetries rather than a mirror. */
     public boolean dihedral() {
         return "dihedral".equals(augment);
+    }
+
+    /** Whether fractured studies without crack boxes are located by self-training (pseudo_box_rounds above 0). */
+    public boolean pseudoBoxes() {
+        return pseudoBoxRounds > 0;
     }
 
     /** Whether the slice-fracture model (M3) has a per-image crack head on its CNN features. */

@@ -119,11 +119,11 @@ public record WorkLayout(Path root) {
     }
 
     /**
-     * With fracture.pseudo_boxes, the crack slices that each fold's crack finder located in its unboxed fractured
-     * training studies (fold,StudyInstanceUID,slice_number,score).
+     * With fracture.pseudo_box_rounds, the crack slices that each fold's crack finder of a self-training round (from 1)
+     * located in its unboxed fractured training studies (fold,StudyInstanceUID,slice_number,score).
      */
-    public Path pseudoBoxes() {
-        return root.resolve("pseudo_boxes.csv.gz");
+    public Path pseudoBoxes(int round) {
+        return root.resolve("pseudo_boxes_round" + round + ".csv.gz");
     }
 
     /** Out-of-fold study predictions: StudyInstanceUID, patient_overall, C1..C7. */

@@ -40,13 +40,21 @@ public final class FractureModels {
     public static final String SLICE_IMAGE = "slice_image";
     public static final String STUDY = "study";
     /**
-     * With fracture.pseudo_boxes, a first M3 (slice_fracture's settings, trained as M3 is, from {@link #CRACK_IMAGE})
-     * that locates the cracks of the fractured studies without crack boxes for M3 and its pretraining
-     * ({@link PseudoBoxes}).
+     * With fracture.pseudo_box_rounds, the crack finder of a self-training round: an M3 (slice_fracture's settings,
+     * trained as M3 is, from its round's {@link #crackImage}) that locates the cracks of the fractured studies without
+     * crack boxes for the next round ({@link PseudoBoxes}).
      */
-    public static final String CRACK_FINDER = "crack_finder";
-    /** The crack finder's image pretraining: slice_image's settings, without the located cracks. */
-    public static final String CRACK_IMAGE = "crack_image";
+    public static String crackFinder(int round) {
+        return CRACK_FINDER + "_" + round;
+    }
+
+    /** The crack finder's image pretraining of a round: slice_image's settings. */
+    public static String crackImage(int round) {
+        return CRACK_IMAGE + "_" + round;
+    }
+
+    private static final String CRACK_FINDER = "crack_finder";
+    private static final String CRACK_IMAGE = "crack_image";
     /**
      * What each store's crops kept in memory may take: 256 MiB is every crop of a small dataset, or about 8 studies of
      * 256-pixel crops; the training draws windows across studies, so a crop is read from the cache files again.
@@ -96,10 +104,10 @@ public final class FractureModels {
     }
 
     public SequenceModel settingsOf(String model) {
-        return switch (model) {
+        return switch (kind(model)) {
             case VERTEBRA -> config.vertebra();
-            case SLICE_FRACTURE, CRACK_FINDER -> config.sliceFracture();
-            case SLICE_IMAGE, CRACK_IMAGE -> config.sliceImage();
+            case SLICE_FRACTURE -> config.sliceFracture();
+            case SLICE_IMAGE -> config.sliceImage();
             case STUDY -> config.study();
             default -> throw new IllegalArgumentException("unknown fracture model " + model);
         };
@@ -154,21 +162,22 @@ public final class FractureModels {
         CropStore crops = crops();
         Map<String, Map<Integer, float[]>> targets = targets(model);
         Set<String> unlocated = model.equals(VERTEBRA) ? Set.of() : unlocated(studies);
-        if ((model.equals(SLICE_FRACTURE) || model.equals(SLICE_IMAGE)) && config.pseudoBoxes() && !unlocated.isEmpty()) {
-            if (!Files.isRegularFile(work.pseudoBoxes())) {
-                throw new IllegalStateException("fracture.pseudo_boxes is on and " + unlocated.size()
-                        + " fractured studies have no crack box, but " + work.pseudoBoxes() + " is missing: "
-                        + "the pseudoBoxes step of train-fracture writes it; run train-fracture again");
+        int reads = model.equals(VERTEBRA) ? 0 : round(model) - 1; // the round whose crack slices the model reads
+        if (reads > 0 && !unlocated.isEmpty()) {
+            Path csv = work.pseudoBoxes(reads);
+            if (!Files.isRegularFile(csv)) {
+                throw new IllegalStateException("fracture.pseudo_box_rounds is " + config.pseudoBoxRounds() + " and "
+                        + unlocated.size() + " fractured studies have no crack box, but " + csv + " is missing: "
+                        + "the pseudoBoxes" + reads + " step of train-fracture writes it; run train-fracture again");
             }
-            Map<String, List<Integer>> located = PseudoBoxes.read(work.pseudoBoxes(), fold);
+            Map<String, List<Integer>> located = PseudoBoxes.read(csv, fold);
             located.keySet().retainAll(unlocated);
             targets = PseudoBoxes.apply(targets, located);
             unlocated = new HashSet<>(unlocated);
             unlocated.removeAll(located.keySet());
         }
-        String pretraining = model.equals(CRACK_FINDER) ? CRACK_IMAGE : SLICE_IMAGE;
-        TrainingTask.Start start = (model.equals(SLICE_FRACTURE) || model.equals(CRACK_FINDER))
-                && config.imagePretraining()
+        String pretraining = model.equals(SLICE_FRACTURE) ? SLICE_IMAGE : crackImage(round(model));
+        TrainingTask.Start start = kind(model).equals(SLICE_FRACTURE) && config.imagePretraining()
                 ? new TrainingTask.Start(run(pretraining, fold, seed).model(), pretraining) : null;
         List<String> train = sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold()));
         return new SequenceTask(model, settings(model), config, crops, targets,
@@ -179,15 +188,33 @@ public final class FractureModels {
 
     /** Whether a slice model is an image pretraining: single slices rather than windows. */
     private static boolean pretrains(String model) {
-        return model.equals(SLICE_IMAGE) || model.equals(CRACK_IMAGE);
+        return kind(model).equals(SLICE_IMAGE);
+    }
+
+    /** What a model is trained as: a round's crack finder as slice_fracture, its pretraining as slice_image. */
+    static String kind(String model) {
+        return model.startsWith(CRACK_FINDER + "_") ? SLICE_FRACTURE
+                : model.startsWith(CRACK_IMAGE + "_") ? SLICE_IMAGE : model;
     }
 
     /**
-     * Whether the crack finder (and its pretraining, when M3 has one) trains: with {@code fracture.pseudo_boxes} and
-     * some fractured study without a crack box ({@link #unlocated}).
+     * The self-training round of a model of M3's kind: a crack model's own (from 1), M3's and its pretraining's one
+     * after the last ({@code pseudo_box_rounds} + 1). A model reads the crack slices of the round before its own.
      */
-    public boolean crackFinderTrains() throws IOException {
-        return config.pseudoBoxes() && !unlocated(FractureStudy.readAll(work)).isEmpty();
+    int round(String model) {
+        if (!kind(model).equals(model)) {
+            return Integer.parseInt(model.substring(model.lastIndexOf('_') + 1));
+        }
+        return config.pseudoBoxRounds() + 1;
+    }
+
+    /**
+     * Whether the crack finders (and their pretraining, when M3 has one) of self-training round {@code round} train:
+     * with {@code fracture.pseudo_box_rounds} of at least that round and some fractured study without a crack box
+     * ({@link #unlocated}).
+     */
+    public boolean crackRoundTrains(int round) throws IOException {
+        return config.pseudoBoxRounds() >= round && !unlocated(FractureStudy.readAll(work)).isEmpty();
     }
 
     /**
@@ -271,18 +298,18 @@ public final class FractureModels {
     }
 
     private Map<String, Map<Integer, float[]>> targets(String model) throws IOException {
-        return switch (model) {
+        return switch (kind(model)) {
             case VERTEBRA -> vertebraTargets();
-            case SLICE_FRACTURE, SLICE_IMAGE, CRACK_FINDER, CRACK_IMAGE -> pseudoTargets();
+            case SLICE_FRACTURE, SLICE_IMAGE -> pseudoTargets();
             default -> throw new IllegalArgumentException("unknown slice model " + model);
         };
     }
 
     /** Outputs per image of a slice model: M2's 7 vertebrae, M3's and its pretraining's {@link #SLICE_OUTPUTS}. */
     static int outputs(String model) {
-        return switch (model) {
+        return switch (kind(model)) {
             case VERTEBRA -> 7;
-            case SLICE_FRACTURE, SLICE_IMAGE, CRACK_FINDER, CRACK_IMAGE -> SLICE_OUTPUTS;
+            case SLICE_FRACTURE, SLICE_IMAGE -> SLICE_OUTPUTS;
             default -> throw new IllegalArgumentException("not a slice model: " + model);
         };
     }

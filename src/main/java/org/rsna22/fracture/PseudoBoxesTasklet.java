@@ -20,11 +20,12 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * work/pseudo_boxes.csv.gz ({@code fracture.pseudo_boxes}): for every fold of M3, the crack slices that the fold's
- * crack finder (seeds averaged, every symmetry of {@code test_time_turns}) locates in the unboxed fractured studies it
- * trained on ({@link PseudoBoxes#locate}). A fold's M3 then reads only its own rows: the studies of its validation
- * fold are never located, so its out-of-fold score stays honest. Written whole, by atomic rename, every time the step
- * runs; with pseudo_boxes off it writes nothing, and with no unboxed fractured study an empty table.
+ * work/pseudo_boxes_round&lt;r&gt;.csv.gz (self-training round r of {@code fracture.pseudo_box_rounds}): for every fold of
+ * M3, the crack slices that the fold's crack finder of the round (seeds averaged, every symmetry of
+ * {@code test_time_turns}) locates in the unboxed fractured studies it trained on ({@link PseudoBoxes#locate}). The
+ * models of a fold in the next round read only its own rows: the studies of its validation fold are never located, so
+ * its out-of-fold score stays honest. Written whole, by atomic rename, every time the step runs; with fewer rounds
+ * configured it writes nothing, and with no unboxed fractured study an empty table.
  */
 public class PseudoBoxesTasklet implements Tasklet {
 
@@ -33,16 +34,18 @@ public class PseudoBoxesTasklet implements Tasklet {
     private final WorkLayout work;
     private final FractureModels models;
     private final FractureConfig config;
+    private final int round;
 
-    public PseudoBoxesTasklet(WorkLayout work, FractureModels models, FractureConfig config) {
+    public PseudoBoxesTasklet(WorkLayout work, FractureModels models, FractureConfig config, int round) {
         this.work = work;
         this.models = models;
         this.config = config;
+        this.round = round;
     }
 
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
-        if (!config.pseudoBoxes()) {
+        if (config.pseudoBoxRounds() < round) {
             return RepeatStatus.FINISHED;
         }
         List<FractureStudy> studies = FractureStudy.readAll(work);
@@ -61,9 +64,10 @@ public class PseudoBoxesTasklet implements Tasklet {
         long[] done = {0};
         int[] located = {0, 0};
         try (DevicePool.Lease device = FractureWork.acquire(models.devices());
-             TrainedModels.ByFold finders = new TrainedModels.ByFold(models, FractureModels.CRACK_FINDER,
-                     () -> SequenceTask.network(config, FractureModels.CRACK_FINDER, device.device()), device.device())) {
-            CsvFiles.writeGz(work.pseudoBoxes(), PseudoBoxes.HEADER, sink -> {
+             TrainedModels.ByFold finders = new TrainedModels.ByFold(models, FractureModels.crackFinder(round),
+                     () -> SequenceTask.network(config, FractureModels.crackFinder(round), device.device()),
+                     device.device())) {
+            CsvFiles.writeGz(work.pseudoBoxes(round), PseudoBoxes.HEADER, sink -> {
                 for (int fold : folds) {
                     for (FractureStudy s : studies) {
                         if (!unlocated.contains(s.uid()) || !TrainRun.trainsOn(fold, s.fold()) || !crops.has(s.uid())) {
@@ -86,8 +90,8 @@ public class PseudoBoxesTasklet implements Tasklet {
                 }
             });
         }
-        LOG.info("pseudo boxes: {} unboxed fractured studies located over {} folds, {} left to their bags (a fractured "
-                + "vertebra that M2 gives no slice)", located[0], folds.size(), located[1]);
+        LOG.info("pseudo boxes of round {}: {} unboxed fractured studies located over {} folds, {} left to their bags "
+                + "(a fractured vertebra that M2 gives no slice)", round, located[0], folds.size(), located[1]);
         return RepeatStatus.FINISHED;
     }
 

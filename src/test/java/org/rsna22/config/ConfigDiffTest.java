@@ -16,12 +16,12 @@ class ConfigDiffTest {
         // the bag term only enters the sequence training of the crack finder and M3 (and M3's pretraining reads what
         // the crack finder finds): M2 and the crack finder's pretraining stay
         assertThat(ConfigDiff.of(base, load(tmp, "bags", "fracture:\n  box_labels: true\n  image_loss_weight: 1\n"
-                + "  image_mil_weight: 1\n")).firstRun()).isEqualTo("crack_finder");
+                + "  image_mil_weight: 1\n")).firstRun()).isEqualTo("crack_finder_1");
         // self-training: the crack finder's pretraining and all after it (M3's pretraining reads the cracks it
         // finds), M2 kept
         ConfigDiff pseudo = ConfigDiff.of(base, load(tmp, "pseudo", "fracture:\n  box_labels: true\n"
-                + "  image_loss_weight: 1\n  pseudo_boxes: true\n"));
-        assertThat(pseudo.firstRun()).isEqualTo("crack_image");
+                + "  image_loss_weight: 1\n  pseudo_box_rounds: 1\n"));
+        assertThat(pseudo.firstRun()).isEqualTo("crack_image_1");
         assertThat(pseudo.stales("vertebra")).isFalse();
         assertThat(pseudo.stales("slice_image")).isTrue();
         assertThat(pseudo.stalesEmbeddings()).isTrue();

@@ -188,9 +188,11 @@ class TrainFractureJobTest {
             }
         }
         // every fractured study has its crack boxes: no crack finder trains, and no crack slice is made up
-        assertThat(w.runs("fracture-test").resolve(FractureModels.CRACK_IMAGE)).doesNotExist();
-        assertThat(w.runs("fracture-test").resolve(FractureModels.CRACK_FINDER)).doesNotExist();
-        assertThat(PrepareJobTestSupport.gunzip(w.pseudoBoxes())).containsExactly(PseudoBoxes.HEADER);
+        for (int round : new int[] {1, 2}) {
+            assertThat(w.runs("fracture-test").resolve(FractureModels.crackImage(round))).doesNotExist();
+            assertThat(w.runs("fracture-test").resolve(FractureModels.crackFinder(round))).doesNotExist();
+            assertThat(PrepareJobTestSupport.gunzip(w.pseudoBoxes(round))).containsExactly(PseudoBoxes.HEADER);
+        }
         // M3's per-image crack head (image_loss_weight): its AUC is logged, and its value follows the 128 CNN
         // features in every vector the study model reads
         assertThat(Files.readAllLines(w.run("fracture-test", FractureModels.SLICE_FRACTURE, 0, 0).metrics()).get(0))
@@ -386,10 +388,12 @@ class TrainFractureJobTest {
         FractureModels scarceModels = new FractureModels(w, ConfigLoader.load(CONFIG), null, null,
                 scarce.resolve("train_bounding_boxes.csv"));
         Map<String, Map<Integer, float[]>> targets = scarceModels.pseudoTargets();
-        for (int fold : new int[] {0, 1}) {
-            assertThat(w.run("fracture-test", FractureModels.CRACK_IMAGE, fold, 0).model()).isDirectory();
-            assertThat(w.run("fracture-test", FractureModels.CRACK_FINDER, fold, 0).model()).isDirectory();
-            for (Map.Entry<String, List<Integer>> e : PseudoBoxes.read(w.pseudoBoxes(), fold).entrySet()) {
+        for (int i = 0; i < 4; i++) {
+            int fold = i % 2;
+            int round = 1 + i / 2;
+            assertThat(w.run("fracture-test", FractureModels.crackImage(round), fold, 0).model()).isDirectory();
+            assertThat(w.run("fracture-test", FractureModels.crackFinder(round), fold, 0).model()).isDirectory();
+            for (Map.Entry<String, List<Integer>> e : PseudoBoxes.read(w.pseudoBoxes(round), fold).entrySet()) {
                 assertThat(unlocated).contains(e.getKey());
                 assertThat(foldOf.get(e.getKey())).as("a training study of fold " + fold).isNotEqualTo(fold);
                 for (int slice : e.getValue()) {
@@ -400,15 +404,15 @@ class TrainFractureJobTest {
                 }
             }
         }
-        // M3 and its pretraining of a fold train the image head on the crack slices of the fold's own rows, as on a
-        // box's slices
+        // M3 and its pretraining of a fold train the image head on the crack slices of the last round's rows of that
+        // fold, as on a box's slices
         String study = unlocated.iterator().next();
         int trainedBy = 1 - foldOf.get(study);
         int crackSlice = targets.get(study).entrySet().stream().filter(t -> t.getValue()[14] > 0).findFirst()
                 .orElseThrow().getKey();
-        Path kept = Files.copy(w.pseudoBoxes(), shared.resolve("pseudo_boxes-kept.csv.gz"));
+        Path kept = Files.copy(w.pseudoBoxes(2), shared.resolve("pseudo_boxes-kept.csv.gz"));
         try {
-            CsvFiles.writeGz(w.pseudoBoxes(), PseudoBoxes.HEADER, List.of(trainedBy + "," + study + "," + crackSlice
+            CsvFiles.writeGz(w.pseudoBoxes(2), PseudoBoxes.HEADER, List.of(trainedBy + "," + study + "," + crackSlice
                     + ",0.9000"));
             for (String model : List.of(FractureModels.SLICE_IMAGE, FractureModels.SLICE_FRACTURE)) {
                 SequenceTask m3 = (SequenceTask) scarceModels.task(model, trainedBy, 0, ai.djl.Device.cpu());
@@ -417,14 +421,14 @@ class TrainFractureJobTest {
                 m3.targets().get(study).forEach((slice, t) -> assertThat(t[14]).as(model + " slice " + slice)
                         .isEqualTo(slice == crackSlice ? targets.get(study).get(slice)[14] : 0f));
             }
-            SequenceTask finder = (SequenceTask) scarceModels.task(FractureModels.CRACK_FINDER, trainedBy, 0,
+            SequenceTask finder = (SequenceTask) scarceModels.task(FractureModels.crackFinder(1), trainedBy, 0,
                     ai.djl.Device.cpu());
-            assertThat(finder.unlocated()).as("the crack finder reads no crack slices").isEqualTo(unlocated);
+            assertThat(finder.unlocated()).as("the first crack finder reads no crack slices").isEqualTo(unlocated);
             SequenceTask other = (SequenceTask) scarceModels.task(FractureModels.SLICE_FRACTURE, 1 - trainedBy, 0,
                     ai.djl.Device.cpu());
             assertThat(other.unlocated()).as("another fold's rows are not read").isEqualTo(unlocated);
         } finally {
-            Files.move(kept, w.pseudoBoxes(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(kept, w.pseudoBoxes(2), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
 
         List<String> oof = PrepareJobTestSupport.gunzip(w.oofStudyPredictions());
@@ -462,27 +466,31 @@ class TrainFractureJobTest {
     }
 
     /**
-     * With crack boxes for some fractured studies only: the job failed in the second epoch of a run of the crack
-     * finder's pretraining, then of the crack finder, then of M3's pretraining (after the crack slices were written)
-     * resumes to the uninterrupted run's crack slices, weights and predictions.
+     * With crack boxes for some fractured studies only: the job failed in the second epoch of a run of the first
+     * round's crack pretraining, then of the second round's crack finder, then of M3's pretraining (after both
+     * rounds' crack slices were written) resumes to the uninterrupted run's crack slices, weights and predictions.
      */
     @Test
     void aSelfTrainingRunFailedInItsSecondEpochResumesToTheSameCrackSlicesAndWeights() throws Exception {
         Path ref = scarceReference();
         Path work = withStudyBoxes(shared.resolve("scarce-resumed"));
-        for (String model : List.of(FractureModels.CRACK_IMAGE, FractureModels.CRACK_FINDER, FractureModels.SLICE_IMAGE)) {
+        for (String model : List.of(FractureModels.crackImage(1), FractureModels.crackFinder(2), FractureModels.SLICE_IMAGE)) {
             FailingEpoch.FAIL.set("fracture-test/" + model + "/fold0-seed0");
             JobExecution failed = JobTestSupport.run(runner, "train-fracture", scarceData(), work, CONFIG);
             assertThat(failed.getStatus()).as("run failed in " + model).isEqualTo(BatchStatus.FAILED);
             assertThat(new WorkLayout(work).run("fracture-test", model, 0, 0).checkpoint(1)).isDirectory();
         }
-        assertThat(new WorkLayout(work).pseudoBoxes()).as("written before M3's pretraining failed").isRegularFile();
+        assertThat(new WorkLayout(work).pseudoBoxes(2)).as("written before M3's pretraining failed").isRegularFile();
         JobExecution resumed = JobTestSupport.run(runner, "train-fracture", scarceData(), work, CONFIG);
         assertThat(resumed.getStatus()).isEqualTo(BatchStatus.COMPLETED);
         WorkLayout a = new WorkLayout(ref);
         WorkLayout b = new WorkLayout(work);
-        assertThat(PrepareJobTestSupport.gunzip(b.pseudoBoxes())).isEqualTo(PrepareJobTestSupport.gunzip(a.pseudoBoxes()));
-        for (String model : List.of(FractureModels.CRACK_IMAGE, FractureModels.CRACK_FINDER, FractureModels.SLICE_IMAGE,
+        for (int round : new int[] {1, 2}) {
+            assertThat(PrepareJobTestSupport.gunzip(b.pseudoBoxes(round))).as("round " + round)
+                    .isEqualTo(PrepareJobTestSupport.gunzip(a.pseudoBoxes(round)));
+        }
+        for (String model : List.of(FractureModels.crackImage(1), FractureModels.crackFinder(1),
+                FractureModels.crackImage(2), FractureModels.crackFinder(2), FractureModels.SLICE_IMAGE,
                 FractureModels.SLICE_FRACTURE)) {
             for (int fold : new int[] {0, 1}) {
                 Path wa = a.run("fracture-test", model, fold, 0).model().resolve(model + "-0000.params");

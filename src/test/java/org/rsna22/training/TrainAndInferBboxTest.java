@@ -90,7 +90,7 @@ class TrainAndInferBboxTest {
                 .sorted().toList();
         assertThat(partitionSteps).contains("sliceMetadataPartition", "bboxLabelsPartition", "trainBboxPartition",
                 "inferBboxPartition", "studyCropsPartition", "embeddingsPartition", "trainVertebraPartition",
-                "trainSliceImagePartition", "trainCrackImagePartition", "trainCrackFinderPartition", "trainSliceFracturePartition", "trainStudyPartition",
+                "trainSliceImagePartition", "trainCrackImage1Partition", "trainCrackFinder2Partition", "trainSliceFracturePartition", "trainStudyPartition",
                 "inferFracturePartition");
         for (String name : partitionSteps) {
             assertThat(steps.get(name)).as(name).isNotNull();
