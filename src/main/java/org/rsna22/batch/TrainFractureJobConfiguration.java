@@ -354,49 +354,49 @@ public class TrainFractureJobConfiguration {
     @Bean
     public Step trainVertebraPartition(JobRepository repository, PlatformTransactionManager tx,
                                        @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
-        return new StepBuilder("trainVertebraPartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+        return runPartition("trainVertebraPartition", repository, tx, tasklet);
     }
 
     @Bean
     public Step trainSliceImagePartition(JobRepository repository, PlatformTransactionManager tx,
                                          @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
-        return new StepBuilder("trainSliceImagePartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+        return runPartition("trainSliceImagePartition", repository, tx, tasklet);
     }
 
     @Bean
     public Step trainCrackImage1Partition(JobRepository repository, PlatformTransactionManager tx,
             @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
-        return new StepBuilder("trainCrackImage1Partition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+        return runPartition("trainCrackImage1Partition", repository, tx, tasklet);
     }
 
     @Bean
     public Step trainCrackFinder1Partition(JobRepository repository, PlatformTransactionManager tx,
             @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
-        return new StepBuilder("trainCrackFinder1Partition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+        return runPartition("trainCrackFinder1Partition", repository, tx, tasklet);
     }
 
     @Bean
     public Step trainCrackImage2Partition(JobRepository repository, PlatformTransactionManager tx,
             @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
-        return new StepBuilder("trainCrackImage2Partition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+        return runPartition("trainCrackImage2Partition", repository, tx, tasklet);
     }
 
     @Bean
     public Step trainCrackFinder2Partition(JobRepository repository, PlatformTransactionManager tx,
             @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
-        return new StepBuilder("trainCrackFinder2Partition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+        return runPartition("trainCrackFinder2Partition", repository, tx, tasklet);
     }
 
     @Bean
     public Step trainSliceFracturePartition(JobRepository repository, PlatformTransactionManager tx,
                                             @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
-        return new StepBuilder("trainSliceFracturePartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+        return runPartition("trainSliceFracturePartition", repository, tx, tasklet);
     }
 
     @Bean
     public Step trainStudyPartition(JobRepository repository, PlatformTransactionManager tx,
                                     @Qualifier("fractureRunTasklet") TrainRunTasklet tasklet) {
-        return new StepBuilder("trainStudyPartition", repository).tasklet(tasklet, tx).listener(tasklet).build();
+        return runPartition("trainStudyPartition", repository, tx, tasklet);
     }
 
     /** One (model, fold, seed) run; the partition's context names the model. */
@@ -465,6 +465,12 @@ public class TrainFractureJobConfiguration {
             parts.values().forEach(ctx -> ctx.putString(MODEL, model));
             return parts;
         };
+    }
+
+    /** A partition step that trains one (model, fold, seed) run, named as its bean (workers find it by the name). */
+    private static Step runPartition(String name, JobRepository repository, PlatformTransactionManager tx,
+                                     TrainRunTasklet tasklet) {
+        return new StepBuilder(name, repository).tasklet(tasklet, tx).listener(tasklet).build();
     }
 
     /** The self-training round of a step: its name's last digit (trainCrackFinder2, pseudoBoxes1). */
