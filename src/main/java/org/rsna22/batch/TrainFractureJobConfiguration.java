@@ -78,8 +78,8 @@ public class TrainFractureJobConfiguration {
                                 Step trainSliceImage, Step trainSliceFracture, Step embeddings,
                                 Step trainStudy, Step oof) {
         return new JobBuilder(JOB, repository).listener(owner).start(studyCrops).next(vertebraLabels)
-                .next(trainVertebra).next(pseudoLabels).next(trainCrackImage1).next(trainCrackFinder1).next(pseudoBoxes1)
-                .next(trainCrackImage2).next(trainCrackFinder2).next(pseudoBoxes2)
+                .next(trainVertebra).next(pseudoLabels)
+                .next(trainCrackImage1).next(trainCrackFinder1).next(pseudoBoxes1).next(trainCrackImage2).next(trainCrackFinder2).next(pseudoBoxes2)
                 .next(trainSliceImage).next(trainSliceFracture)
                 .next(embeddings).next(trainStudy).next(oof).build();
     }

@@ -15,9 +15,10 @@ import org.rsna22.dataset.CsvFiles;
  * study a crack finder (a first M3) locates its cracks on, and M3's targets with those slices taken as a box's.
  *
  * <p>In each fractured vertebra (the slices that M2 gives to it more than to any other vertebra, with a share of at
- * least {@link #MIN_SHARE}) the slice the crack head scores highest is a crack slice, and so are the slices next to it, on either side without a gap,
- * that it scores at least {@link #NEIGHBOUR_SHARE} as high and that still lie in the vertebra. A study is located only
- * when every fractured vertebra has its slices: one whose vertebra M2 finds nowhere keeps its bags.
+ * least {@link #MIN_SHARE}) the slice the crack head scores highest is a crack slice, and so are the slices next to
+ * it, on either side without a gap, that it scores at least {@link #NEIGHBOUR_SHARE} as high and that still lie in
+ * the vertebra. A study is located only when every fractured vertebra has its slices: one whose vertebra M2 gives no
+ * slice keeps its bags.
  */
 public final class PseudoBoxes {
 

@@ -20,8 +20,8 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * work/pseudo_boxes_round&lt;r&gt;.csv.gz (self-training round r of {@code fracture.pseudo_box_rounds}): for every fold of
- * M3, the crack slices that the fold's crack finder of the round (seeds averaged, every symmetry of
+ * work/pseudo_boxes_round&lt;r&gt;.csv.gz (self-training round r of {@code fracture.pseudo_box_rounds}): for every
+ * fold of M3, the crack slices that the fold's crack finder of the round (seeds averaged, every symmetry of
  * {@code test_time_turns}) locates in the unboxed fractured studies it trained on ({@link PseudoBoxes#locate}). The
  * models of a fold in the next round read only its own rows: the studies of its validation fold are never located, so
  * its out-of-fold score stays honest. Written whole, by atomic rename, every time the step runs; with fewer rounds
