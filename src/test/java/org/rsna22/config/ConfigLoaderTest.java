@@ -67,6 +67,14 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(bags.toString()))
                 .hasMessageContaining("fracture.image_mil_weight teaches M3's crack head from the fractured studies "
                         + "without crack boxes: it needs box_labels: true and image_loss_weight above 0");
+        Path rounds = Files.writeString(tmp.resolve("rounds.yaml"), "fracture:\n  pseudo_box_rounds: 1\n");
+        assertThatThrownBy(() -> ConfigLoader.load(rounds.toString()))
+                .hasMessageContaining("fracture.pseudo_box_rounds locates the cracks of the fractured studies without "
+                        + "crack boxes with M3's crack head: it needs box_labels: true and image_loss_weight above 0");
+        Path three = Files.writeString(tmp.resolve("three.yaml"), "fracture:\n  box_labels: true\n"
+                + "  image_loss_weight: 1\n  pseudo_box_rounds: 3\n");
+        assertThatThrownBy(() -> ConfigLoader.load(three.toString()))
+                .hasMessageContaining("fracture.pseudo_box_rounds must be 0 to 2, not 3");
     }
 
     @Test
