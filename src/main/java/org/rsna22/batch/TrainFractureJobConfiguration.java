@@ -79,7 +79,8 @@ public class TrainFractureJobConfiguration {
                                 Step trainStudy, Step oof) {
         return new JobBuilder(JOB, repository).listener(owner).start(studyCrops).next(vertebraLabels)
                 .next(trainVertebra).next(pseudoLabels)
-                .next(trainCrackImage1).next(trainCrackFinder1).next(pseudoBoxes1).next(trainCrackImage2).next(trainCrackFinder2).next(pseudoBoxes2)
+                .next(trainCrackImage1).next(trainCrackFinder1).next(pseudoBoxes1)
+                .next(trainCrackImage2).next(trainCrackFinder2).next(pseudoBoxes2)
                 .next(trainSliceImage).next(trainSliceFracture)
                 .next(embeddings).next(trainStudy).next(oof).build();
     }
@@ -336,13 +337,12 @@ public class TrainFractureJobConfiguration {
     @Bean
     @StepScope
     public Partitioner crackRuns(@Value(DATA) String data, @Value(WORK) String work, @Value(CONFIG) String config,
-                                 @Value(PARTITION) String stepName) throws IOException {
+                                 @Value(PARTITION) String stepName, DicomSource dicom) throws IOException {
         int round = round(stepName);
         String model = stepName.startsWith("trainCrackImage") ? FractureModels.crackImage(round)
                 : FractureModels.crackFinder(round);
-        FractureModels models = new FractureModels(WorkLayout.of(work), ConfigLoader.load(config), null, devices,
-                new CompetitionLayout(Path.of(data)).boundingBoxesCsv());
-        return models.crackRoundTrains(round) ? runs(work, config, model) : grid -> Map.of();
+        return models(data, work, ConfigLoader.load(config), dicom).crackRoundTrains(round)
+                ? runs(work, config, model) : grid -> Map.of();
     }
 
     @Bean

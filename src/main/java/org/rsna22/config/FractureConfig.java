@@ -12,8 +12,8 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
                              int stemStride, String pool, int lstm, int studyLstm, int maxStudyLength, SequenceModel vertebra,
                              SequenceModel sliceFracture, SequenceModel study, boolean boxLabels,
                              int imageSlices, String augment, int testTimeTurns, double imageLossWeight,
-                             double imageMilWeight, int pseudoBoxRounds, String studyInputs, String studyShares, String studyModel,
-                             String studyScores, int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
+                             double imageMilWeight, int pseudoBoxRounds, String studyInputs, String studyShares,
+                             String studyModel, String studyScores, int imagePretrainEpochs, int imagePretrainBatchSize, String windowScaling,
                              String init, Concurrency parallelRuns) {
 
     /** ImageNet's per-channel mean and standard deviation: what pretrained TorchScript backbones expect by default. */
@@ -121,11 +121,6 @@ public record FractureConfig(int cropSize, int cropMargin, double windowLevel, d
     /** Whether the slice models' training images take any of the square's 8 symmetries rather than a mirror. */
     public boolean dihedral() {
         return "dihedral".equals(augment);
-    }
-
-    /** Whether fractured studies without crack boxes are located by self-training (pseudo_box_rounds above 0). */
-    public boolean pseudoBoxes() {
-        return pseudoBoxRounds > 0;
     }
 
     /** Whether the slice-fracture model (M3) has a per-image crack head on its CNN features. */

@@ -176,9 +176,11 @@ public final class FractureModels {
             unlocated = new HashSet<>(unlocated);
             unlocated.removeAll(located.keySet());
         }
-        String pretraining = model.equals(SLICE_FRACTURE) ? SLICE_IMAGE : crackImage(round(model));
-        TrainingTask.Start start = kind(model).equals(SLICE_FRACTURE) && config.imagePretraining()
-                ? new TrainingTask.Start(run(pretraining, fold, seed).model(), pretraining) : null;
+        TrainingTask.Start start = null;
+        if (kind(model).equals(SLICE_FRACTURE) && config.imagePretraining()) { // M3 or a crack finder: its pretraining
+            String pretraining = model.equals(SLICE_FRACTURE) ? SLICE_IMAGE : crackImage(round(model));
+            start = new TrainingTask.Start(run(pretraining, fold, seed).model(), pretraining);
+        }
         List<String> train = sequenceStudies(studies, crops, targets, s -> TrainRun.trainsOn(fold, s.fold()));
         return new SequenceTask(model, settings(model), config, crops, targets,
                 settingsOf(model).nonzeroWeight(), train,
